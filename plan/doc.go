@@ -1,0 +1,7 @@
+// Package plan is the pure arithmetic of a social-media plan: from the readings
+// of one KPI and its milestones it derives the value, the glide path, the
+// expected value, the status, the pace and the forecast.
+//
+// It performs no I/O and knows nothing of channels, stores or HTTP; it must
+// never import another package of this module.
+package plan

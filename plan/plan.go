@@ -1,0 +1,272 @@
+package plan
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Count says how a KPI's value is derived from a channel's cumulative readings.
+type Count string
+
+const (
+	// Total takes the latest reading as it is.
+	Total Count = "total"
+	// Growth takes the latest reading minus the reference reading at plan start.
+	Growth Count = "growth"
+)
+
+// Status is the state of a KPI against its plan.
+type Status string
+
+// The statuses, in the order in which they are tested.
+const (
+	NoData  Status = "no_data"
+	Met     Status = "met"
+	Missed  Status = "missed"
+	Behind  Status = "behind"
+	Ahead   Status = "ahead"
+	OnTrack Status = "on_track"
+)
+
+// Statuses lists every status, for state-set metrics that expose all of them.
+var Statuses = []Status{NoData, Met, Missed, Behind, Ahead, OnTrack}
+
+// DefaultTolerance is the share by which a value may differ from the expected
+// value and still count as on track.
+const DefaultTolerance = 0.05
+
+// Milestone is a target to be reached by a due time.
+type Milestone struct {
+	Due    time.Time
+	Target float64
+}
+
+// KPI is what the plan asks of one metric of one account.
+type KPI struct {
+	Count Count
+	// Baseline, where set, is the glide path's starting value; otherwise it is
+	// 0 for growth and the reference reading for total.
+	Baseline   *float64
+	Tolerance  float64
+	Milestones []Milestone // ascending by Due
+}
+
+// Point is one reading: a cumulative count as the channel showed it at Time.
+type Point struct {
+	Time  time.Time
+	Value float64
+}
+
+// Evaluation is a KPI's state at one moment. Fields whose Has flag is false
+// are unknown and must not be shown as numbers.
+type Evaluation struct {
+	Status Status
+	// HasValue is false while no reading exists at or before the moment.
+	HasValue bool
+	Value    float64
+	// LastObservation is the time of the latest reading used.
+	LastObservation time.Time
+
+	Expected float64
+	// Target and Due are the next milestone not yet due, or the last one once
+	// all are due. HasTarget is false for a KPI without milestones.
+	HasTarget bool
+	Target    float64
+	Due       time.Time
+
+	// HasProgress is false where the expected value is 0.
+	HasProgress bool
+	Progress    float64
+
+	// HasPace is false with fewer than two readings at distinct times.
+	HasPace     bool
+	DailyGrowth float64
+	Forecast    float64
+
+	// HasRequired is false once every milestone is due.
+	HasRequired         bool
+	RequiredDailyGrowth float64
+
+	// MissedMilestone is the earliest missed milestone when Status is Missed.
+	MissedMilestone *Milestone
+}
+
+// PaceWindow is how far back from the latest reading the pace is fitted.
+const PaceWindow = 14 * 24 * time.Hour
+
+const day = 24 * time.Hour
+
+// Evaluate computes the KPI's state at the moment now, for a plan that starts
+// at start. Readings must be ascending by time; those after now are ignored.
+func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluation {
+	readings = upTo(readings, now)
+	ev := Evaluation{Status: NoData}
+	tol := k.Tolerance
+	if tol < 0 {
+		tol = 0
+	}
+
+	ref, hasRef := Reference(readings, start)
+	baseline := 0.0
+	switch {
+	case k.Baseline != nil:
+		baseline = *k.Baseline
+	case k.Count == Total && hasRef:
+		baseline = ref
+	}
+	valueOf := func(reading float64) float64 {
+		if k.Count == Growth {
+			return reading - ref
+		}
+		return reading
+	}
+
+	ev.Expected = Expected(start, baseline, k.Milestones, now)
+	if m, ok := NextMilestone(k.Milestones, now); ok {
+		ev.HasTarget, ev.Target, ev.Due = true, m.Target, m.Due
+	}
+	if len(readings) == 0 {
+		return ev
+	}
+	last := readings[len(readings)-1]
+	ev.HasValue = true
+	ev.Value = valueOf(last.Value)
+	ev.LastObservation = last.Time
+	if ev.Expected != 0 {
+		ev.HasProgress = true
+		ev.Progress = ev.Value / ev.Expected
+	}
+
+	if slope, ok := pace(readings); ok {
+		ev.HasPace = true
+		ev.DailyGrowth = slope
+		ev.Forecast = ev.Value
+		if ev.HasTarget && ev.Due.After(now) {
+			ev.Forecast = ev.Value + slope*ev.Due.Sub(now).Hours()/24
+		}
+	}
+	if ev.HasTarget && ev.Due.After(now) {
+		ev.HasRequired = true
+		ev.RequiredDailyGrowth = math.Max(0, (ev.Target-ev.Value)/(ev.Due.Sub(now).Hours()/24))
+	}
+
+	switch {
+	case len(k.Milestones) > 0 && ev.Value >= k.Milestones[len(k.Milestones)-1].Target:
+		ev.Status = Met
+	case missed(k.Milestones, readings, valueOf, ev.Value, now) != nil:
+		ev.Status = Missed
+		ev.MissedMilestone = missed(k.Milestones, readings, valueOf, ev.Value, now)
+	case ev.Value < ev.Expected*(1-tol):
+		ev.Status = Behind
+	case ev.Value > ev.Expected*(1+tol):
+		ev.Status = Ahead
+	default:
+		ev.Status = OnTrack
+	}
+	return ev
+}
+
+// Reference is the reading growth is counted from: the last one at or before
+// start, else the first after it.
+func Reference(readings []Point, start time.Time) (float64, bool) {
+	if len(readings) == 0 {
+		return 0, false
+	}
+	i := sort.Search(len(readings), func(i int) bool { return readings[i].Time.After(start) })
+	if i > 0 {
+		return readings[i-1].Value, true
+	}
+	return readings[0].Value, true
+}
+
+// Expected is the glide path at t: straight lines from (start, baseline)
+// through each (due, target), flat at the last target after the last due.
+func Expected(start time.Time, baseline float64, milestones []Milestone, t time.Time) float64 {
+	fromT, fromV := start, baseline
+	if !t.After(fromT) {
+		return baseline
+	}
+	for _, m := range milestones {
+		if !t.After(m.Due) {
+			span := m.Due.Sub(fromT)
+			if span <= 0 {
+				return m.Target
+			}
+			frac := float64(t.Sub(fromT)) / float64(span)
+			return fromV + frac*(m.Target-fromV)
+		}
+		fromT, fromV = m.Due, m.Target
+	}
+	return fromV
+}
+
+// NextMilestone is the first milestone not yet due at t, or the last one once
+// all are due.
+func NextMilestone(milestones []Milestone, t time.Time) (Milestone, bool) {
+	if len(milestones) == 0 {
+		return Milestone{}, false
+	}
+	for _, m := range milestones {
+		if m.Due.After(t) {
+			return m, true
+		}
+	}
+	return milestones[len(milestones)-1], true
+}
+
+// missed returns the earliest milestone whose due time has passed with the
+// value then under its target, a target the current value still misses. The
+// value at the due time is the reading at it, else the nearest after it; a
+// milestone with no reading at or after its due time is not judged yet.
+func missed(milestones []Milestone, readings []Point, valueOf func(float64) float64, current float64, now time.Time) *Milestone {
+	for i, m := range milestones {
+		if m.Due.After(now) {
+			return nil
+		}
+		j := sort.Search(len(readings), func(j int) bool { return !readings[j].Time.Before(m.Due) })
+		if j == len(readings) {
+			continue
+		}
+		if valueOf(readings[j].Value) < m.Target && current < m.Target {
+			return &milestones[i]
+		}
+	}
+	return nil
+}
+
+// pace is the slope, per day, of the least-squares line through the readings
+// within PaceWindow of the latest one (at least the last two readings).
+func pace(readings []Point) (float64, bool) {
+	n := len(readings)
+	if n < 2 {
+		return 0, false
+	}
+	last := readings[n-1].Time
+	from := sort.Search(n, func(i int) bool { return last.Sub(readings[i].Time) <= PaceWindow })
+	if from > n-2 {
+		from = n - 2
+	}
+	window := readings[from:]
+	origin := window[0].Time
+	var sx, sy, sxx, sxy float64
+	for _, p := range window {
+		x := p.Time.Sub(origin).Hours() / 24
+		sx += x
+		sy += p.Value
+		sxx += x * x
+		sxy += x * p.Value
+	}
+	m := float64(len(window))
+	den := m*sxx - sx*sx
+	if den == 0 {
+		return 0, false
+	}
+	return (m*sxy - sx*sy) / den, true
+}
+
+// upTo returns the readings at or before t.
+func upTo(readings []Point, t time.Time) []Point {
+	i := sort.Search(len(readings), func(i int) bool { return readings[i].Time.After(t) })
+	return readings[:i]
+}
