@@ -1,0 +1,92 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// BlueskyBatch is how many actors one getProfiles call takes.
+const BlueskyBatch = 25
+
+// bluesky reads public profiles from the AppView; no credentials needed.
+type bluesky struct {
+	env  Env
+	base string
+}
+
+func newBluesky(env Env) (Collector, error) {
+	base := env.Channel.APIURL
+	if base == "" {
+		base = "https://public.api.bsky.app"
+	}
+	return &bluesky{env: env, base: base}, nil
+}
+
+type blueskyProfiles struct {
+	Profiles []struct {
+		DID            string `json:"did"`
+		Handle         string `json:"handle"`
+		FollowersCount *int64 `json:"followersCount"`
+		FollowsCount   *int64 `json:"followsCount"`
+		PostsCount     *int64 `json:"postsCount"`
+	} `json:"profiles"`
+}
+
+func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
+	var res Result
+	for _, batch := range Batches(accounts, BlueskyBatch) {
+		q := url.Values{"actors": batch}
+		var body blueskyProfiles
+		err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.actor.getProfiles")+"?"+q.Encode(), nil, &body, classifyBluesky)
+		if err != nil {
+			res.fail(err, batch...)
+			continue
+		}
+		// Unknown actors are left out of the answer: match by DID or handle.
+		byKey := map[string]int{}
+		for i, p := range body.Profiles {
+			byKey[p.DID] = i
+			byKey[strings.ToLower(p.Handle)] = i
+		}
+		for _, actor := range batch {
+			key := strings.ToLower(strings.TrimPrefix(actor, "@"))
+			if strings.HasPrefix(actor, "did:") {
+				key = actor
+			}
+			i, ok := byKey[key]
+			if !ok {
+				res.fail(Fail(NotFound, errors.New("getProfiles did not return this actor")), actor)
+				continue
+			}
+			p := body.Profiles[i]
+			// The counts are optional in the lexicon: an absent one is unknown.
+			for metric, v := range map[string]*int64{"followers": p.FollowersCount, "following": p.FollowsCount, "posts": p.PostsCount} {
+				if v != nil {
+					res.add(actor, metric, float64(*v))
+				}
+			}
+		}
+	}
+	return res
+}
+
+func classifyBluesky(se *StatusError) Reason {
+	var body struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(se.Body, &body)
+	switch {
+	case body.Error == "RateLimitExceeded":
+		return RateLimited
+	case body.Error == "AccountTakedown", strings.Contains(body.Message, "not found"):
+		return NotFound
+	case se.Code == http.StatusBadRequest:
+		return Server
+	}
+	return ReasonForStatus(se.Code)
+}

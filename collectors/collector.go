@@ -1,0 +1,70 @@
+package collectors
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
+)
+
+// Collector reads the current counts of a channel's accounts.
+type Collector interface {
+	// Collect reads every account it can within ctx. It never fails as a
+	// whole: what it could not read is in Result.Errors, and what it read is
+	// in Result.Readings, so one bad account does not cost the others.
+	Collect(ctx context.Context, accounts []string) Result
+}
+
+// Reading is one count read from an API.
+type Reading struct {
+	Account string
+	Metric  string
+	Value   float64
+}
+
+// Item is one entry of a feed: the engine keeps a ledger of them, so that
+// posts that scroll out of the feed still count.
+type Item struct {
+	Account   string
+	ID        string    // the guid, else the link
+	Published time.Time // zero when the feed gives no date
+}
+
+// Result is what one collection run returns.
+type Result struct {
+	Readings []Reading
+	// Items, where present, are an account's feed items; the engine counts
+	// the account's posts from its ledger of them.
+	Items []Item
+	// ItemAccounts lists the accounts whose feed was read, even if empty.
+	ItemAccounts []string
+	Errors       []*Error
+}
+
+func (r *Result) add(account, metric string, v float64) {
+	r.Readings = append(r.Readings, Reading{Account: account, Metric: metric, Value: v})
+}
+
+func (r *Result) fail(err error, accounts ...string) {
+	r.Errors = append(r.Errors, Classify(err, accounts...))
+}
+
+// Env is what a collector is built with.
+type Env struct {
+	Channel *config.Channel
+	// Client carries the shared plumbing: User-Agent and request counting.
+	Client *http.Client
+	Logger *slog.Logger
+}
+
+// New builds the collector of a channel, or returns nil for types that are
+// not collected (manual).
+func New(env Env) (Collector, error) {
+	t, ok := registry[env.Channel.Type]
+	if !ok || t.New == nil {
+		return nil, nil
+	}
+	return t.New(env)
+}

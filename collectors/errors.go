@@ -1,0 +1,123 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// Reason is a class of failure: the `reason` label of
+// kpi_collection_errors_total.
+type Reason string
+
+// The failure classes.
+const (
+	RateLimited Reason = "rate_limited" // slow down; retry after the reset
+	Quota       Reason = "quota"        // the daily budget is spent
+	Payment     Reason = "payment"      // the API wants money (X credits)
+	Auth        Reason = "auth"         // a bad, expired or underpowered credential
+	NotFound    Reason = "not_found"    // the account does not exist or is hidden
+	Timeout     Reason = "timeout"      // no answer in time
+	Server      Reason = "server"       // the API failed or refused otherwise
+	Decode      Reason = "decode"       // an answer that cannot be read
+	Version     Reason = "version"      // the API version asked for is gone
+)
+
+// Reasons lists every reason.
+var Reasons = []Reason{RateLimited, Quota, Payment, Auth, NotFound, Timeout, Server, Decode, Version}
+
+// Error is a failure to read one or more accounts (none: the whole channel).
+type Error struct {
+	Reason   Reason
+	Accounts []string
+	Metric   string // set when only this metric failed
+	Err      error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Reason))
+	if len(e.Accounts) > 0 {
+		fmt.Fprintf(&b, " for %s", strings.Join(e.Accounts, ","))
+	}
+	if e.Metric != "" {
+		fmt.Fprintf(&b, " (%s)", e.Metric)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Fail builds an Error of a known reason.
+func Fail(reason Reason, err error, accounts ...string) *Error {
+	return &Error{Reason: reason, Accounts: accounts, Err: err}
+}
+
+// Classify turns any error into an *Error, keeping the reason of one already
+// classified and telling time-outs from other transport failures.
+func Classify(err error, accounts ...string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		if len(e.Accounts) == 0 {
+			c := *e
+			c.Accounts = accounts
+			return &c
+		}
+		return e
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return Fail(Timeout, err, accounts...)
+	case errors.Is(err, context.Canceled):
+		return Fail(Timeout, err, accounts...)
+	default:
+		return Fail(Server, err, accounts...)
+	}
+}
+
+// StatusError is an API's non-2xx answer, with the start of its body for the
+// message (bodies hold no secrets of ours; URLs might, and are not kept).
+type StatusError struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+func (e *StatusError) Error() string {
+	body := strings.TrimSpace(string(e.Body))
+	if len(body) > 300 {
+		body = body[:300] + "…"
+	}
+	if body == "" {
+		return fmt.Sprintf("HTTP %d", e.Code)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.Code, body)
+}
+
+// ReasonForStatus is the reason an HTTP status means where the API has no
+// finer word of its own.
+func ReasonForStatus(code int) Reason {
+	switch {
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		return Auth
+	case code == http.StatusPaymentRequired:
+		return Payment
+	case code == http.StatusNotFound, code == http.StatusGone:
+		return NotFound
+	case code == http.StatusTooManyRequests:
+		return RateLimited
+	case code == http.StatusUpgradeRequired:
+		return Version
+	case code == http.StatusRequestTimeout, code == http.StatusGatewayTimeout:
+		return Timeout
+	default:
+		return Server
+	}
+}

@@ -1,0 +1,170 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/common/version"
+)
+
+// MaxBodySize bounds every API answer read into memory.
+const MaxBodySize = 16 << 20
+
+// UserAgent names the project and its version in every request.
+func UserAgent() string {
+	return "kpi-collector/" + version.Version + " (+https://github.com/kpi-collector/kpi-collector)"
+}
+
+// RequestCounter is told the status code of every call made (or "error" when
+// no answer came): it feeds kpi_api_requests_total.
+type RequestCounter func(code string)
+
+// NewHTTPClient is the one HTTP client every collector uses: it sets the
+// User-Agent, counts each call and bounds each request by timeout (the run's
+// context bounds the whole run).
+func NewHTTPClient(timeout time.Duration, count RequestCounter) *http.Client {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 16
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &countingTransport{base: base, count: count},
+	}
+}
+
+type countingTransport struct {
+	base  http.RoundTripper
+	count RequestCounter
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("User-Agent") == "" || req.Header.Get("User-Agent") == "Gofeed/1.0" {
+		req = req.Clone(req.Context())
+		req.Header.Set("User-Agent", UserAgent())
+	}
+	resp, err := t.base.RoundTrip(req)
+	if t.count != nil {
+		if err != nil {
+			t.count("error")
+		} else {
+			t.count(strconv.Itoa(resp.StatusCode))
+		}
+	}
+	return resp, err
+}
+
+// Do sends a request through the client and scrubs any URL in its error.
+func Do(client *http.Client, req *http.Request) (*http.Response, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, ScrubError(err)
+	}
+	return resp, nil
+}
+
+// GetJSON fetches url and decodes a 2xx answer into into. A non-2xx answer is
+// an *Error whose reason classify picks (ReasonForStatus when nil), wrapping
+// the *StatusError.
+func GetJSON(ctx context.Context, client *http.Client, rawURL string, header http.Header, into any, classify func(*StatusError) Reason) error {
+	body, err := Get(ctx, client, rawURL, header, classify)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		return Fail(Decode, fmt.Errorf("decoding the answer of %s: %w", ScrubURL(rawURL), err))
+	}
+	return nil
+}
+
+// Get fetches url and returns a 2xx answer's body.
+func Get(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, Fail(Server, fmt.Errorf("building the request: %w", ScrubError(err)))
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := Do(client, req)
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize))
+	if err != nil {
+		return nil, Classify(ScrubError(err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		se := &StatusError{Code: resp.StatusCode, Header: resp.Header, Body: body}
+		reason := ReasonForStatus(se.Code)
+		if classify != nil {
+			reason = classify(se)
+		}
+		return nil, Fail(reason, se)
+	}
+	return body, nil
+}
+
+// Batches splits items into runs of at most size: the APIs' batch limits.
+func Batches(items []string, size int) [][]string {
+	var out [][]string
+	for len(items) > size {
+		out = append(out, items[:size:size])
+		items = items[size:]
+	}
+	if len(items) > 0 {
+		out = append(out, items)
+	}
+	return out
+}
+
+var secretParam = regexp.MustCompile(`(?i)(key|token|secret|password|passwd|signature|sig|auth|credential)`)
+
+// ScrubURL hides the values of query parameters that may carry a credential,
+// and any user info, so that the URL can be printed.
+func ScrubURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if secretParam.MatchString(k) {
+			q[k] = []string{"REDACTED"}
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// ScrubError rewrites the URL in a *url.Error, which prints it whole.
+func ScrubError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: ScrubURL(ue.URL), Err: ue.Err}
+	}
+	return err
+}
+
+// joinURL appends path to the base URL, keeping the base's own path.
+func joinURL(base, path string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base + path
+	}
+	return u.JoinPath(path).String()
+}

@@ -1,0 +1,130 @@
+package config
+
+import (
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// Goals are the plan goals a config may name; a plan has exactly one.
+var Goals = []string{"brand_awareness", "thought_leadership", "networking", "seo"}
+
+// DefaultManualAccount is the account of a manual channel that lists none.
+const DefaultManualAccount = "default"
+
+// Config is a whole plan file after loading: decoded, defaulted, validated.
+type Config struct {
+	Plan     Plan                `yaml:"plan"`
+	Channels map[string]*Channel `yaml:"channels"`
+	KPIs     []*KPI              `yaml:"kpis"`
+
+	// File is the path the config was read from.
+	File string `yaml:"-"`
+	// Fingerprint changes whenever the file or a secret file it names does;
+	// a reload with the same fingerprint is a no-op.
+	Fingerprint string `yaml:"-"`
+}
+
+// Plan is the strategy's frame: one goal and a time frame in one zone.
+type Plan struct {
+	Name     string `yaml:"name"`
+	Goal     string `yaml:"goal"`
+	Timezone string `yaml:"timezone"`
+	Start    Date   `yaml:"start"`
+	End      Date   `yaml:"end"`
+
+	// Location is the loaded Timezone.
+	Location *time.Location `yaml:"-"`
+}
+
+// StartTime is the moment the plan starts: 00:00 of its first day.
+func (p Plan) StartTime() time.Time { return p.Start.Start(p.Location) }
+
+// EndTime is the moment the plan ends: 24:00 of its last day.
+func (p Plan) EndTime() time.Time { return p.End.End(p.Location) }
+
+// Channel is one source of readings: a type, where and when to read it, and
+// the accounts it reads.
+type Channel struct {
+	Type        string        `yaml:"type"`
+	Schedule    string        `yaml:"schedule"`
+	Timeout     time.Duration `yaml:"timeout"`
+	APIURL      string        `yaml:"api_url"`
+	Credentials Credentials   `yaml:"credentials"`
+	Accounts    []string      `yaml:"accounts"`
+
+	// Options some types take; TypeSpec.Options says which.
+	Metrics      map[string]string `yaml:"metrics"`       // http_json: metric -> GJSON path
+	API          string            `yaml:"api"`           // twitter: v2 or v1.1
+	Version      string            `yaml:"version"`       // facebook, instagram, linkedin: API version
+	Quota        int               `yaml:"quota"`         // daily budget in API units
+	Concurrency  int               `yaml:"concurrency"`   // calls in flight at once
+	MinFollowers int               `yaml:"min_followers"` // influential_followers threshold
+
+	// Name is the channel's key under channels: the `channel` label.
+	Name string `yaml:"-"`
+}
+
+// Credentials holds a channel's secrets. Each may be given inline (usually as
+// ${VAR}) or read from a file with the *_file variant.
+type Credentials struct {
+	APIKey          Secret            `yaml:"api_key"`
+	APIKeyFile      string            `yaml:"api_key_file"`
+	BearerToken     Secret            `yaml:"bearer_token"`
+	BearerTokenFile string            `yaml:"bearer_token_file"`
+	AccessToken     Secret            `yaml:"access_token"`
+	AccessTokenFile string            `yaml:"access_token_file"`
+	Token           Secret            `yaml:"token"`
+	TokenFile       string            `yaml:"token_file"`
+	Headers         map[string]Secret `yaml:"headers"`
+}
+
+// KPI is one key performance indicator: a metric of an account, counted as
+// total or growth, with milestones to reach.
+type KPI struct {
+	Name       string          `yaml:"name"`
+	Channel    string          `yaml:"channel"`
+	Account    string          `yaml:"account"`
+	Metric     string          `yaml:"metric"`
+	Count      plan.Count      `yaml:"count"`
+	Baseline   *float64        `yaml:"baseline"`
+	Tolerance  *float64        `yaml:"tolerance"`
+	Milestones []MilestoneSpec `yaml:"milestones"`
+	Every      plan.Every      `yaml:"every"`
+	Step       float64         `yaml:"step"`
+
+	// Plan is the KPI as the plan arithmetic takes it, milestones resolved to
+	// due times (from the list, or from every and step).
+	Plan plan.KPI `yaml:"-"`
+}
+
+// MilestoneSpec is a milestone as written: a target due by the end of a day.
+type MilestoneSpec struct {
+	Due    Date    `yaml:"due"`
+	Target float64 `yaml:"target"`
+}
+
+// TypeSpec describes a channel type to the loader: what it yields and needs.
+// The collectors package owns the table of types; main hands it to Load.
+type TypeSpec struct {
+	// Metrics the type yields. Empty means the metrics are named by the user:
+	// under `metrics:` (UserMetrics) or freely (manual channels).
+	Metrics     []string
+	UserMetrics bool
+	// Credentials lists the credential keys of which one must be set.
+	Credentials []string
+	// Options lists the optional keys beyond the common ones this type takes.
+	Options []string
+	// DefaultSchedule and DefaultTimeout apply where the channel gives none.
+	DefaultSchedule string
+	DefaultTimeout  time.Duration
+	// NotScheduled types (manual) are never collected by the scheduler.
+	NotScheduled bool
+	// NoAccounts types may list no accounts.
+	NoAccounts bool
+	// AccountCheck, where set, vets one account as written.
+	AccountCheck func(string) error
+}
+
+// Types maps a type name to its spec.
+type Types map[string]TypeSpec

@@ -1,0 +1,216 @@
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize bounds a config file (and each secret file): a plan is a few
+// kilobytes, so anything larger is a mistake, such as the wrong file.
+const MaxFileSize = 4 << 20
+
+// LoadFile reads, decodes, expands, defaults and validates a config file. The
+// error, when there is one, is Problems: every problem found, each with the
+// file and line.
+func LoadFile(file string, types Types) (*Config, error) {
+	data, err := readLimited(file)
+	if err != nil {
+		return nil, Problems{{File: file, Msg: err.Error()}}
+	}
+	return Load(file, data, types)
+}
+
+// Load is LoadFile for bytes already read; file names them in problems and
+// anchors relative *_file paths.
+func Load(file string, data []byte, types Types) (*Config, error) {
+	ps := &problems{file: file}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Problems{{File: file, Msg: "the file is empty; see config/example.yml for a plan to start from"}}
+	}
+	if len(data) > MaxFileSize {
+		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file is %d bytes, more than the %d a config may have", len(data), MaxFileSize)}}
+	}
+
+	// Pass 1: strict decoding of the file as written, for unknown keys and
+	// wrong types, each reported with its line.
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	var probe Config
+	if err := strict.Decode(&probe); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Problems{{File: file, Msg: "the file holds no YAML document"}}
+		}
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			// Not YAML at all: nothing more can be said with confidence.
+			return nil, fromYAML(file, err)
+		}
+		ps.list = append(ps.list, fromYAML(file, err)...)
+	}
+
+	// Pass 2: the node tree, for lines in validation and ${VAR} expansion.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fromYAML(file, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, Problems{{File: file, Line: 1, Msg: "the file must be a mapping with plan, channels and kpis"}}
+	}
+	root := doc.Content[0]
+	ps.root = root
+	checkGoalShape(ps, root)
+	expandEnv(ps, root)
+	if len(ps.list) > 0 {
+		return nil, ps.list
+	}
+
+	cfg := &Config{File: file}
+	if err := root.Decode(cfg); err != nil {
+		return nil, fromYAML(file, err)
+	}
+	fp := sha256.New()
+	fp.Write(data)
+	readSecretFiles(ps, cfg, filepath.Dir(file), fp)
+	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
+
+	applyDefaults(cfg, types)
+	validate(ps, cfg, types)
+	if len(ps.list) > 0 {
+		return nil, ps.list
+	}
+	return cfg, nil
+}
+
+func readLimited(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the config: %w", err)
+	}
+	return data, nil
+}
+
+// checkGoalShape refuses a list of goals before decoding would call it a type
+// error: a plan has exactly one goal.
+func checkGoalShape(ps *problems, root *yaml.Node) {
+	goal := lookup(root, "plan", "goal")
+	if goal == nil || goal.Kind != yaml.SequenceNode {
+		return
+	}
+	var names []string
+	for _, n := range goal.Content {
+		names = append(names, n.Value)
+	}
+	ps.at(goal, "plan.goal: a plan has exactly one goal, but this lists %d (%s); pick the one that matters most",
+		len(names), strings.Join(names, ", "))
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} in every scalar value with the environment's
+// value. An unset variable is a problem: a silently empty token would only
+// fail later, at the API, with a less helpful message.
+func expandEnv(ps *problems, n *yaml.Node) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return
+		}
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := ref[2 : len(ref)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				ps.at(n, "environment variable %s is not set (it is named here as ${%s})", name, name)
+			}
+			return v
+		})
+		if n.Tag == "!!null" || n.Tag == "" {
+			n.Tag = "!!str"
+		}
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			expandEnv(ps, n.Content[i])
+		}
+	default:
+		for _, c := range n.Content {
+			expandEnv(ps, c)
+		}
+	}
+}
+
+// readSecretFiles fills each credential from its *_file, relative paths being
+// taken from the config's folder. File contents go into the fingerprint, so a
+// rotated secret makes a reload take effect.
+func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
+	for name, ch := range cfg.Channels {
+		if ch == nil {
+			continue
+		}
+		c := &ch.Credentials
+		for _, s := range []struct {
+			key  string
+			file string
+			into *Secret
+		}{
+			{"api_key", c.APIKeyFile, &c.APIKey},
+			{"bearer_token", c.BearerTokenFile, &c.BearerToken},
+			{"access_token", c.AccessTokenFile, &c.AccessToken},
+			{"token", c.TokenFile, &c.Token},
+		} {
+			if s.file == "" {
+				continue
+			}
+			at := []any{"channels", name, "credentials", s.key + "_file"}
+			if s.into.IsSet() {
+				ps.path(at, "channels.%s.credentials: give %s or %s_file, not both", name, s.key, s.key)
+				continue
+			}
+			path := s.file
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(dir, path)
+			}
+			data, err := readSecretFile(path)
+			if err != nil {
+				ps.path(at, "channels.%s.credentials.%s_file: %v", name, s.key, err)
+				continue
+			}
+			fmt.Fprintf(fp, "\x00%s\x00%s\x00%s", name, s.key, data)
+			*s.into = Secret(data)
+		}
+	}
+}
+
+func readSecretFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return "", fmt.Errorf("cannot read %s: %w", path, pe.Err)
+		}
+		return "", fmt.Errorf("cannot read %s", path)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s", path)
+	}
+	s := strings.TrimSpace(string(data))
+	if s == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return s, nil
+}

@@ -1,0 +1,347 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// commonKeys are the channel keys every type takes.
+var commonKeys = []string{"type", "schedule", "timeout", "api_url", "credentials", "accounts"}
+
+var metricName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// MaxLabelLength bounds names that become label values (channel, account,
+// KPI, metric), so that a config cannot blow up the exposition.
+const MaxLabelLength = 256
+
+func applyDefaults(cfg *Config, types Types) {
+	for name, ch := range cfg.Channels {
+		if ch == nil {
+			continue
+		}
+		ch.Name = name
+		spec, ok := types[ch.Type]
+		if !ok {
+			continue
+		}
+		if ch.Schedule == "" {
+			ch.Schedule = spec.DefaultSchedule
+		}
+		if ch.Timeout == 0 {
+			ch.Timeout = spec.DefaultTimeout
+		}
+		if spec.NoAccounts && len(ch.Accounts) == 0 {
+			ch.Accounts = []string{DefaultManualAccount}
+		}
+	}
+	for _, k := range cfg.KPIs {
+		if k == nil {
+			continue
+		}
+		if k.Count == "" {
+			k.Count = plan.Total
+		}
+		if k.Tolerance == nil {
+			t := plan.DefaultTolerance
+			k.Tolerance = &t
+		}
+		if k.Account == "" {
+			if ch := cfg.Channels[k.Channel]; ch != nil && len(ch.Accounts) == 1 {
+				k.Account = ch.Accounts[0]
+			}
+		}
+	}
+}
+
+func validate(ps *problems, cfg *Config, types Types) {
+	validatePlan(ps, &cfg.Plan)
+	if len(cfg.Channels) == 0 {
+		ps.path([]any{"channels"}, "channels: the plan names no channel; add at least one")
+	}
+	for _, name := range sortedKeys(cfg.Channels) {
+		validateChannel(ps, name, cfg.Channels[name], types)
+	}
+	if len(cfg.KPIs) == 0 {
+		ps.path([]any{"kpis"}, "kpis: the plan names no KPI; add at least one")
+	}
+	seen := map[string]int{}
+	for i, k := range cfg.KPIs {
+		if k == nil {
+			ps.path([]any{"kpis", i}, "kpis[%d] is empty", i)
+			continue
+		}
+		if j, dup := seen[k.Name]; dup && k.Name != "" {
+			ps.path([]any{"kpis", i, "name"}, "kpis[%d].name: %q is already the name of kpis[%d]; KPI names must be unique", i, k.Name, j)
+		}
+		seen[k.Name] = i
+		validateKPI(ps, cfg, i, k, types)
+	}
+}
+
+func validatePlan(ps *problems, p *Plan) {
+	at := func(key string) []any { return []any{"plan", key} }
+	if p.Name == "" {
+		ps.path(at("name"), "plan.name is missing; it labels every series of kpi_plan_info")
+	}
+	if p.Goal == "" {
+		ps.path(at("goal"), "plan.goal is missing; give one of %s", strings.Join(Goals, ", "))
+	} else if !slices.Contains(Goals, p.Goal) {
+		ps.path(at("goal"), "plan.goal: %q is not a goal; give one of %s", p.Goal, strings.Join(Goals, ", "))
+	}
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	loc, err := time.LoadLocation(p.Timezone)
+	if err != nil || strings.EqualFold(p.Timezone, "local") {
+		ps.path(at("timezone"), "plan.timezone: %q is not a time zone; give an IANA name such as Europe/Stockholm or UTC", p.Timezone)
+		loc = time.UTC
+	}
+	p.Location = loc
+	switch {
+	case p.Start.IsZero():
+		ps.path(at("start"), "plan.start is missing; give the plan's first day as YYYY-MM-DD")
+	case p.End.IsZero():
+		ps.path(at("end"), "plan.end is missing; give the plan's last day as YYYY-MM-DD")
+	case !p.EndTime().After(p.StartTime()):
+		ps.path(at("end"), "plan.end: %s is before plan.start %s", p.End, p.Start)
+	}
+}
+
+func validateChannel(ps *problems, name string, ch *Channel, types Types) {
+	at := func(path ...any) []any { return append([]any{"channels", name}, path...) }
+	if ch == nil {
+		ps.path(at(), "channels.%s is empty; give at least its type", name)
+		return
+	}
+	if len(name) > MaxLabelLength {
+		ps.path(at(), "channels: a channel name is longer than %d characters", MaxLabelLength)
+	}
+	spec, ok := types[ch.Type]
+	if !ok {
+		if ch.Type == "" {
+			ps.path(at(), "channels.%s.type is missing; give one of %s", name, strings.Join(sortedKeys(types), ", "))
+		} else {
+			ps.path(at("type"), "channels.%s.type: %q is not a channel type; give one of %s", name, ch.Type, strings.Join(sortedKeys(types), ", "))
+		}
+		return
+	}
+	node := lookup(ps.root, at()...)
+	if node != nil {
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			key := node.Content[i].Value
+			if !slices.Contains(commonKeys, key) && !slices.Contains(spec.Options, key) {
+				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s", name, key, ch.Type, key)
+			}
+		}
+	}
+	if !spec.NotScheduled {
+		if _, err := cron.ParseStandard(ch.Schedule); err != nil {
+			ps.path(at("schedule"), "channels.%s.schedule: %q is not a cron schedule (%v); try \"@every 6h\" or \"0 */6 * * *\"", name, ch.Schedule, err)
+		}
+		if ch.Timeout <= 0 {
+			ps.path(at("timeout"), "channels.%s.timeout: %s must be more than 0", name, ch.Timeout)
+		}
+	}
+	if ch.APIURL != "" {
+		u, err := url.Parse(ch.APIURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ps.path(at("api_url"), "channels.%s.api_url: %q is not an http or https URL", name, ch.APIURL)
+		} else if u.User != nil {
+			ps.path(at("api_url"), "channels.%s.api_url: put credentials under credentials, not in the URL", name)
+		}
+	}
+	if len(ch.Accounts) == 0 && !spec.NoAccounts {
+		ps.path(at("accounts"), "channels.%s.accounts: a %s channel needs at least one account", name, ch.Type)
+	}
+	seen := map[string]bool{}
+	for i, a := range ch.Accounts {
+		switch {
+		case strings.TrimSpace(a) == "":
+			ps.path(at("accounts", i), "channels.%s.accounts[%d] is empty", name, i)
+		case seen[a]:
+			ps.path(at("accounts", i), "channels.%s.accounts: %q is listed twice", name, a)
+		case len(a) > MaxLabelLength:
+			ps.path(at("accounts", i), "channels.%s.accounts[%d] is longer than %d characters", name, i, MaxLabelLength)
+		case spec.AccountCheck != nil:
+			if err := spec.AccountCheck(a); err != nil {
+				ps.path(at("accounts", i), "channels.%s.accounts: %q: %v", name, a, err)
+			}
+		}
+		seen[a] = true
+	}
+	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
+		keys := make([]string, 0, 2*len(spec.Credentials))
+		for _, k := range spec.Credentials {
+			keys = append(keys, k, k+"_file")
+		}
+		ps.path(at("credentials"), "channels.%s: a %s channel needs a credential: set credentials.%s", name, ch.Type, strings.Join(keys, " or credentials."))
+	}
+	if spec.UserMetrics {
+		if len(ch.Metrics) == 0 {
+			ps.path(at("metrics"), "channels.%s.metrics: a %s channel needs at least one metric: name -> where to find it", name, ch.Type)
+		}
+		for _, m := range sortedKeys(ch.Metrics) {
+			if !metricName.MatchString(m) {
+				ps.path(at("metrics", m), "channels.%s.metrics: %q is not a metric name (lower case letters, digits and _)", name, m)
+			}
+		}
+	}
+	if ch.Quota < 0 {
+		ps.path(at("quota"), "channels.%s.quota: %d must not be negative", name, ch.Quota)
+	}
+	if ch.Concurrency < 0 {
+		ps.path(at("concurrency"), "channels.%s.concurrency: %d must not be negative", name, ch.Concurrency)
+	}
+}
+
+func hasCredential(c Credentials, keys []string) bool {
+	for _, k := range keys {
+		switch k {
+		case "api_key":
+			if c.APIKey.IsSet() {
+				return true
+			}
+		case "bearer_token":
+			if c.BearerToken.IsSet() {
+				return true
+			}
+		case "access_token":
+			if c.AccessToken.IsSet() {
+				return true
+			}
+		case "token":
+			if c.Token.IsSet() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func validateKPI(ps *problems, cfg *Config, i int, k *KPI, types Types) {
+	at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
+	label := fmt.Sprintf("kpis[%d]", i)
+	if k.Name != "" {
+		label = fmt.Sprintf("kpi %s", k.Name)
+	}
+	switch {
+	case k.Name == "":
+		ps.path(at(), "%s has no name; give it one, it becomes the kpi label", label)
+	case len(k.Name) > MaxLabelLength:
+		ps.path(at("name"), "%s: the name is longer than %d characters", label, MaxLabelLength)
+	}
+	if k.Count != plan.Total && k.Count != plan.Growth {
+		ps.path(at("count"), "%s: count %q must be total or growth", label, k.Count)
+	}
+	if t := *k.Tolerance; t < 0 || t >= 1 || math.IsNaN(t) {
+		ps.path(at("tolerance"), "%s: tolerance %v must be at least 0 and under 1 (0.05 is 5%%)", label, t)
+	}
+	ch := cfg.Channels[k.Channel]
+	switch {
+	case k.Channel == "":
+		ps.path(at(), "%s names no channel; give one of %s", label, strings.Join(sortedKeys(cfg.Channels), ", "))
+	case ch == nil:
+		ps.path(at("channel"), "%s: channel %q is not among channels (%s)", label, k.Channel, strings.Join(sortedKeys(cfg.Channels), ", "))
+	default:
+		if k.Account == "" {
+			ps.path(at(), "%s names no account, and channel %s has %d; give account: one of %s", label, k.Channel, len(ch.Accounts), strings.Join(ch.Accounts, ", "))
+		} else if !slices.Contains(ch.Accounts, k.Account) {
+			ps.path(at("account"), "%s: account %q is not among channel %s's accounts (%s)", label, k.Account, k.Channel, strings.Join(ch.Accounts, ", "))
+		}
+		if spec, ok := types[ch.Type]; ok {
+			validateMetric(ps, at("metric"), label, k.Metric, ch, spec)
+		}
+	}
+	validateMilestones(ps, cfg, at, label, k)
+}
+
+func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, spec TypeSpec) {
+	var known []string
+	switch {
+	case spec.UserMetrics:
+		known = sortedKeys(ch.Metrics)
+	case len(spec.Metrics) > 0:
+		known = spec.Metrics
+	}
+	switch {
+	case metric == "":
+		ps.path(at, "%s names no metric", label)
+	case known != nil && !slices.Contains(known, metric):
+		ps.path(at, "%s: a %s channel has no metric %q; it has %s", label, ch.Type, metric, strings.Join(known, ", "))
+	case known == nil && !metricName.MatchString(metric):
+		ps.path(at, "%s: %q is not a metric name (lower case letters, digits and _)", label, metric)
+	}
+}
+
+func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label string, k *KPI) {
+	p := cfg.Plan
+	if p.Location == nil || p.Start.IsZero() || p.End.IsZero() {
+		return // the plan's own problems are reported already
+	}
+	k.Plan = plan.KPI{Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance}
+	recurring := k.Every != "" || k.Step != 0
+	switch {
+	case recurring && len(k.Milestones) > 0:
+		ps.path(at("every"), "%s: give milestones or every and step, not both", label)
+		return
+	case recurring:
+		if k.Step <= 0 || math.IsInf(k.Step, 0) || math.IsNaN(k.Step) {
+			ps.path(at("step"), "%s: step must be a number more than 0, the rise from one milestone to the next", label)
+			return
+		}
+		if k.Count == plan.Total && k.Baseline == nil {
+			ps.path(at("step"), "%s: recurring milestones on a total count need a baseline to rise from (or use count: growth)", label)
+			return
+		}
+		base := 0.0
+		if k.Baseline != nil {
+			base = *k.Baseline
+		}
+		ms, err := plan.Recurring(p.StartTime(), p.End.Start(p.Location), k.Every, base, k.Step, p.Location)
+		if err != nil {
+			ps.path(at("every"), "%s: %v", label, err)
+			return
+		}
+		if len(ms) == 0 {
+			ps.path(at("every"), "%s: no %s ends between plan.start %s and plan.end %s", label, k.Every, p.Start, p.End)
+		}
+		k.Plan.Milestones = ms
+		return
+	}
+	var prev Date
+	for j, m := range k.Milestones {
+		due := m.Due.End(p.Location)
+		switch {
+		case m.Due.IsZero():
+			ps.path(at("milestones", j), "%s: milestone %d has no due date", label, j+1)
+		case due.Before(p.StartTime()) || due.After(p.EndTime()):
+			ps.path(at("milestones", j, "due"), "%s: milestone due %s is outside the plan (%s to %s)", label, m.Due, p.Start, p.End)
+		case j > 0 && !due.After(prev.End(p.Location)):
+			ps.path(at("milestones", j, "due"), "%s: milestone due %s is not after the one before it (%s); list milestones in date order", label, m.Due, prev)
+		}
+		if math.IsNaN(m.Target) || math.IsInf(m.Target, 0) {
+			ps.path(at("milestones", j, "target"), "%s: milestone target must be a finite number", label)
+		}
+		prev = m.Due
+		k.Plan.Milestones = append(k.Plan.Milestones, plan.Milestone{Due: due, Target: m.Target})
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

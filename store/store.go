@@ -1,0 +1,306 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database's name inside --storage.path.
+const FileName = "kpi.db"
+
+// Sources of a reading.
+const (
+	SourceAPI    = "api"    // read from a channel's API
+	SourceFeed   = "feed"   // counted from the feed ledger
+	SourceManual = "manual" // recorded by hand, over HTTP or with `collector record`
+)
+
+// Reading is one stored count.
+type Reading struct {
+	ID      int64
+	Channel string
+	Account string
+	Metric  string
+	Time    time.Time
+	Value   float64
+	Source  string
+}
+
+// Item is one entry of a feed's ledger.
+type Item struct {
+	ID        int64
+	Channel   string
+	Account   string
+	ItemID    string
+	Published time.Time // the feed's date, else when first seen
+}
+
+// ChannelRun is what the store remembers of a channel's last runs, so that a
+// restart shows the last success at once.
+type ChannelRun struct {
+	Channel     string
+	LastSuccess time.Time
+	LastRun     time.Time
+	LastError   string
+}
+
+// Store is the SQLite database.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// The pragmas every connection gets.
+//
+// synchronous=FULL: in WAL mode, NORMAL survives a crash of the process but
+// may lose the last commits on power loss; FULL syncs the WAL on every commit,
+// so a reading once shown on /metrics survives both. Writes are a handful per
+// collection, so the extra fsync costs nothing that matters.
+// busy_timeout lets `collector record` and the daemon share the file.
+const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS readings (
+		id      INTEGER PRIMARY KEY,
+		channel TEXT NOT NULL,
+		account TEXT NOT NULL,
+		metric  TEXT NOT NULL,
+		time_ms INTEGER NOT NULL,
+		value   REAL NOT NULL,
+		source  TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS readings_series ON readings (channel, account, metric, time_ms)`,
+	`CREATE TABLE IF NOT EXISTS feed_items (
+		id           INTEGER PRIMARY KEY,
+		channel      TEXT NOT NULL,
+		account      TEXT NOT NULL,
+		item_id      TEXT NOT NULL,
+		published_ms INTEGER NOT NULL,
+		UNIQUE (channel, account, item_id)
+	)`,
+	`CREATE TABLE IF NOT EXISTS channel_runs (
+		channel         TEXT PRIMARY KEY,
+		last_success_ms INTEGER NOT NULL DEFAULT 0,
+		last_run_ms     INTEGER NOT NULL DEFAULT 0,
+		last_error      TEXT NOT NULL DEFAULT ''
+	)`,
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating the storage folder: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := sql.Open("sqlite", "file:"+path+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, stmt := range schema {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("preparing %s: %w", path, err)
+		}
+	}
+	var check string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
+		db.Close()
+		if err == nil {
+			err = errors.New(check)
+		}
+		return nil, fmt.Errorf("%s failed its integrity check: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database, checkpointing the WAL.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Run is everything one collection run of a channel wrote.
+type Run struct {
+	Channel  string
+	Time     time.Time
+	Readings []Reading // Channel, Time and Source are filled in from the run
+	Items    []Item    // feed items seen; Channel is filled in
+	// ItemAccounts are the feed accounts read: each gets a "posts" reading,
+	// the number of items in its ledger.
+	ItemAccounts []string
+	Success      bool
+	Error        string
+}
+
+// SaveRun commits one run in one transaction: its readings, its feed items
+// with the posts count they give, and the channel's last-run record.
+func (s *Store) SaveRun(ctx context.Context, run Run) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	ms := run.Time.UnixMilli()
+	for _, r := range run.Readings {
+		if err := insertReading(ctx, tx, run.Channel, r.Account, r.Metric, ms, r.Value, SourceAPI); err != nil {
+			return err
+		}
+	}
+	for _, it := range run.Items {
+		pub := it.Published
+		if pub.IsZero() {
+			pub = run.Time
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO feed_items (channel, account, item_id, published_ms) VALUES (?, ?, ?, ?)
+			 ON CONFLICT (channel, account, item_id) DO NOTHING`,
+			run.Channel, it.Account, it.ItemID, pub.UnixMilli()); err != nil {
+			return fmt.Errorf("saving a feed item of %s: %w", run.Channel, err)
+		}
+	}
+	for _, account := range run.ItemAccounts {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM feed_items WHERE channel = ? AND account = ?`,
+			run.Channel, account).Scan(&n); err != nil {
+			return fmt.Errorf("counting the feed items of %s: %w", run.Channel, err)
+		}
+		if err := insertReading(ctx, tx, run.Channel, account, "posts", ms, float64(n), SourceFeed); err != nil {
+			return err
+		}
+	}
+	success := int64(0)
+	if run.Success {
+		success = ms
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO channel_runs (channel, last_success_ms, last_run_ms, last_error) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (channel) DO UPDATE SET
+		   last_success_ms = max(last_success_ms, excluded.last_success_ms),
+		   last_run_ms = excluded.last_run_ms, last_error = excluded.last_error`,
+		run.Channel, success, ms, run.Error); err != nil {
+		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing the run of %s: %w", run.Channel, err)
+	}
+	return nil
+}
+
+func insertReading(ctx context.Context, tx *sql.Tx, channel, account, metric string, ms int64, v float64, source string) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", channel, account, metric)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO readings (channel, account, metric, time_ms, value, source) VALUES (?, ?, ?, ?, ?, ?)`,
+		channel, account, metric, ms, v, source); err != nil {
+		return fmt.Errorf("saving a reading of %s/%s/%s: %w", channel, account, metric, err)
+	}
+	return nil
+}
+
+// Record stores a manual reading. With add, the value is added to the latest
+// reading at or before t (0 if none); otherwise it is the reading. It returns
+// the value stored.
+func (s *Store) Record(ctx context.Context, channel, account, metric string, t time.Time, value float64, add bool) (float64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("recording: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if add {
+		var last sql.NullFloat64
+		err := tx.QueryRowContext(ctx,
+			`SELECT value FROM readings WHERE channel = ? AND account = ? AND metric = ? AND time_ms <= ?
+			 ORDER BY time_ms DESC, id DESC LIMIT 1`, channel, account, metric, t.UnixMilli()).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("reading the last value: %w", err)
+		}
+		value += last.Float64
+	}
+	if err := insertReading(ctx, tx, channel, account, metric, t.UnixMilli(), value, SourceManual); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("committing: %w", err)
+	}
+	return value, nil
+}
+
+// ReadingsAfter returns up to limit readings stored after the one with id
+// after, in the order they were stored: the engine tails the store with it.
+func (s *Store) ReadingsAfter(ctx context.Context, after int64, limit int) ([]Reading, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, channel, account, metric, time_ms, value, source FROM readings WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading the store: %w", err)
+	}
+	defer rows.Close()
+	var out []Reading
+	for rows.Next() {
+		var r Reading
+		var ms int64
+		if err := rows.Scan(&r.ID, &r.Channel, &r.Account, &r.Metric, &ms, &r.Value, &r.Source); err != nil {
+			return nil, fmt.Errorf("reading the store: %w", err)
+		}
+		r.Time = time.UnixMilli(ms)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ItemsAfter returns up to limit feed items stored after the one with id after.
+func (s *Store) ItemsAfter(ctx context.Context, after int64, limit int) ([]Item, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, channel, account, item_id, published_ms FROM feed_items WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading the feed ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		var it Item
+		var ms int64
+		if err := rows.Scan(&it.ID, &it.Channel, &it.Account, &it.ItemID, &ms); err != nil {
+			return nil, fmt.Errorf("reading the feed ledger: %w", err)
+		}
+		it.Published = time.UnixMilli(ms)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// ChannelRuns returns what is remembered of every channel's runs.
+func (s *Store) ChannelRuns(ctx context.Context) (map[string]ChannelRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT channel, last_success_ms, last_run_ms, last_error FROM channel_runs`)
+	if err != nil {
+		return nil, fmt.Errorf("reading channel runs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]ChannelRun{}
+	for rows.Next() {
+		var c ChannelRun
+		var success, run int64
+		if err := rows.Scan(&c.Channel, &success, &run, &c.LastError); err != nil {
+			return nil, fmt.Errorf("reading channel runs: %w", err)
+		}
+		if success > 0 {
+			c.LastSuccess = time.UnixMilli(success)
+		}
+		if run > 0 {
+			c.LastRun = time.UnixMilli(run)
+		}
+		out[c.Channel] = c
+	}
+	return out, rows.Err()
+}
