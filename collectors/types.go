@@ -23,6 +23,9 @@ var registry = map[string]channelType{
 			Options:         []string{"quota", "concurrency"},
 			DefaultSchedule: "@every 6h", // 4 runs a day, 1 unit per 50 channels each
 			DefaultTimeout:  time.Minute,
+			Batch:           YouTubeBatch,
+			DefaultQuota:    10000, // the API's default allocation; channels.list costs 1 a call
+			QuotaZone:       "America/Los_Angeles",
 		},
 		New: newYouTube,
 	},
@@ -42,6 +45,7 @@ var registry = map[string]channelType{
 			Options:         []string{"concurrency"},
 			DefaultSchedule: "@every 1h",
 			DefaultTimeout:  time.Minute,
+			Batch:           BlueskyBatch,
 		},
 		New: newBluesky,
 	},

@@ -122,6 +122,12 @@ type TypeSpec struct {
 	NotScheduled bool
 	// NoAccounts types may list no accounts.
 	NoAccounts bool
+	// Batch is how many accounts one API call reads (0: one).
+	Batch int
+	// DefaultQuota is the daily budget in API units (0: none), a unit being
+	// one call; the day ends at midnight in QuotaZone.
+	DefaultQuota int
+	QuotaZone    string
 	// AccountCheck, where set, vets one account as written.
 	AccountCheck func(string) error
 }

@@ -119,10 +119,11 @@ func checkGoalShape(ps *problems, root *yaml.Node) {
 		len(names), strings.Join(names, ", "))
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
 
 // expandEnv replaces ${VAR} in every scalar value with the environment's
-// value. An unset variable is a problem: a silently empty token would only
+// value, and ${VAR:-default} with the default where VAR is unset. An unset
+// variable without a default is a problem: a silently empty token would only
 // fail later, at the API, with a less helpful message.
 func expandEnv(ps *problems, n *yaml.Node) {
 	switch n.Kind {
@@ -131,8 +132,12 @@ func expandEnv(ps *problems, n *yaml.Node) {
 			return
 		}
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
-			name := ref[2 : len(ref)-1]
+			g := envRef.FindStringSubmatch(ref)
+			name := g[1]
 			v, ok := os.LookupEnv(name)
+			if !ok && g[2] != "" {
+				return g[2][2:]
+			}
 			if !ok {
 				ps.at(n, "environment variable %s is not set (it is named here as ${%s})", name, name)
 			}

@@ -86,6 +86,12 @@ var schema = []string{
 		published_ms INTEGER NOT NULL,
 		UNIQUE (channel, account, item_id)
 	)`,
+	`CREATE TABLE IF NOT EXISTS quota_usage (
+		channel TEXT NOT NULL,
+		day     TEXT NOT NULL,
+		units   INTEGER NOT NULL,
+		PRIMARY KEY (channel, day)
+	)`,
 	`CREATE TABLE IF NOT EXISTS channel_runs (
 		channel         TEXT PRIMARY KEY,
 		last_success_ms INTEGER NOT NULL DEFAULT 0,
@@ -141,6 +147,9 @@ type Run struct {
 	ItemAccounts []string
 	Success      bool
 	Error        string
+	// QuotaUnits spent by the run are added to QuotaDay's total.
+	QuotaDay   string
+	QuotaUnits int
 }
 
 // SaveRun commits one run in one transaction: its readings, its feed items
@@ -190,6 +199,14 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 		   last_run_ms = excluded.last_run_ms, last_error = excluded.last_error`,
 		run.Channel, success, ms, run.Error); err != nil {
 		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+	}
+	if run.QuotaUnits > 0 {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO quota_usage (channel, day, units) VALUES (?, ?, ?)
+			 ON CONFLICT (channel, day) DO UPDATE SET units = units + excluded.units`,
+			run.Channel, run.QuotaDay, run.QuotaUnits); err != nil {
+			return fmt.Errorf("saving the quota of %s: %w", run.Channel, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing the run of %s: %w", run.Channel, err)
@@ -303,4 +320,18 @@ func (s *Store) ChannelRuns(ctx context.Context) (map[string]ChannelRun, error) 
 		out[c.Channel] = c
 	}
 	return out, rows.Err()
+}
+
+// QuotaUsed is how many API units a channel spent on day (YYYY-MM-DD in the
+// budget's zone).
+func (s *Store) QuotaUsed(ctx context.Context, channel, day string) (int, error) {
+	var units int
+	err := s.db.QueryRowContext(ctx, `SELECT units FROM quota_usage WHERE channel = ? AND day = ?`, channel, day).Scan(&units)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the quota of %s: %w", channel, err)
+	}
+	return units, nil
 }

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/report"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+// commonFlags are the flags every sub-command takes.
+type commonFlags struct {
+	configFile  string
+	storagePath string
+	logger      *slog.Logger
+}
+
+type recordFlags struct {
+	channel, metric, account, time string
+	value, add                     float64
+	valueSet, addSet               bool
+}
+
+type reportFlags struct {
+	at, format string
+}
+
+var stdout, stderr io.Writer = os.Stdout, os.Stderr
+
+func loadConfig(c *commonFlags) (*config.Config, bool) {
+	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+	if err != nil {
+		fmt.Fprintf(stderr, "The config is not valid:\n%v\n", err)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// openEngine loads the config, opens the store and reads it into an engine.
+func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.Store, bool) {
+	cfg, ok := loadConfig(c)
+	if !ok {
+		return nil, nil, false
+	}
+	st, err := store.Open(c.storagePath)
+	if err != nil {
+		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
+		return nil, nil, false
+	}
+	e := engine.New(st, cfg, collectors.Types(), c.logger)
+	if now != nil {
+		e.SetClock(now)
+	}
+	if err := e.Load(context.Background()); err != nil {
+		fmt.Fprintf(stderr, "Cannot read the store: %v\n", err)
+		st.Close()
+		return nil, nil, false
+	}
+	return e, st, true
+}
+
+func runCheck(c *commonFlags) int {
+	cfg, ok := loadConfig(c)
+	if !ok {
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s is valid: plan %s (%s), %d channels, %d KPIs.\n", c.configFile, cfg.Plan.Name, cfg.Plan.Goal, len(cfg.Channels), len(cfg.KPIs))
+	return 0
+}
+
+func runOnce(c *commonFlags) int {
+	e, st, ok := openEngine(c, nil)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	failed := false
+	for _, rep := range e.RunAll(context.Background()) {
+		for _, r := range rep.Readings {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\n", rep.Channel, r.Account, r.Metric, r.Value)
+		}
+		for _, err := range rep.Errors {
+			fmt.Fprintf(stderr, "%s: %v\n", rep.Channel, err)
+		}
+		if rep.SaveError != nil {
+			fmt.Fprintf(stderr, "%s: not stored: %v\n", rep.Channel, rep.SaveError)
+		}
+		if !rep.OK() {
+			failed = true
+		}
+	}
+	// Feed posts are counted from the ledger when the run is stored.
+	if snap := e.Snapshot(); snap != nil {
+		for _, a := range snap.Accounts {
+			if e.Config().Channels[a.Channel].Type == "feed" {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\n", a.Channel, a.Account, a.Metric, a.Value)
+			}
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func runRecord(c *commonFlags, f recordFlags) int {
+	if f.valueSet == f.addSet {
+		fmt.Fprintln(stderr, "collector record: give exactly one of --value N or --add N")
+		return 2
+	}
+	m := engine.ManualReading{Channel: f.channel, Account: f.account, Metric: f.metric, Value: f.value}
+	if f.addSet {
+		m.Value, m.Add = f.add, true
+	}
+	if f.time != "" {
+		t, err := time.Parse(time.RFC3339, f.time)
+		if err != nil {
+			fmt.Fprintf(stderr, "collector record: --time %q is not RFC 3339, such as 2026-07-31T17:00:00+02:00\n", f.time)
+			return 2
+		}
+		m.Time = t
+	}
+	e, st, ok := openEngine(c, nil)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	stored, err := e.Record(context.Background(), m)
+	if err != nil {
+		var bad *engine.InputError
+		if errors.As(err, &bad) {
+			fmt.Fprintf(stderr, "collector record: %s\n", bad.Msg)
+			return 1
+		}
+		fmt.Fprintf(stderr, "collector record: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\t%s\n", stored.Channel, stored.Account, stored.Metric, stored.Value, stored.Time.Format(time.RFC3339))
+	return 0
+}
+
+func runReport(c *commonFlags, f reportFlags) int {
+	cfg, ok := loadConfig(c)
+	if !ok {
+		return 1
+	}
+	at := time.Now()
+	if f.at != "" {
+		t, err := parseAt(f.at, cfg.Plan.Location)
+		if err != nil {
+			fmt.Fprintf(stderr, "collector report: %v\n", err)
+			return 2
+		}
+		at = t
+	}
+	e, st, ok := openEngine(c, func() time.Time { return at })
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	doc := report.Build(e.Snapshot())
+	var err error
+	switch f.format {
+	case "csv":
+		err = report.WriteCSV(stdout, doc)
+	case "json":
+		err = report.WriteJSON(stdout, doc)
+	default:
+		err = report.WriteTable(stdout, doc, isTerminal(stdout))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "collector report: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// parseAt reads RFC 3339, or a date meaning the end of that day in loc.
+func parseAt(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, err := config.ParseDate(s); err == nil {
+		return d.End(loc), nil
+	}
+	return time.Time{}, fmt.Errorf("--at %q is neither RFC 3339 nor a date YYYY-MM-DD", s)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

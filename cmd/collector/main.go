@@ -1,0 +1,75 @@
+// Command collector measures a social-media plan: it reads follower,
+// subscriber, view and post counts from the channels' APIs on a schedule,
+// stores them, compares them with the plan's milestones and serves the
+// result as Prometheus metrics, a status page and JSON.
+package main
+
+import (
+	"fmt"
+	"os"
+	_ "time/tzdata" // plan time zones work in a scratch or distroless image
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run parses the command line and runs a sub-command; it returns the exit code.
+func run(args []string) int {
+	app := kingpin.New("collector", "Measures a social-media plan: collects channel counts, compares them with the plan's milestones and exports Prometheus metrics.")
+	app.Version(version.Print("collector"))
+	app.HelpFlag.Short('h')
+	common := &commonFlags{}
+	app.Flag("config.file", "The plan file.").Default("kpi-collector.yml").StringVar(&common.configFile)
+	app.Flag("storage.path", "Where the SQLite store lives.").Default("data/").StringVar(&common.storagePath)
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+
+	serveCmd := app.Command("serve", "Run the daemon (the default).").Default()
+	webFlags := kingpinflag.AddFlags(serveCmd, ":9469")
+	telemetryPath := serveCmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+
+	app.Command("check", "Validate the config file; exit 1 with every reason.")
+	app.Command("once", "Collect every channel once, print what was read and exit (1 if a channel failed).")
+
+	recordCmd := app.Command("record", "Store a reading of a manual channel.")
+	rec := recordFlags{}
+	recordCmd.Flag("channel", "The manual channel.").Required().StringVar(&rec.channel)
+	recordCmd.Flag("metric", "The metric.").Required().StringVar(&rec.metric)
+	recordCmd.Flag("value", "Set the reading to this value.").IsSetByUser(&rec.valueSet).Float64Var(&rec.value)
+	recordCmd.Flag("add", "Raise the latest reading by this much.").IsSetByUser(&rec.addSet).Float64Var(&rec.add)
+	recordCmd.Flag("account", "The account, where the channel has more than one.").StringVar(&rec.account)
+	recordCmd.Flag("time", "When, in RFC 3339 (default: now).").StringVar(&rec.time)
+
+	reportCmd := app.Command("report", "Print the plan's progress.")
+	rep := reportFlags{}
+	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
+	reportCmd.Flag("format", "table, csv or json.").Default("table").EnumVar(&rep.format, "table", "csv", "json")
+
+	cmd, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "collector: %v; try --help\n", err)
+		return 2
+	}
+	logger := promslog.New(logConfig)
+	common.logger = logger
+
+	switch cmd {
+	case "check":
+		return runCheck(common)
+	case "once":
+		return runOnce(common)
+	case "record":
+		return runRecord(common, rec)
+	case "report":
+		return runReport(common, rep)
+	default:
+		return runServe(common, webFlags, *telemetryPath)
+	}
+}

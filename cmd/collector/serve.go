@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	toolkit "github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/web"
+)
+
+// refreshEvery is how often the snapshot is re-evaluated between collections:
+// the expected value moves with time, and `collector record` writes to the
+// store from another process.
+const refreshEvery = 5 * time.Second
+
+func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
+	logger := c.logger
+	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
+	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+	if err != nil {
+		logger.Error("the config is not valid", "file", c.configFile, "err", err)
+		return 1
+	}
+	st, err := store.Open(c.storagePath)
+	if err != nil {
+		logger.Error("cannot open the store", "err", err)
+		return 1
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("closing the store failed", "err", err)
+		}
+	}()
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	e := engine.New(st, cfg, collectors.Types(), logger)
+	if err := e.Load(ctx); err != nil {
+		logger.Error("cannot read the store", "err", err)
+		return 1
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		metrics.NewExporter(e.Snapshot),
+		versioncollector.NewCollector("kpi_collector"),
+		promcollectors.NewGoCollector(),
+		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
+	)
+
+	sched := engine.NewScheduler(e, logger)
+	if err := sched.Start(ctx); err != nil {
+		logger.Error("cannot schedule the channels", "err", err)
+		return 1
+	}
+
+	var reloadMu sync.Mutex
+	reload := func(context.Context) error {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
+		next, err := config.LoadFile(c.configFile, collectors.Types())
+		if err != nil {
+			e.ReloadFailed(ctx, err)
+			logger.Error("reload refused; the old config keeps running", "err", err)
+			return err
+		}
+		if next.Fingerprint == e.Config().Fingerprint {
+			logger.Info("config unchanged; nothing to reload")
+			e.ApplyConfig(ctx, e.Config())
+			return nil
+		}
+		if err := sched.Reload(next); err != nil {
+			logger.Error("rescheduling after reload failed", "err", err)
+			return err
+		}
+		logger.Info("config reloaded", "channels", len(next.Channels), "kpis", len(next.KPIs))
+		return nil
+	}
+
+	srv := &http.Server{
+		Handler: (&web.Server{
+			Engine: e, Gatherer: reg, TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
+		}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- toolkit.ListenAndServe(srv, webFlags, logger) }()
+
+	go func() {
+		t := time.NewTicker(refreshEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := e.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					logger.Error("refreshing from the store failed", "err", err)
+				}
+			}
+		}
+	}()
+
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	code := 0
+loop:
+	for {
+		select {
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				_ = reload(ctx)
+				continue
+			}
+			logger.Info("shutting down", "signal", sig.String())
+			break loop
+		case err := <-serveErr:
+			logger.Error("the web server stopped", "err", err)
+			code = 1
+			break loop
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	sched.Stop()
+	stop()
+	logger.Info("stopped")
+	return code
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+// Engine runs collections, keeps the in-memory view of the store and
+// publishes snapshots.
+type Engine struct {
+	store  *store.Store
+	types  config.Types
+	logger *slog.Logger
+	now    func() time.Time
+
+	cfg atomic.Pointer[config.Config]
+
+	// mu guards cache, health, collectors and reload; never held across a
+	// network call.
+	mu         sync.Mutex
+	cache      *cache
+	health     map[string]*health
+	collectors map[string]builtCollector
+	reload     ReloadState
+
+	// runLocks keeps a channel's runs from overlapping, across reloads too.
+	runLocks sync.Map // channel name -> *sync.Mutex
+
+	snapshot atomic.Pointer[Snapshot]
+	ready    atomic.Bool
+}
+
+type builtCollector struct {
+	channel   *config.Channel
+	collector collectors.Collector
+	calls     *atomic.Int64 // calls made, for the quota
+}
+
+// health is what the engine knows of a channel's runs.
+type health struct {
+	ran         bool
+	success     bool
+	lastSuccess time.Time
+	lastError   string
+	duration    time.Duration
+	errors      map[collectors.Reason]float64
+	requests    map[string]float64
+	quotaDay    string
+	quotaUsed   int
+}
+
+// New builds an engine over an open store with a loaded config.
+func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.Logger) *Engine {
+	e := &Engine{
+		store:      st,
+		types:      types,
+		logger:     logger,
+		now:        time.Now,
+		cache:      newCache(),
+		health:     map[string]*health{},
+		collectors: map[string]builtCollector{},
+		reload:     ReloadState{Success: true, LastSuccess: time.Now()},
+	}
+	e.cfg.Store(cfg)
+	return e
+}
+
+// SetClock replaces the clock, for tests and `collector report --at`.
+func (e *Engine) SetClock(now func() time.Time) { e.now = now }
+
+// Config is the config in force.
+func (e *Engine) Config() *config.Config { return e.cfg.Load() }
+
+// Snapshot is the latest published snapshot; nil before Load.
+func (e *Engine) Snapshot() *Snapshot { return e.snapshot.Load() }
+
+// Ready reports whether the stored readings are loaded and a snapshot exists.
+func (e *Engine) Ready() bool { return e.ready.Load() }
+
+// Store is the engine's store.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// Load reads the store into memory and publishes the first snapshot, so that
+// the last good values are served before any API answers.
+func (e *Engine) Load(ctx context.Context) error {
+	runs, err := e.store.ChannelRuns(ctx)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	for name, r := range runs {
+		h := e.healthOf(name)
+		h.ran = !r.LastRun.IsZero()
+		h.success = !r.LastSuccess.IsZero() && !r.LastSuccess.Before(r.LastRun)
+		h.lastSuccess = r.LastSuccess
+		h.lastError = r.LastError
+	}
+	e.mu.Unlock()
+	if err := e.Refresh(ctx); err != nil {
+		return err
+	}
+	e.ready.Store(true)
+	return nil
+}
+
+// Refresh tails the store (readings written by the daemon or by `collector
+// record`) and publishes a new snapshot evaluated now.
+func (e *Engine) Refresh(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.cache.tail(ctx, e.store); err != nil {
+		return err
+	}
+	e.publishLocked(ctx)
+	return nil
+}
+
+// healthOf returns the channel's health record, creating it. Caller holds mu.
+func (e *Engine) healthOf(name string) *health {
+	h, ok := e.health[name]
+	if !ok {
+		h = &health{errors: map[collectors.Reason]float64{}, requests: map[string]float64{}}
+		for _, r := range collectors.Reasons {
+			h.errors[r] = 0
+		}
+		e.health[name] = h
+	}
+	return h
+}
+
+// ApplyConfig swaps in a new, already validated config. Collectors are
+// rebuilt for channels whose config changed; stored readings stay.
+func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
+	e.cfg.Store(cfg)
+	e.mu.Lock()
+	for name, b := range e.collectors {
+		if ch, ok := cfg.Channels[name]; !ok || !sameChannel(ch, b.channel) {
+			delete(e.collectors, name)
+		}
+	}
+	e.reload = ReloadState{Success: true, LastSuccess: e.now()}
+	e.publishLocked(ctx)
+	e.mu.Unlock()
+}
+
+// ReloadFailed records a refused reload: the old config keeps running.
+func (e *Engine) ReloadFailed(ctx context.Context, err error) {
+	e.mu.Lock()
+	e.reload.Success = false
+	e.reload.Error = err.Error()
+	e.publishLocked(ctx)
+	e.mu.Unlock()
+}
+
+func sameChannel(a, b *config.Channel) bool {
+	return fmt.Sprintf("%#v", *a) == fmt.Sprintf("%#v", *b) &&
+		a.Credentials.APIKey.Reveal() == b.Credentials.APIKey.Reveal() &&
+		a.Credentials.BearerToken.Reveal() == b.Credentials.BearerToken.Reveal() &&
+		a.Credentials.AccessToken.Reveal() == b.Credentials.AccessToken.Reveal() &&
+		a.Credentials.Token.Reveal() == b.Credentials.Token.Reveal()
+}

@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
+)
+
+// ManualReading is a value recorded by hand for a manual channel.
+type ManualReading struct {
+	Channel string
+	Account string // may be empty where the channel has one account
+	Metric  string
+	Value   float64
+	Add     bool // raise the latest reading by Value instead of setting it
+	Time    time.Time
+}
+
+// InputError is a recording refused for what it asks; callers answer it
+// with a 4xx (HTTP) or exit 1 (CLI), quoting the message.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func badInput(format string, args ...any) error { return &InputError{Msg: fmt.Sprintf(format, args...)} }
+
+// CheckManual vets a manual reading against the config and fills in the
+// account of a one-account channel.
+func CheckManual(cfg *config.Config, m *ManualReading, now time.Time) error {
+	ch, ok := cfg.Channels[m.Channel]
+	switch {
+	case m.Channel == "":
+		return badInput("channel is missing")
+	case !ok:
+		return badInput("channel %q is not in the config", m.Channel)
+	case ch.Type != "manual":
+		return badInput("channel %q is a %s channel; only manual channels take recorded values", m.Channel, ch.Type)
+	}
+	if m.Account == "" && len(ch.Accounts) == 1 {
+		m.Account = ch.Accounts[0]
+	}
+	if !slices.Contains(ch.Accounts, m.Account) {
+		return badInput("account %q is not among channel %q's accounts (%s)", m.Account, m.Channel, strings.Join(ch.Accounts, ", "))
+	}
+	if metrics := MetricsMeasured(cfg, m.Channel); !slices.Contains(metrics, m.Metric) {
+		return badInput("metric %q is not measured by any KPI on channel %q (%s)", m.Metric, m.Channel, strings.Join(metrics, ", "))
+	}
+	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0 {
+		return badInput("the number must be finite and not negative")
+	}
+	if m.Time.IsZero() {
+		m.Time = now
+	} else if m.Time.After(now.Add(time.Minute)) {
+		return badInput("time %s is in the future", m.Time.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// MetricsMeasured lists the metrics the KPIs measure on a channel.
+func MetricsMeasured(cfg *config.Config, channel string) []string {
+	var out []string
+	for _, k := range cfg.KPIs {
+		if k.Channel == channel && !slices.Contains(out, k.Metric) {
+			out = append(out, k.Metric)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Record vets and stores a manual reading, then publishes it. It returns the
+// reading stored (with add, the raised value).
+func (e *Engine) Record(ctx context.Context, m ManualReading) (ManualReading, error) {
+	if err := CheckManual(e.cfg.Load(), &m, e.now()); err != nil {
+		return m, err
+	}
+	v, err := e.store.Record(ctx, m.Channel, m.Account, m.Metric, m.Time, m.Value, m.Add)
+	if err != nil {
+		return m, err
+	}
+	m.Value, m.Add = v, false
+	return m, e.Refresh(ctx)
+}

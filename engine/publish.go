@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// publishLocked evaluates the plan now and publishes a snapshot. Caller holds
+// mu. It does no I/O: everything comes from the cache and health records.
+func (e *Engine) publishLocked(_ context.Context) {
+	cfg := e.cfg.Load()
+	now := e.now()
+	snap := &Snapshot{
+		At: now,
+		Plan: PlanInfo{
+			Name: cfg.Plan.Name, Goal: cfg.Plan.Goal, Timezone: cfg.Plan.Timezone,
+			Start: cfg.Plan.Start, End: cfg.Plan.End,
+			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(),
+		},
+		Reload: e.reload,
+	}
+	start := cfg.Plan.StartTime()
+	for _, k := range cfg.KPIs {
+		ch := cfg.Channels[k.Channel]
+		var series []plan.Point
+		if ch.Type == "feed" && k.Metric == "posts" {
+			series = e.cache.feedSeries(k.Channel, k.Account)
+		} else {
+			series = e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}]
+		}
+		if ch.Type == "manual" && len(series) > 0 && series[0].Time.After(start) {
+			// Counts kept by hand start from nothing: growth since the start
+			// includes the first value recorded.
+			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
+		}
+		snap.KPIs = append(snap.KPIs, KPIState{
+			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
+			Evaluation: plan.Evaluate(start, k.Plan, series, now),
+		})
+	}
+
+	for key, ps := range e.cache.series {
+		ch, ok := cfg.Channels[key.channel]
+		if !ok || !contains(ch.Accounts, key.account) || len(ps) == 0 {
+			continue
+		}
+		last := lastUpTo(ps, now)
+		if last < 0 {
+			continue
+		}
+		snap.Accounts = append(snap.Accounts, AccountValue{
+			Channel: key.channel, Account: key.account, Metric: key.metric,
+			Value: ps[last].Value, Time: ps[last].Time,
+		})
+	}
+	sort.Slice(snap.Accounts, func(i, j int) bool {
+		a, b := snap.Accounts[i], snap.Accounts[j]
+		return strings.Compare(a.Channel+"\x00"+a.Account+"\x00"+a.Metric, b.Channel+"\x00"+b.Account+"\x00"+b.Metric) < 0
+	})
+
+	for _, name := range sortedNames(cfg.Channels) {
+		ch := cfg.Channels[name]
+		spec := e.types[ch.Type]
+		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled}
+		if spec.NotScheduled {
+			snap.Channels = append(snap.Channels, cs)
+			continue
+		}
+		{
+			h := e.healthOf(name)
+			cs.Ran, cs.Success, cs.LastSuccess, cs.LastError, cs.Duration = h.ran, h.success, h.lastSuccess, h.lastError, h.duration
+			cs.Errors = copyMap(h.errors)
+			cs.Requests = copyMap(h.requests)
+			if limit := quotaLimit(ch.Quota, spec); limit > 0 {
+				cs.HasQuota, cs.QuotaLimit = true, float64(limit)
+				if h.quotaDay == quotaDay(spec, now) {
+					cs.QuotaUsed = float64(h.quotaUsed)
+				}
+			}
+		}
+		snap.Channels = append(snap.Channels, cs)
+	}
+	e.snapshot.Store(snap)
+}
+
+// lastUpTo is the index of the last point at or before t, or -1.
+func lastUpTo(ps []plan.Point, t time.Time) int {
+	return sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(t) }) - 1
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func copyMap[K comparable](m map[K]float64) map[K]float64 {
+	out := make(map[K]float64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+// RunReport is what one run of a channel did.
+type RunReport struct {
+	Channel  string
+	Skipped  bool // a run of the same channel was still going
+	Readings []collectors.Reading
+	Errors   []*collectors.Error
+	Duration time.Duration
+	// SaveError is set when the readings could not be committed: then none
+	// of them is shown.
+	SaveError error
+}
+
+// OK reports whether the run read every account and stored what it read.
+func (r RunReport) OK() bool { return !r.Skipped && len(r.Errors) == 0 && r.SaveError == nil }
+
+// RunChannel collects one channel once: read, commit, then show. It never
+// overlaps another run of the same channel, is bounded by the channel's
+// timeout and survives a panicking collector.
+func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
+	rep := RunReport{Channel: name}
+	lock, _ := e.runLocks.LoadOrStore(name, &sync.Mutex{})
+	if !lock.(*sync.Mutex).TryLock() {
+		rep.Skipped = true
+		e.logger.Warn("skipping a run: the previous one is still going", "channel", name)
+		return rep
+	}
+	defer lock.(*sync.Mutex).Unlock()
+
+	cfg := e.cfg.Load()
+	ch, ok := cfg.Channels[name]
+	if !ok {
+		rep.Skipped = true
+		return rep
+	}
+	spec := e.types[ch.Type]
+	if spec.NotScheduled {
+		rep.Skipped = true
+		return rep
+	}
+	built, err := e.collectorFor(ch)
+	if err != nil {
+		rep.Errors = []*collectors.Error{collectors.Fail(collectors.Server, err)}
+		e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
+		return rep
+	}
+
+	started := time.Now()
+	callsBefore := built.calls.Load()
+	if err := e.checkQuota(ctx, ch, spec, started); err != nil {
+		rep.Errors = []*collectors.Error{err}
+		e.finish(ctx, ch, spec, rep, collectors.Result{}, started, 0)
+		return rep
+	}
+	runCtx, cancel := context.WithTimeout(ctx, ch.Timeout)
+	res := safeCollect(runCtx, built.collector, ch.Accounts)
+	cancel()
+	rep.Duration = time.Since(started)
+	rep.Readings = res.Readings
+	rep.Errors = res.Errors
+	return e.finish(ctx, ch, spec, rep, res, started, int(built.calls.Load()-callsBefore))
+}
+
+// safeCollect turns a collector's panic into a server error for the run.
+func safeCollect(ctx context.Context, c collectors.Collector, accounts []string) (res collectors.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = collectors.Result{Errors: []*collectors.Error{
+				collectors.Fail(collectors.Server, fmt.Errorf("collector panicked: %v\n%s", p, debug.Stack())),
+			}}
+		}
+	}()
+	return c.Collect(ctx, accounts)
+}
+
+// finish commits the run, then updates health and publishes. A run whose
+// commit fails shows nothing it read.
+func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.TypeSpec, rep RunReport, res collectors.Result, started time.Time, calls int) RunReport {
+	now := e.now()
+	run := store.Run{
+		Channel: ch.Name, Time: now, Success: len(rep.Errors) == 0,
+		ItemAccounts: res.ItemAccounts,
+		QuotaDay:     quotaDay(spec, now), QuotaUnits: calls,
+	}
+	for _, r := range res.Readings {
+		run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value})
+	}
+	for _, it := range res.Items {
+		run.Items = append(run.Items, store.Item{Account: it.Account, ItemID: it.ID, Published: it.Published})
+	}
+	if !run.Success {
+		run.Error = summarize(rep.Errors)
+	}
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	rep.SaveError = e.store.SaveRun(saveCtx, run)
+	cancel()
+
+	e.mu.Lock()
+	h := e.healthOf(ch.Name)
+	h.ran = true
+	h.duration = time.Since(started)
+	for _, err := range rep.Errors {
+		h.errors[err.Reason]++
+	}
+	switch {
+	case rep.SaveError != nil:
+		h.success = false
+		h.lastError = "store: " + rep.SaveError.Error()
+	case run.Success:
+		h.success, h.lastSuccess, h.lastError = true, now, ""
+	default:
+		h.success, h.lastError = false, run.Error
+	}
+	if rep.SaveError == nil && calls > 0 {
+		if h.quotaDay != run.QuotaDay {
+			h.quotaDay, h.quotaUsed = run.QuotaDay, 0
+		}
+		h.quotaUsed += calls
+	}
+	tailErr := e.cache.tail(ctx, e.store)
+	e.publishLocked(ctx)
+	e.mu.Unlock()
+
+	log := e.logger.With("channel", ch.Name, "duration", rep.Duration.Round(time.Millisecond), "readings", len(rep.Readings))
+	switch {
+	case rep.SaveError != nil:
+		log.Error("collection read values but could not store them; none is shown", "err", rep.SaveError)
+	case len(rep.Errors) > 0:
+		log.Warn("collection failed in part or whole", "errors", len(rep.Errors), "first", rep.Errors[0].Error())
+	default:
+		log.Debug("collection done")
+	}
+	if tailErr != nil {
+		e.logger.Error("reading back the store failed", "err", tailErr)
+	}
+	return rep
+}
+
+func summarize(errs []*collectors.Error) string {
+	msgs := make([]string, 0, 3)
+	for i, e := range errs {
+		if i == 3 {
+			msgs = append(msgs, fmt.Sprintf("and %d more", len(errs)-3))
+			break
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// collectorFor returns the channel's collector, building it (and its HTTP
+// client, which counts requests into the channel's health) on first use.
+func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if b, ok := e.collectors[ch.Name]; ok && b.channel == ch {
+		return b, nil
+	}
+	name := ch.Name
+	calls := &atomic.Int64{}
+	client := collectors.NewHTTPClient(ch.Timeout, func(code string) {
+		calls.Add(1)
+		e.mu.Lock()
+		e.healthOf(name).requests[code]++
+		e.mu.Unlock()
+	})
+	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name)})
+	if err != nil {
+		return builtCollector{}, err
+	}
+	if c == nil {
+		return builtCollector{}, errors.New("channel type " + ch.Type + " has no collector")
+	}
+	b := builtCollector{channel: ch, collector: c, calls: calls}
+	e.collectors[name] = b
+	return b, nil
+}
+
+// quotaLimit is a channel's daily budget: its quota key, else its type's.
+func quotaLimit(configured int, spec config.TypeSpec) int {
+	if configured > 0 {
+		return configured
+	}
+	return spec.DefaultQuota
+}
+
+// quotaDay is the budget day t falls on, in the type's quota zone.
+func quotaDay(spec config.TypeSpec, t time.Time) string {
+	if spec.QuotaZone == "" {
+		return t.UTC().Format(time.DateOnly)
+	}
+	loc, err := time.LoadLocation(spec.QuotaZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(time.DateOnly)
+}
+
+// checkQuota refuses a run that would spend more than the day's budget left.
+// Units spent are read from the store, so a restart does not reset them.
+func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config.TypeSpec, now time.Time) *collectors.Error {
+	limit := quotaLimit(ch.Quota, spec)
+	if limit == 0 {
+		return nil
+	}
+	day := quotaDay(spec, now)
+	used, err := e.store.QuotaUsed(ctx, ch.Name, day)
+	if err != nil {
+		return collectors.Fail(collectors.Server, err)
+	}
+	e.mu.Lock()
+	h := e.healthOf(ch.Name)
+	h.quotaDay, h.quotaUsed = day, used
+	e.mu.Unlock()
+	batch := spec.Batch
+	if batch <= 0 {
+		batch = 1
+	}
+	cost := (len(ch.Accounts) + batch - 1) / batch
+	if used+cost > limit {
+		return collectors.Fail(collectors.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
+	}
+	return nil
+}
+
+// RunAll runs every scheduled channel once, concurrently, and returns the
+// reports sorted by channel.
+func (e *Engine) RunAll(ctx context.Context) []RunReport {
+	cfg := e.cfg.Load()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		reps []RunReport
+	)
+	for name, ch := range cfg.Channels {
+		if e.types[ch.Type].NotScheduled {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.RunChannel(ctx, name)
+			mu.Lock()
+			reps = append(reps, r)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.Slice(reps, func(i, j int) bool { return reps[i].Channel < reps[j].Channel })
+	return reps
+}

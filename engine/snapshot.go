@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// Snapshot is the evaluated plan and the collector's health at one moment.
+// It is immutable once published: readers share it without locks.
+type Snapshot struct {
+	At       time.Time
+	Plan     PlanInfo
+	KPIs     []KPIState
+	Accounts []AccountValue
+	Channels []ChannelState
+	Reload   ReloadState
+}
+
+// PlanInfo is the plan's frame.
+type PlanInfo struct {
+	Name     string
+	Goal     string
+	Timezone string
+	Start    config.Date
+	End      config.Date
+	// StartTime and EndTime are 00:00 of the first and 24:00 of the last day.
+	StartTime time.Time
+	EndTime   time.Time
+}
+
+// KPIState is one KPI evaluated.
+type KPIState struct {
+	Name       string
+	Channel    string
+	Account    string
+	Metric     string
+	Count      plan.Count
+	Tolerance  float64
+	Milestones []plan.Milestone
+	plan.Evaluation
+}
+
+// AccountValue is the latest reading of one metric of one account.
+type AccountValue struct {
+	Channel string
+	Account string
+	Metric  string
+	Value   float64
+	Time    time.Time
+}
+
+// ChannelState is one channel's collection health.
+type ChannelState struct {
+	Name string
+	Type string
+	// Scheduled is false for channels that are never collected (manual).
+	Scheduled bool
+	// Ran is true once a run's outcome is known, in this process or stored.
+	Ran         bool
+	Success     bool
+	LastSuccess time.Time
+	LastError   string
+	// Duration is the last run's length; zero until a run in this process.
+	Duration time.Duration
+	Errors   map[collectors.Reason]float64
+	Requests map[string]float64
+	// HasQuota is true for channels with a daily budget.
+	HasQuota   bool
+	QuotaUsed  float64
+	QuotaLimit float64
+}
+
+// ReloadState is the outcome of the last config (re)load.
+type ReloadState struct {
+	Success     bool
+	LastSuccess time.Time
+	Error       string
+}

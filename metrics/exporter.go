@@ -1,0 +1,144 @@
+package metrics
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+const cached = " Cached: the value as of the last collection, not read at scrape time."
+
+var kpiLabels = []string{"kpi", "channel", "account", "metric"}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+var (
+	kpiValue          = desc("kpi_value", "The KPI's value now, counted as its count says (total or growth since plan start)."+cached, kpiLabels...)
+	kpiExpected       = desc("kpi_expected_value", "Where the plan's glide path says the KPI's value should be now."+cached, kpiLabels...)
+	kpiTarget         = desc("kpi_target_value", "The target of the next milestone not yet due (the last one once all are due)."+cached, kpiLabels...)
+	kpiTargetDue      = desc("kpi_target_due_timestamp_seconds", "When that milestone falls due, in seconds since the epoch."+cached, kpiLabels...)
+	kpiProgress       = desc("kpi_progress_ratio", "kpi_value divided by kpi_expected_value; absent while the expected value is 0."+cached, kpiLabels...)
+	kpiForecast       = desc("kpi_forecast_value", "The value projected to the next milestone's due time at the recent pace."+cached, kpiLabels...)
+	kpiDailyGrowth    = desc("kpi_daily_growth", "The recent pace per day: the slope of a least-squares line through the last readings."+cached, kpiLabels...)
+	kpiRequiredGrowth = desc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone."+cached, kpiLabels...)
+	kpiStatus         = desc("kpi_status", "The KPI's status against its plan: 1 for the current status, 0 for the others."+cached, append(kpiLabels, "status")...)
+	kpiLastObs        = desc("kpi_last_observation_timestamp_seconds", "When the KPI's value was last read successfully, in seconds since the epoch."+cached, kpiLabels...)
+	accountValue      = desc("kpi_account_value", "Every value read from a channel, KPI or not."+cached, "channel", "account", "metric")
+	planInfo          = desc("kpi_plan_info", "The plan in force: its name, goal and dates.", "plan", "goal", "start", "end")
+	collSuccess       = desc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", "channel")
+	collLastSuccess   = desc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", "channel")
+	collDuration      = desc("kpi_collection_duration_seconds", "How long the channel's last run took.", "channel")
+	collErrors        = desc("kpi_collection_errors_total", "Failures of the channel's runs, by reason.", "channel", "reason")
+	apiRequests       = desc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", "channel", "code")
+	quotaUsed         = desc("kpi_api_quota_used", "API units spent today against the channel's daily budget.", "channel")
+	quotaLimit        = desc("kpi_api_quota_limit", "The channel's daily API budget in units.", "channel")
+	reloadOK          = desc("kpi_config_last_reload_successful", "1 if the last config (re)load succeeded, else 0.")
+	reloadTime        = desc("kpi_config_last_reload_success_timestamp_seconds", "When the config was last (re)loaded successfully, in seconds since the epoch.")
+)
+
+// Exporter is a prometheus.Collector over the snapshot a source publishes.
+type Exporter struct {
+	snapshot func() *engine.Snapshot
+}
+
+// NewExporter exports whatever snapshot returns at scrape time.
+func NewExporter(snapshot func() *engine.Snapshot) *Exporter {
+	return &Exporter{snapshot: snapshot}
+}
+
+// Describe sends every descriptor.
+func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast,
+		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
+		collDuration, collErrors, apiRequests, quotaUsed, quotaLimit, reloadOK, reloadTime} {
+		ch <- d
+	}
+}
+
+// Collect renders the snapshot as const metrics, without sample timestamps.
+func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
+	s := x.snapshot()
+	if s == nil {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
+	for _, k := range s.KPIs {
+		l := []string{k.Name, k.Channel, k.Account, k.Metric}
+		gauge(kpiExpected, k.Expected, l...)
+		if k.HasValue {
+			gauge(kpiValue, k.Value, l...)
+			gauge(kpiLastObs, seconds(k.LastObservation), l...)
+		}
+		if k.HasTarget {
+			gauge(kpiTarget, k.Target, l...)
+			gauge(kpiTargetDue, seconds(k.Due), l...)
+		}
+		if k.HasProgress {
+			gauge(kpiProgress, k.Progress, l...)
+		}
+		if k.HasPace {
+			gauge(kpiForecast, k.Forecast, l...)
+			gauge(kpiDailyGrowth, k.DailyGrowth, l...)
+		}
+		if k.HasRequired {
+			gauge(kpiRequiredGrowth, k.RequiredDailyGrowth, l...)
+		}
+		for _, st := range plan.Statuses {
+			v := 0.0
+			if st == k.Status {
+				v = 1
+			}
+			gauge(kpiStatus, v, append(l, string(st))...)
+		}
+	}
+	for _, a := range s.Accounts {
+		gauge(accountValue, a.Value, a.Channel, a.Account, a.Metric)
+	}
+	for _, c := range s.Channels {
+		if !c.Scheduled {
+			continue
+		}
+		if c.Ran {
+			gauge(collSuccess, boolf(c.Success), c.Name)
+		}
+		if !c.LastSuccess.IsZero() {
+			gauge(collLastSuccess, seconds(c.LastSuccess), c.Name)
+		}
+		if c.Duration > 0 {
+			gauge(collDuration, c.Duration.Seconds(), c.Name)
+		}
+		for _, r := range collectors.Reasons {
+			ch <- prometheus.MustNewConstMetric(collErrors, prometheus.CounterValue, c.Errors[r], c.Name, string(r))
+		}
+		for code, n := range c.Requests {
+			ch <- prometheus.MustNewConstMetric(apiRequests, prometheus.CounterValue, n, c.Name, code)
+		}
+		if c.HasQuota {
+			gauge(quotaUsed, c.QuotaUsed, c.Name)
+			gauge(quotaLimit, c.QuotaLimit, c.Name)
+		}
+	}
+	gauge(reloadOK, boolf(s.Reload.Success))
+	if !s.Reload.LastSuccess.IsZero() {
+		gauge(reloadTime, seconds(s.Reload.LastSuccess))
+	}
+}
+
+func seconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+func boolf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+

@@ -1,0 +1,172 @@
+// Package report renders an evaluated plan (an engine Snapshot) as rows: a
+// terminal table, CSV or JSON. The JSON is also what GET /api/v1/kpis serves.
+//
+// It only reads a snapshot; it must never import the store, the collectors or
+// the web package.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/engine"
+)
+
+// Columns are the report's columns: the CSV header and the JSON keys.
+var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast"}
+
+// Row is one KPI in the report. Unknown numbers are nil: JSON null, empty in
+// CSV, "-" in the table.
+type Row struct {
+	KPI      string   `json:"kpi"`
+	Channel  string   `json:"channel"`
+	Account  string   `json:"account"`
+	Metric   string   `json:"metric"`
+	Value    *float64 `json:"value"`
+	Expected *float64 `json:"expected"`
+	Target   *float64 `json:"target"`
+	Due      string   `json:"due"`
+	Status   string   `json:"status"`
+	Progress *float64 `json:"progress"`
+	Forecast *float64 `json:"forecast"`
+}
+
+// Plan is the plan's frame in the report.
+type Plan struct {
+	Name     string `json:"name"`
+	Goal     string `json:"goal"`
+	Timezone string `json:"timezone"`
+	Start    string `json:"start"`
+	End      string `json:"end"`
+	DaysLeft int    `json:"days_left"`
+}
+
+// Document is the whole report: {"plan": {...}, "at": T, "kpis": [rows]}.
+type Document struct {
+	Plan Plan   `json:"plan"`
+	At   string `json:"at"`
+	KPIs []Row  `json:"kpis"`
+}
+
+// Build turns a snapshot into a report document.
+func Build(s *engine.Snapshot) Document {
+	loc := s.Plan.StartTime.Location()
+	doc := Document{
+		Plan: Plan{
+			Name: s.Plan.Name, Goal: s.Plan.Goal, Timezone: s.Plan.Timezone,
+			Start: s.Plan.Start.String(), End: s.Plan.End.String(),
+			DaysLeft: daysLeft(s.At, s.Plan.EndTime),
+		},
+		At:   s.At.In(loc).Format(time.RFC3339),
+		KPIs: []Row{},
+	}
+	for _, k := range s.KPIs {
+		r := Row{
+			KPI: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			Expected: num(k.Expected, true), Status: string(k.Status),
+			Value:    num(k.Value, k.HasValue),
+			Target:   num(k.Target, k.HasTarget),
+			Progress: num(k.Progress, k.HasProgress),
+			Forecast: num(k.Forecast, k.HasPace),
+		}
+		if k.HasTarget {
+			r.Due = k.Due.In(loc).Format(time.RFC3339)
+		}
+		doc.KPIs = append(doc.KPIs, r)
+	}
+	return doc
+}
+
+func daysLeft(at, end time.Time) int {
+	if !end.After(at) {
+		return 0
+	}
+	return int(math.Ceil(end.Sub(at).Hours() / 24))
+}
+
+func num(v float64, known bool) *float64 {
+	if !known || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// WriteJSON writes the document as indented JSON.
+func WriteJSON(w io.Writer, doc Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// WriteCSV writes a header and a row per KPI.
+func WriteCSV(w io.Writer, doc Document) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns); err != nil {
+		return err
+	}
+	for _, r := range doc.KPIs {
+		if err := cw.Write([]string{r.KPI, r.Channel, r.Account, r.Metric, plain(r.Value), plain(r.Expected),
+			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func plain(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+// WriteTable writes the plan and an aligned table for people; color adds ANSI
+// colours to the status (for a terminal only).
+func WriteTable(w io.Writer, doc Document, color bool) error {
+	fmt.Fprintf(w, "Plan %s — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
+		doc.Plan.Name, doc.Plan.Goal, doc.Plan.Start, doc.Plan.End, doc.Plan.Timezone, doc.Plan.DaysLeft, doc.At)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KPI\tCHANNEL\tVALUE\tEXPECTED\tTARGET\tDUE\tSTATUS\tPROGRESS")
+	for _, r := range doc.KPIs {
+		due := "-"
+		if r.Due != "" {
+			due = r.Due[:10]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.KPI, r.Channel, short(r.Value), short(r.Expected),
+			short(r.Target), due, paint(r.Status, color), bar(r.Progress))
+	}
+	return tw.Flush()
+}
+
+func short(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(math.Round(*v*10)/10, 'f', -1, 64)
+}
+
+// bar draws progress against the expected value, 20 cells for 100%.
+func bar(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	n := int(math.Round(math.Max(0, math.Min(*p, 1)) * 20))
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", 20-n) + "] " + strconv.Itoa(int(math.Round(*p*100))) + "%"
+}
+
+var statusColors = map[string]string{"met": "32", "ahead": "32", "on_track": "36", "behind": "33", "missed": "31", "no_data": "90"}
+
+func paint(status string, color bool) string {
+	if !color {
+		return status
+	}
+	return "\x1b[" + statusColors[status] + "m" + status + "\x1b[0m"
+}
