@@ -57,8 +57,22 @@ func (ps *problems) path(path []any, format string, args ...any) {
 }
 
 // lookup walks a node tree by mapping keys (strings) and sequence indexes
-// (ints) and returns the deepest node it reaches.
+// (ints) and returns the deepest node it reaches. Where the path ends on a
+// mapping key, it returns the key's node: the line a reader looks for.
 func lookup(n *yaml.Node, path ...any) *yaml.Node {
+	if len(path) > 0 {
+		if key, ok := path[len(path)-1].(string); ok {
+			parent := lookupValue(n, path[:len(path)-1]...)
+			if k := mapKey(parent, key); k != nil {
+				return k
+			}
+		}
+	}
+	return lookupValue(n, path...)
+}
+
+// lookupValue walks like lookup but returns the value node reached.
+func lookupValue(n *yaml.Node, path ...any) *yaml.Node {
 	for _, step := range path {
 		if n == nil {
 			return nil
@@ -123,10 +137,12 @@ var typeWords = map[string]string{
 // fromYAML turns the YAML library's errors into Problems in plain words.
 func fromYAML(file string, err error) Problems {
 	var msgs []string
+	prefix := ""
 	if te, ok := err.(*yaml.TypeError); ok {
 		msgs = te.Errors
 	} else {
 		msgs = []string{err.Error()}
+		prefix = "not valid YAML: "
 	}
 	var out Problems
 	for _, m := range msgs {
@@ -135,6 +151,7 @@ func fromYAML(file string, err error) Problems {
 			p.Line, _ = strconv.Atoi(g[1])
 			p.Msg = g[2]
 		}
+		p.Msg = prefix + p.Msg
 		if g := unknownField.FindStringSubmatch(p.Msg); g != nil {
 			p.Msg = fmt.Sprintf("unknown key %q here (in %s); check its spelling and indentation", g[1], strings.ToLower(g[2]))
 		} else if g := wrongType.FindStringSubmatch(p.Msg); g != nil {

@@ -41,24 +41,7 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file is %d bytes, more than the %d a config may have", len(data), MaxFileSize)}}
 	}
 
-	// Pass 1: strict decoding of the file as written, for unknown keys and
-	// wrong types, each reported with its line.
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	var probe Config
-	if err := strict.Decode(&probe); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, Problems{{File: file, Msg: "the file holds no YAML document"}}
-		}
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			// Not YAML at all: nothing more can be said with confidence.
-			return nil, fromYAML(file, err)
-		}
-		ps.list = append(ps.list, fromYAML(file, err)...)
-	}
-
-	// Pass 2: the node tree, for lines in validation and ${VAR} expansion.
+	// The node tree, for lines in validation and ${VAR} expansion.
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fromYAML(file, err)
@@ -68,7 +51,20 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 	}
 	root := doc.Content[0]
 	ps.root = root
-	checkGoalShape(ps, root)
+	goalLine := checkGoalShape(ps, root)
+
+	// Strict decoding of the file as written, for unknown keys and wrong
+	// types, each reported with its line.
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	var probe Config
+	if err := strict.Decode(&probe); err != nil {
+		for _, p := range fromYAML(file, err) {
+			if p.Line != goalLine || goalLine == 0 {
+				ps.list = append(ps.list, p)
+			}
+		}
+	}
 	expandEnv(ps, root)
 	if len(ps.list) > 0 {
 		return nil, ps.list
@@ -104,12 +100,12 @@ func readLimited(file string) ([]byte, error) {
 	return data, nil
 }
 
-// checkGoalShape refuses a list of goals before decoding would call it a type
-// error: a plan has exactly one goal.
-func checkGoalShape(ps *problems, root *yaml.Node) {
-	goal := lookup(root, "plan", "goal")
+// checkGoalShape refuses a list of goals before decoding calls it a type
+// error: a plan has exactly one goal. It returns the line it reported, or 0.
+func checkGoalShape(ps *problems, root *yaml.Node) int {
+	goal := mapValue(mapValue(root, "plan"), "goal")
 	if goal == nil || goal.Kind != yaml.SequenceNode {
-		return
+		return 0
 	}
 	var names []string
 	for _, n := range goal.Content {
@@ -117,6 +113,7 @@ func checkGoalShape(ps *problems, root *yaml.Node) {
 	}
 	ps.at(goal, "plan.goal: a plan has exactly one goal, but this lists %d (%s); pick the one that matters most",
 		len(names), strings.Join(names, ", "))
+	return goal.Line
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)

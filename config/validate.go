@@ -135,7 +135,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		}
 		return
 	}
-	node := lookup(ps.root, at()...)
+	node := lookupValue(ps.root, at()...)
 	if node != nil {
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
@@ -316,6 +316,10 @@ func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label 
 			ps.path(at("every"), "%s: no %s ends between plan.start %s and plan.end %s", label, k.Every, p.Start, p.End)
 		}
 		k.Plan.Milestones = ms
+		return
+	}
+	if len(k.Milestones) == 0 {
+		ps.path(at(), "%s has no milestones; give milestones: [{due: YYYY-MM-DD, target: N}, ...] or every: month and step: N", label)
 		return
 	}
 	var prev Date

@@ -1,0 +1,181 @@
+package config_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+const (
+	youtubeKey  = "AIzaSy-test-youtube-key-1234"
+	recordToken = "record-token-5678"
+)
+
+func setEnv(t *testing.T) {
+	t.Setenv("KPI_TEST_YOUTUBE_KEY", youtubeKey)
+	t.Setenv("KPI_TEST_RECORD_TOKEN", recordToken)
+}
+
+func TestLoadGood(t *testing.T) {
+	setEnv(t)
+	cfg, err := config.LoadFile("testdata/good.yml", collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	yt := cfg.Channels["youtube"]
+	if yt.Credentials.APIKey.Reveal() != youtubeKey || yt.Timeout != 30*time.Second || yt.Name != "youtube" {
+		t.Errorf("youtube channel = %+v", yt)
+	}
+	if got := cfg.Channels["newsletter"].Credentials.BearerToken.Reveal(); got != "newsletter-secret-value" {
+		t.Errorf("bearer_token_file gave %q", got)
+	}
+	if got := cfg.Channels["blog"].Schedule; got != "@every 1h" {
+		t.Errorf("feed default schedule = %q", got)
+	}
+	if got := cfg.Channels["offline"].Accounts; len(got) != 1 || got[0] != config.DefaultManualAccount {
+		t.Errorf("manual accounts = %v", got)
+	}
+	blog := cfg.KPIs[1]
+	if blog.Account != "https://blog.acme.example/feed.xml" || *blog.Tolerance != 0.05 || blog.Count != plan.Growth {
+		t.Errorf("blog KPI defaults = %+v", blog)
+	}
+	stockholm, _ := time.LoadLocation("Europe/Stockholm")
+	if due := cfg.KPIs[0].Plan.Milestones[0].Due; !due.Equal(time.Date(2026, 8, 1, 0, 0, 0, 0, stockholm)) {
+		t.Errorf("due 2026-07-31 resolved to %v, want the end of that day in Stockholm", due)
+	}
+	if n := len(cfg.KPIs[2].Plan.Milestones); n != 2 {
+		t.Errorf("quarterly milestones from July to December: %d, want 2", n)
+	}
+	// No secret shows when the config is printed.
+	dump := fmt.Sprintf("%v %+v %#v %s", cfg, *yt, yt.Credentials, yt.Credentials.APIKey)
+	for _, secret := range []string{youtubeKey, recordToken, "newsletter-secret-value"} {
+		if strings.Contains(dump, secret) {
+			t.Errorf("a printed config shows the secret %q", secret)
+		}
+	}
+}
+
+// Each bad config is the good one with one change; the problem must name the
+// file, the line and the value.
+func TestLoadBad(t *testing.T) {
+	good, err := os.ReadFile("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		from, to  string
+		wantLine  int
+		wantWords []string
+	}{
+		{"unknown key", "    schedule: \"@every 6h\"", "    schedul: \"@every 6h\"", 11, []string{`unknown key "schedul"`}},
+		{"a second goal", "  goal: brand_awareness", "  goal: [brand_awareness, seo]", 3, []string{"exactly one goal", "brand_awareness, seo"}},
+		{"an unknown goal", "  goal: brand_awareness", "  goal: sales", 3, []string{`"sales" is not a goal`}},
+		{"a bad timezone", "  timezone: Europe/Stockholm", "  timezone: Mars/Olympus", 4, []string{`"Mars/Olympus" is not a time zone`}},
+		{"end before start", "  end: 2026-12-31", "  end: 2026-06-30", 6, []string{"before plan.start"}},
+		{"a bad date", "  start: 2026-07-01", "  start: 2026-13-01", 5, []string{`"2026-13-01" is not a date`}},
+		{"an unknown type", "    type: youtube", "    type: tiktok", 10, []string{`"tiktok" is not a channel type`}},
+		{"a bad cron spec", `    schedule: "@every 6h"`, `    schedule: "every six hours"`, 11, []string{`"every six hours" is not a cron schedule`}},
+		{"a wrong type", "    timeout: 30s", "    timeout: soon", 12, []string{`"soon" should be a duration`}},
+		{"a missing credential", "      api_key: ${KPI_TEST_YOUTUBE_KEY}", "      api_key: \"\"", 14, []string{"needs a credential", "credentials.api_key"}},
+		{"an unset variable", "${KPI_TEST_YOUTUBE_KEY}", "${KPI_TEST_UNSET_VARIABLE}", 15, []string{"KPI_TEST_UNSET_VARIABLE is not set"}},
+		{"a missing secret file", "bearer_token_file: secret.txt", "bearer_token_file: nosuch.txt", 24, []string{"nosuch.txt"}},
+		{"a key the type does not take", "    accounts: [https://blog.acme.example/feed.xml]", "    accounts: [https://blog.acme.example/feed.xml]\n    api: v2", 20, []string{"type feed takes no api"}},
+		{"a KPI on a missing channel", "    channel: youtube", "    channel: yt", 31, []string{`channel "yt" is not among channels`}},
+		{"a KPI on a missing account", "    account: UC_x5XG1OV2P6uZZ5FSM9Ttw", "    account: UCnope", 32, []string{`account "UCnope" is not among`}},
+		{"an unknown metric", "    metric: subscribers\n    count: total", "    metric: likes\n    count: total", 33, []string{`no metric "likes"`, "subscribers, views, videos"}},
+		{"milestones out of order", "      - { due: 2026-09-30, target: 1500 }", "      - { due: 2026-07-15, target: 1500 }", 38, []string{"not after the one before it"}},
+		{"a milestone outside the plan", "      - { due: 2026-09-30, target: 1500 }", "      - { due: 2027-01-31, target: 1500 }", 38, []string{"outside the plan"}},
+		{"both milestone forms", "    every: quarter", "    every: quarter\n    milestones: [ { due: 2026-07-31, target: 8 } ]", 48, []string{"not both"}},
+		{"a step of zero", "    step: 100", "    step: 0", 49, []string{"step must be a number more than 0"}},
+		{"a bad count", "    count: total\n    tolerance", "    count: sum\n    tolerance", 34, []string{`count "sum" must be total or growth`}},
+		{"a bad feed URL", "[https://blog.acme.example/feed.xml]", "[blog.acme.example/feed.xml]", 19, []string{"http or https URL"}},
+		{"a duplicate KPI name", "  - name: blog_articles", "  - name: youtube_subscribers", 39, []string{"already the name of kpis[0]"}},
+		{"a KPI without milestones", "    milestones: [ { due: 2026-07-31, target: 8 } ]\n  - name: newsletter", "  - name: newsletter", 39, []string{"has no milestones"}},
+		{"not YAML", "plan:\n", "plan: [\n", 2, []string{"not valid YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t)
+			if !strings.Contains(string(good), tt.from) {
+				t.Fatalf("the good config has no %q", tt.from)
+			}
+			bad := strings.Replace(string(good), tt.from, tt.to, 1)
+			file := filepath.Join("testdata", "bad.yml")
+			_, err := config.Load(file, []byte(bad), collectors.Types())
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			msg := err.Error()
+			if tt.wantLine > 0 {
+				if want := fmt.Sprintf("%s:%d: ", file, tt.wantLine); !strings.Contains(msg, want) {
+					t.Errorf("error does not name %q:\n%s", want, msg)
+				}
+			}
+			for _, w := range tt.wantWords {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error does not say %q:\n%s", w, msg)
+				}
+			}
+			if strings.Contains(msg, youtubeKey) || strings.Contains(msg, recordToken) {
+				t.Errorf("error shows a secret:\n%s", msg)
+			}
+		})
+	}
+}
+
+func TestLoadEmptyAndHuge(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"empty":       nil,
+		"blank":       []byte("  \n\n"),
+		"only a list": []byte("- a\n- b\n"),
+		"huge":        []byte("plan:\n  name: " + strings.Repeat("x", config.MaxFileSize) + "\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Load("f.yml", data, collectors.Types())
+			if err == nil || !strings.HasPrefix(err.Error(), "f.yml") {
+				t.Errorf("got %v, want an error naming the file", err)
+			}
+		})
+	}
+}
+
+func TestEnvDefault(t *testing.T) {
+	data, err := os.ReadFile("../config/example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KPI_RECORD_TOKEN", "")
+	os.Unsetenv("KPI_RECORD_TOKEN")
+	cfg, err := config.Load("example.yml", data, collectors.Types())
+	if err != nil {
+		t.Fatalf("the example must load without any credentials set: %v", err)
+	}
+	if cfg.Channels["offline"].Credentials.Token.IsSet() {
+		t.Error("${KPI_RECORD_TOKEN:-} with the variable unset must give an empty token")
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	good, err := os.ReadFile("testdata/good.yml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte("plan: {goal: [a, b]}"))
+	f.Add([]byte("channels: {x: {type: youtube, credentials: {api_key_file: /dev/null}}}"))
+	f.Add([]byte("kpis: [{milestones: [{due: 2026-02-30}]}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := config.Load("fuzz.yml", data, collectors.Types())
+		if err == nil && cfg == nil {
+			t.Fatal("no config and no error")
+		}
+	})
+}
