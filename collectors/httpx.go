@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -45,9 +46,14 @@ type countingTransport struct {
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("User-Agent") == "" || req.Header.Get("User-Agent") == "Gofeed/1.0" {
+	// Ours first; a client library's own name (google-api-go-client) may follow.
+	if ua := req.Header.Get("User-Agent"); !strings.HasPrefix(ua, "kpi-collector/") {
 		req = req.Clone(req.Context())
-		req.Header.Set("User-Agent", UserAgent())
+		if ua == "" || strings.HasPrefix(ua, "Gofeed/") || strings.HasPrefix(ua, "Go-http-client/") {
+			req.Header.Set("User-Agent", UserAgent())
+		} else {
+			req.Header.Set("User-Agent", UserAgent()+" "+ua)
+		}
 	}
 	resp, err := t.base.RoundTrip(req)
 	if t.count != nil {

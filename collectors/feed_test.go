@@ -1,0 +1,85 @@
+package collectors
+
+import (
+	"net/http"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
+)
+
+func feedFake(t *testing.T) *fake {
+	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/rss.xml":
+			reply(w, http.StatusOK, testdata(t, "feed/rss.xml"), "Content-Type", "application/rss+xml")
+		case "/atom.xml":
+			reply(w, http.StatusOK, testdata(t, "feed/atom.xml"), "Content-Type", "application/atom+xml")
+		case "/broken.xml":
+			reply(w, http.StatusOK, []byte("<html><body>Not a feed</body></html>"), "Content-Type", "text/html")
+		case "/slow.xml":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		default:
+			reply(w, http.StatusNotFound, []byte("<h1>Not Found</h1>"), "Content-Type", "text/html")
+		}
+	})
+}
+
+func TestFeed(t *testing.T) {
+	f := feedFake(t)
+	tests := []struct {
+		name      string
+		path      string
+		timeout   time.Duration
+		wantItems []Item
+		wantError Reason
+	}{
+		{
+			name: "RSS: pubDate in UTC, an undated item is kept without a date", path: "/rss.xml",
+			wantItems: []Item{
+				{ID: "https://blog.acme.example/?p=2", Published: time.Date(2026, 2, 2, 8, 30, 0, 0, time.UTC)},
+				{ID: "https://blog.acme.example/?p=3", Published: time.Date(2026, 2, 27, 17, 0, 0, 0, time.UTC)},
+				{ID: "https://blog.acme.example/undated"},
+			},
+		},
+		{
+			name: "Atom: published, else updated", path: "/atom.xml",
+			wantItems: []Item{
+				{ID: "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", Published: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)},
+				{ID: "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6b", Published: time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)},
+			},
+		},
+		{name: "404 is not found", path: "/gone.xml", wantError: NotFound},
+		{name: "HTML is a decode error", path: "/broken.xml", wantError: Decode},
+		{name: "a feed that hangs times out", path: "/slow.xml", timeout: 200 * time.Millisecond, wantError: Timeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			account := f.URL + tt.path
+			res, _ := collect(t, &config.Channel{Type: "feed", Timeout: tt.timeout}, []string{account})
+			for i := range tt.wantItems {
+				tt.wantItems[i].Account = account
+			}
+			sort.Slice(res.Items, func(i, j int) bool { return res.Items[i].ID < res.Items[j].ID })
+			if len(res.Items) > 0 || len(tt.wantItems) > 0 {
+				if !reflect.DeepEqual(res.Items, tt.wantItems) {
+					t.Errorf("items:\n got %v\nwant %v", res.Items, tt.wantItems)
+				}
+			}
+			if tt.wantError == "" {
+				if len(res.Errors) > 0 || len(res.ItemAccounts) != 1 {
+					t.Errorf("errors %v, accounts read %v", res.Errors, res.ItemAccounts)
+				}
+				return
+			}
+			if got := reasons(res)[account]; got != tt.wantError || len(res.ItemAccounts) != 0 {
+				t.Errorf("reason = %q (%v), want %q; accounts read %v", got, res.Errors, tt.wantError, res.ItemAccounts)
+			}
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestScrubURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.example.com/x?key=SECRET&id=1", "https://api.example.com/x?id=1&key=REDACTED"},
+		{"https://graph.example.com/v26.0/?access_token=SECRET&ids=1,2", "https://graph.example.com/v26.0/?access_token=REDACTED&ids=1%2C2"},
+		{"https://user:SECRET@example.com/feed.xml", "https://REDACTED@example.com/feed.xml"},
+		{"https://example.com/feed.xml", "https://example.com/feed.xml"},
+	}
+	for _, tt := range tests {
+		if got := ScrubURL(tt.in); got != tt.want {
+			t.Errorf("ScrubURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A transport failure prints the URL; the secret in it must not show.
+func TestTransportErrorsAreScrubbed(t *testing.T) {
+	client := NewHTTPClient(time.Second, nil)
+	_, err := Get(context.Background(), client, "http://127.0.0.1:1/x?api_key=SECRET-123", nil, nil)
+	if err == nil || strings.Contains(err.Error(), "SECRET-123") {
+		t.Fatalf("error = %v; want one without the secret", err)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Reason != Server {
+		t.Errorf("a refused connection is %v, want reason server", err)
+	}
+}
+
+func TestBatches(t *testing.T) {
+	items := []string{"a", "b", "c", "d", "e"}
+	got := Batches(items, 2)
+	if len(got) != 3 || len(got[2]) != 1 {
+		t.Fatalf("Batches = %v", got)
+	}
+	got[0] = append(got[0], "x") // must not overwrite c
+	if items[2] != "c" {
+		t.Error("appending to a batch overwrote the next one")
+	}
+	if Batches(nil, 50) != nil {
+		t.Error("no items, no batches")
+	}
+}
+
+func TestReasonForStatus(t *testing.T) {
+	for code, want := range map[int]Reason{401: Auth, 403: Auth, 402: Payment, 404: NotFound, 429: RateLimited, 426: Version, 500: Server, 503: Server, 504: Timeout, http.StatusBadRequest: Server} {
+		if got := ReasonForStatus(code); got != want {
+			t.Errorf("%d: %s, want %s", code, got, want)
+		}
+	}
+}
