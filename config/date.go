@@ -48,7 +48,9 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 func (d Date) IsZero() bool { return d.Year == 0 }
 
 // Start is 00:00 of the day in loc.
-func (d Date) Start(loc *time.Location) time.Time { return plan.StartOfDay(d.Year, d.Month, d.Day, loc) }
+func (d Date) Start(loc *time.Location) time.Time {
+	return plan.StartOfDay(d.Year, d.Month, d.Day, loc)
+}
 
 // End is 24:00 of the day in loc, when a milestone due that day falls due.
 func (d Date) End(loc *time.Location) time.Time { return plan.EndOfDay(d.Year, d.Month, d.Day, loc) }

@@ -28,7 +28,9 @@ type InputError struct{ Msg string }
 
 func (e *InputError) Error() string { return e.Msg }
 
-func badInput(format string, args ...any) error { return &InputError{Msg: fmt.Sprintf(format, args...)} }
+func badInput(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // CheckManual vets a manual reading against the config and fills in the
 // account of a one-account channel.

@@ -141,4 +141,3 @@ func boolf(b bool) float64 {
 	}
 	return 0
 }
-
