@@ -64,7 +64,7 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 
 	started := time.Now()
 	callsBefore := built.calls.Load()
-	if err := e.checkQuota(ctx, ch, spec, started); err != nil {
+	if err := e.checkQuota(ctx, ch, spec, e.now()); err != nil {
 		rep.Errors = []*collectors.Error{err}
 		e.finish(ctx, ch, spec, rep, collectors.Result{}, started, 0)
 		return rep

@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// api is a small fake of the YouTube channels.list and a blog feed whose
+// answers a test can change between runs.
+type api struct {
+	*httptest.Server
+	subscribers atomic.Int64
+	failing     atomic.Bool
+	feedItems   atomic.Value // string: the <item>s of the feed
+}
+
+func newAPI(t *testing.T) *api {
+	a := &api{}
+	a.feedItems.Store("")
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.failing.Load() {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"code":403,"message":"quota","errors":[{"message":"quota","domain":"youtube.quota","reason":"quotaExceeded"}]}}`)
+			return
+		}
+		switch r.URL.Path {
+		case "/youtube/v3/channels":
+			fmt.Fprintf(w, `{"items":[{"id":"UC1","statistics":{"viewCount":"500","subscriberCount":"%d","hiddenSubscriberCount":false,"videoCount":"7"}}]}`, a.subscribers.Load())
+		case "/feed.xml":
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>b</title>%s</channel></rss>`, a.feedItems.Load())
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(a.Close)
+	return a
+}
+
+func item(id string, published time.Time) string {
+	return fmt.Sprintf("<item><guid>%s</guid><pubDate>%s</pubDate></item>", id, published.UTC().Format(time.RFC1123Z))
+}
+
+func testConfig(t *testing.T, apiURL string) *config.Config {
+	t.Helper()
+	yml := fmt.Sprintf(`
+plan: {name: p, goal: seo, timezone: UTC, start: 2026-07-01, end: 2026-12-31}
+channels:
+  youtube:
+    type: youtube
+    api_url: %[1]s
+    credentials: {api_key: k}
+    accounts: [UC1]
+    quota: 3
+  blog:
+    type: feed
+    accounts: [%[1]s/feed.xml]
+  offline:
+    type: manual
+    credentials: {token: t}
+kpis:
+  - {name: subs, channel: youtube, metric: subscribers, count: total, milestones: [{due: 2026-07-31, target: 1200}]}
+  - {name: articles, channel: blog, metric: posts, count: growth, milestones: [{due: 2026-07-31, target: 8}]}
+  - {name: relationships, channel: offline, metric: relationships, count: growth, milestones: [{due: 2026-07-31, target: 5}]}
+`, apiURL)
+	cfg, err := config.Load("test.yml", []byte(yml), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func newEngine(t *testing.T, dir string, cfg *config.Config, now time.Time) (*Engine, *store.Store) {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(st, cfg, collectors.Types(), quiet)
+	e.SetClock(func() time.Time { return now })
+	if err := e.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e, st
+}
+
+func kpi(s *Snapshot, name string) KPIState {
+	for _, k := range s.KPIs {
+		if k.Name == name {
+			return k
+		}
+	}
+	panic("no KPI " + name)
+}
+
+func channel(s *Snapshot, name string) ChannelState {
+	for _, c := range s.Channels {
+		if c.Name == name {
+			return c
+		}
+	}
+	panic("no channel " + name)
+}
+
+// A failed run writes nothing and drops nothing: the last good value stays,
+// with its time, and the failure is counted; a restart serves it at once.
+func TestLastGoodValueSurvivesFailureAndRestart(t *testing.T) {
+	a := newAPI(t)
+	dir := t.TempDir()
+	cfg := testConfig(t, a.URL)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, dir, cfg, now)
+
+	a.subscribers.Store(1100)
+	if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+		t.Fatalf("first run failed: %+v", rep.Errors)
+	}
+	subs := kpi(e.Snapshot(), "subs")
+	if subs.Value != 1100 || !subs.LastObservation.Equal(now) || !channel(e.Snapshot(), "youtube").Success {
+		t.Fatalf("after a good run: %+v", subs)
+	}
+
+	a.failing.Store(true)
+	e.SetClock(func() time.Time { return now.Add(time.Hour) })
+	if rep := e.RunChannel(context.Background(), "youtube"); rep.OK() || rep.Errors[0].Reason != collectors.Quota {
+		t.Fatalf("the failing run: %+v", rep.Errors)
+	}
+	snap := e.Snapshot()
+	subs = kpi(snap, "subs")
+	yt := channel(snap, "youtube")
+	if subs.Value != 1100 || !subs.LastObservation.Equal(now) {
+		t.Errorf("after a failed run the value is %v read at %v; want 1100 read at %v", subs.Value, subs.LastObservation, now)
+	}
+	if yt.Success || yt.Errors[collectors.Quota] != 1 || !yt.LastSuccess.Equal(now) {
+		t.Errorf("channel health after a failure: %+v", yt)
+	}
+	st.Close()
+
+	// Restart with the API still failing: the stored value is served before any run.
+	e2, st2 := newEngine(t, dir, cfg, now.Add(2*time.Hour))
+	defer st2.Close()
+	snap = e2.Snapshot()
+	if k := kpi(snap, "subs"); !k.HasValue || k.Value != 1100 {
+		t.Errorf("after a restart: %+v", k)
+	}
+	if c := channel(snap, "youtube"); c.Success || !c.Ran || !c.LastSuccess.Equal(now) {
+		t.Errorf("channel health after a restart: %+v", c)
+	}
+}
+
+// Feed posts are counted from the ledger: items that scroll out still count,
+// and growth counts items by their own publication dates.
+func TestFeedLedger(t *testing.T) {
+	a := newAPI(t)
+	cfg := testConfig(t, a.URL)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, t.TempDir(), cfg, now)
+	defer st.Close()
+	june := time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC)
+	july := func(d int) time.Time { return time.Date(2026, 7, d, 9, 0, 0, 0, time.UTC) }
+
+	a.feedItems.Store(item("old", june) + item("a", july(2)) + item("b", july(5)))
+	if rep := e.RunChannel(context.Background(), "blog"); !rep.OK() {
+		t.Fatal(rep.Errors)
+	}
+	if k := kpi(e.Snapshot(), "articles"); k.Value != 2 {
+		t.Errorf("growth with one June and two July posts = %v, want 2", k.Value)
+	}
+	// The feed now shows only the newest: a and b scrolled out, c is new.
+	a.feedItems.Store(item("c", july(10)))
+	e.SetClock(func() time.Time { return now.Add(time.Hour) })
+	if rep := e.RunChannel(context.Background(), "blog"); !rep.OK() {
+		t.Fatal(rep.Errors)
+	}
+	k := kpi(e.Snapshot(), "articles")
+	if k.Value != 3 || !k.LastObservation.Equal(now.Add(time.Hour)) {
+		t.Errorf("after items scrolled out: value %v at %v, want 3 at the last read", k.Value, k.LastObservation)
+	}
+	var posts float64
+	for _, av := range e.Snapshot().Accounts {
+		if av.Channel == "blog" {
+			posts = av.Value
+		}
+	}
+	if posts != 4 {
+		t.Errorf("kpi_account_value posts = %v, want 4 (every item known)", posts)
+	}
+}
+
+// The daily budget is checked before a run and persisted across restarts.
+func TestQuotaBudget(t *testing.T) {
+	a := newAPI(t)
+	dir := t.TempDir()
+	cfg := testConfig(t, a.URL) // quota: 3 units, 1 per run
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, dir, cfg, now)
+	for i := range 2 {
+		if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+			t.Fatalf("run %d: %v", i, rep.Errors)
+		}
+	}
+	st.Close()
+	e, st = newEngine(t, dir, cfg, now)
+	defer st.Close()
+	if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+		t.Fatalf("third run: %v", rep.Errors)
+	}
+	rep := e.RunChannel(context.Background(), "youtube")
+	if rep.OK() || rep.Errors[0].Reason != collectors.Quota {
+		t.Fatalf("a fourth run over the budget of 3 ran: %+v", rep)
+	}
+	yt := channel(e.Snapshot(), "youtube")
+	if !yt.HasQuota || yt.QuotaUsed != 3 || yt.QuotaLimit != 3 {
+		t.Errorf("quota = %v of %v, want 3 of 3", yt.QuotaUsed, yt.QuotaLimit)
+	}
+	// The next day in Los Angeles, the budget is back.
+	e.SetClock(func() time.Time { return now.Add(24 * time.Hour) })
+	if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+		t.Errorf("the next day's run: %v", rep.Errors)
+	}
+}
+
+func TestManual(t *testing.T) {
+	a := newAPI(t)
+	cfg := testConfig(t, a.URL)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, t.TempDir(), cfg, now)
+	defer st.Close()
+	ctx := context.Background()
+	for _, add := range []float64{2, 1} {
+		if _, err := e.Record(ctx, ManualReading{Channel: "offline", Metric: "relationships", Value: add, Add: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k := kpi(e.Snapshot(), "relationships"); k.Value != 3 || k.Status == plan.NoData {
+		t.Errorf("after adding 2 and 1: %+v; growth counts from nothing", k.Evaluation)
+	}
+	tests := []struct {
+		name string
+		m    ManualReading
+		want string
+	}{
+		{"unknown channel", ManualReading{Channel: "nope", Metric: "relationships"}, `channel "nope" is not in the config`},
+		{"not a manual channel", ManualReading{Channel: "youtube", Metric: "subscribers"}, "only manual channels"},
+		{"unknown metric", ManualReading{Channel: "offline", Metric: "likes"}, `metric "likes" is not measured`},
+		{"unknown account", ManualReading{Channel: "offline", Account: "x", Metric: "relationships"}, `account "x"`},
+		{"negative", ManualReading{Channel: "offline", Metric: "relationships", Value: -1}, "not negative"},
+		{"in the future", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Time: now.Add(time.Hour)}, "in the future"},
+	}
+	for _, tt := range tests {
+		_, err := e.Record(ctx, tt.m)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want an error saying %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+type panicking struct{}
+
+func (panicking) Collect(context.Context, []string) collectors.Result { panic("boom") }
+
+func TestPanickingCollectorIsRecovered(t *testing.T) {
+	res := safeCollect(context.Background(), panicking{}, []string{"a"})
+	if len(res.Errors) != 1 || res.Errors[0].Reason != collectors.Server || len(res.Readings) != 0 {
+		t.Errorf("a panicking collector gave %+v", res)
+	}
+}
+
+// The scheduler runs every channel once at start and stops without leaving
+// goroutines behind.
+func TestSchedulerRunsAtStartAndStops(t *testing.T) {
+	a := newAPI(t)
+	a.subscribers.Store(900)
+	cfg := testConfig(t, a.URL)
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := New(st, cfg, collectors.Types(), quiet)
+	if err := e.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := NewScheduler(e, quiet)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for kpi(e.Snapshot(), "subs").Value != 900 {
+		if time.Now().After(deadline) {
+			t.Fatal("the first run did not happen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Reloading the same config does not rerun unchanged channels.
+	before := channel(e.Snapshot(), "youtube").Requests["200"]
+	if err := s.Reload(testConfig(t, a.URL)); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if after := channel(e.Snapshot(), "youtube").Requests["200"]; after != before {
+		t.Errorf("an unchanged channel ran again on reload: %v calls, then %v", before, after)
+	}
+}

@@ -1,0 +1,124 @@
+package metrics
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func snapshot() *engine.Snapshot {
+	utc := time.UTC
+	due := time.Date(2026, 8, 1, 0, 0, 0, 0, utc)
+	errs := map[collectors.Reason]float64{}
+	for _, r := range collectors.Reasons {
+		errs[r] = 0
+	}
+	ytErrs := map[collectors.Reason]float64{}
+	for r, v := range errs {
+		ytErrs[r] = v
+	}
+	ytErrs[collectors.Quota] = 2
+	return &engine.Snapshot{
+		At: time.Date(2026, 7, 16, 12, 0, 0, 0, utc),
+		Plan: engine.PlanInfo{Name: "acme-2026-h2", Goal: "brand_awareness", Timezone: "UTC",
+			Start: config.Date{Year: 2026, Month: 7, Day: 1}, End: config.Date{Year: 2026, Month: 12, Day: 31}},
+		KPIs: []engine.KPIState{
+			{
+				Name: "youtube_subscribers", Channel: "youtube", Account: "UC1", Metric: "subscribers", Count: plan.Total,
+				Evaluation: plan.Evaluation{
+					Status: plan.Behind, HasValue: true, Value: 1100, LastObservation: time.Date(2026, 7, 16, 6, 0, 0, 0, utc),
+					Expected: 1150, HasTarget: true, Target: 1200, Due: due, HasProgress: true, Progress: 1100.0 / 1150,
+					HasPace: true, DailyGrowth: 4.5, Forecast: 1170.5, HasRequired: true, RequiredDailyGrowth: 6.25,
+				},
+			},
+			{
+				Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth,
+				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.5, HasTarget: true, Target: 5, Due: due},
+			},
+		},
+		Accounts: []engine.AccountValue{
+			{Channel: "youtube", Account: "UC1", Metric: "subscribers", Value: 1100},
+			{Channel: "youtube", Account: "UC1", Metric: "views", Value: 98765},
+		},
+		Channels: []engine.ChannelState{
+			{Name: "offline", Type: "manual"},
+			{
+				Name: "youtube", Type: "youtube", Scheduled: true, Ran: true, Success: false,
+				LastSuccess: time.Date(2026, 7, 16, 6, 0, 0, 0, utc), Duration: 1500 * time.Millisecond,
+				Errors: ytErrs, Requests: map[string]float64{"200": 10, "403": 2},
+				HasQuota: true, QuotaUsed: 12, QuotaLimit: 10000,
+			},
+		},
+		Reload: engine.ReloadState{Success: true, LastSuccess: time.Date(2026, 7, 1, 0, 0, 0, 0, utc)},
+	}
+}
+
+func TestExporterGolden(t *testing.T) {
+	x := NewExporter(snapshot)
+	golden := filepath.Join("testdata", "snapshot.prom")
+	if *update {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(x)
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, mf := range mfs {
+			if err := writeText(&b, mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := testutil.CollectAndCompare(x, f); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestExporterLint(t *testing.T) {
+	problems, err := testutil.CollectAndLint(NewExporter(snapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// The exporter registers cleanly in a pedantic registry: every metric it
+// sends matches a descriptor it describes.
+func TestExporterPedantic(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewExporter(snapshot))
+	if _, err := reg.Gather(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExporterBeforeSnapshot(t *testing.T) {
+	x := NewExporter(func() *engine.Snapshot { return nil })
+	if n := testutil.CollectAndCount(x); n != 0 {
+		t.Errorf("%d metrics before the first snapshot, want 0", n)
+	}
+}
