@@ -134,11 +134,11 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 	fmt.Fprintf(w, "Plan %s — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		doc.Plan.Name, doc.Plan.Goal, doc.Plan.Start, doc.Plan.End, doc.Plan.Timezone, doc.Plan.DaysLeft, doc.At)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KPI\tCHANNEL\tVALUE\tEXPECTED\tTARGET\tDUE\tSTATUS\tPROGRESS")
+	fmt.Fprintln(tw, "KPI\tCHANNEL\tVALUE\tEXPECTED\tTARGET\tBY THE END OF\tSTATUS\tPROGRESS")
 	for _, r := range doc.KPIs {
 		due := "-"
-		if r.Due != "" {
-			due = r.Due[:10]
+		if t, err := time.Parse(time.RFC3339, r.Due); err == nil {
+			due = dueDay(t)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.KPI, r.Channel, short(r.Value), short(r.Expected),
 			short(r.Target), due, paint(r.Status, color), bar(r.Progress))
@@ -170,3 +170,7 @@ func paint(status string, color bool) string {
 	}
 	return "\x1b[" + statusColors[status] + "m" + status + "\x1b[0m"
 }
+
+// dueDay is the day a due time ends, as the plan wrote it: a milestone due
+// 2026-07-31 falls due at 2026-08-01T00:00.
+func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Format(time.DateOnly) }

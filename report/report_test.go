@@ -1,0 +1,74 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func snapshot() *engine.Snapshot {
+	loc, _ := time.LoadLocation("Europe/Stockholm")
+	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
+	return &engine.Snapshot{
+		At: time.Date(2026, 7, 16, 12, 0, 0, 0, loc),
+		Plan: engine.PlanInfo{Name: "acme-2026-h2", Goal: "thought_leadership", Timezone: "Europe/Stockholm",
+			Start: config.Date{Year: 2026, Month: 7, Day: 1}, End: config.Date{Year: 2026, Month: 12, Day: 31},
+			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc)},
+		KPIs: []engine.KPIState{
+			{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: plan.Growth,
+				Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 3.9, HasTarget: true, Target: 8, Due: due,
+					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
+			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth,
+				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
+		},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	doc := Build(snapshot())
+	for _, tt := range []struct {
+		file  string
+		write func(*bytes.Buffer) error
+	}{
+		{"report.json", func(b *bytes.Buffer) error { return WriteJSON(b, doc) }},
+		{"report.csv", func(b *bytes.Buffer) error { return WriteCSV(b, doc) }},
+		{"report.txt", func(b *bytes.Buffer) error { return WriteTable(b, doc, false) }},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.write(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.file)
+			if *update {
+				os.WriteFile(golden, b.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s differs from the golden file:\n%s", tt.file, b.String())
+			}
+		})
+	}
+}
+
+func TestColourOnlyOnRequest(t *testing.T) {
+	var plain, colour bytes.Buffer
+	doc := Build(snapshot())
+	WriteTable(&plain, doc, false)
+	WriteTable(&colour, doc, true)
+	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) || !bytes.Contains(colour.Bytes(), []byte("\x1b[33mbehind")) {
+		t.Error("colour must show on a terminal only")
+	}
+}
