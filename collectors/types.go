@@ -1,6 +1,8 @@
 package collectors
 
 import (
+	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -59,6 +61,63 @@ var registry = map[string]channelType{
 		},
 		New: newHTTPJSON,
 	},
+	"twitter": {
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers", "following", "posts", "listed"},
+			Credentials:     []string{"bearer_token"},
+			Options:         []string{"api", "concurrency"},
+			DefaultSchedule: "@daily", // pay-per-use: every user returned costs money
+			DefaultTimeout:  time.Minute,
+			Batch:           TwitterBatch,
+			AccountCheck:    checkTwitterAccount,
+			OptionCheck:     checkTwitterOptions,
+		},
+		New: newTwitter,
+	},
+	"facebook": {
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers", "likes"},
+			Credentials:     []string{"access_token"},
+			Options:         []string{"version", "concurrency"},
+			DefaultSchedule: "@every 6h",
+			DefaultTimeout:  time.Minute,
+			Batch:           GraphBatch,
+		},
+		New: newFacebook,
+	},
+	"instagram": {
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers", "following", "posts"},
+			Credentials:     []string{"access_token"},
+			Options:         []string{"version", "concurrency"},
+			DefaultSchedule: "@every 6h",
+			DefaultTimeout:  time.Minute,
+			Batch:           GraphBatch,
+		},
+		New: newInstagram,
+	},
+	"linkedin": {
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers"},
+			Credentials:     []string{"access_token"},
+			Options:         []string{"version", "concurrency"},
+			DefaultSchedule: "@every 12h", // daily limits, unpublished, reset at 00:00 UTC
+			DefaultTimeout:  time.Minute,
+			AccountCheck:    checkLinkedInAccount,
+			OptionCheck:     checkLinkedInOptions,
+		},
+		New: newLinkedIn,
+	},
+	"mastodon": {
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers", "following", "posts"},
+			Options:         []string{"concurrency"},
+			DefaultSchedule: "@every 1h", // 300 requests per 5 minutes per instance
+			DefaultTimeout:  time.Minute,
+			AccountCheck:    checkMastodonAccount,
+		},
+		New: newMastodon,
+	},
 	"manual": {
 		TypeSpec: config.TypeSpec{
 			NotScheduled: true,
@@ -75,3 +134,21 @@ func Types() config.Types {
 	}
 	return out
 }
+
+func checkTwitterOptions(ch *config.Channel) error {
+	switch ch.API {
+	case "", "v2", "v1.1":
+		return nil
+	default:
+		return fmt.Errorf("api: %q is not an X API version this collector speaks; use v2 (the default) or v1.1", ch.API)
+	}
+}
+
+func checkLinkedInOptions(ch *config.Channel) error {
+	if ch.Version != "" && !linkedInVersion.MatchString(ch.Version) {
+		return fmt.Errorf("version: %q is not a LinkedIn version; give a month as YYYYMM, such as %s", ch.Version, DefaultLinkedInVersion)
+	}
+	return nil
+}
+
+var linkedInVersion = regexp.MustCompile(`^20[0-9]{2}(0[1-9]|1[0-2])$`)

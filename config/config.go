@@ -130,6 +130,8 @@ type TypeSpec struct {
 	QuotaZone    string
 	// AccountCheck, where set, vets one account as written.
 	AccountCheck func(string) error
+	// OptionCheck, where set, vets the type's own options (api, version).
+	OptionCheck func(*Channel) error
 }
 
 // Types maps a type name to its spec.

@@ -196,6 +196,12 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 			}
 		}
 	}
+	if spec.OptionCheck != nil {
+		if err := spec.OptionCheck(ch); err != nil {
+			key, _, _ := strings.Cut(err.Error(), ":")
+			ps.path(at(key), "channels.%s.%v", name, err)
+		}
+	}
 	if ch.Quota < 0 {
 		ps.path(at("quota"), "channels.%s.quota: %d must not be negative", name, ch.Quota)
 	}

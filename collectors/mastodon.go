@@ -1,0 +1,48 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+)
+
+func checkMastodonAccount(s string) error {
+	user, host, ok := strings.Cut(strings.TrimPrefix(s, "@"), "@")
+	if !ok || user == "" || host == "" || strings.ContainsAny(host, "/@ ") {
+		return errors.New("must be user@instance, such as Gargron@mastodon.social")
+	}
+	return nil
+}
+
+// mastodon reads public account counts from each account's own instance.
+type mastodon struct {
+	env Env
+}
+
+func newMastodon(env Env) (Collector, error) { return &mastodon{env: env}, nil }
+
+type mastodonAccount struct {
+	FollowersCount *int64 `json:"followers_count"`
+	FollowingCount *int64 `json:"following_count"`
+	StatusesCount  *int64 `json:"statuses_count"`
+}
+
+func (m *mastodon) Collect(ctx context.Context, accounts []string) Result {
+	var res Result
+	for _, account := range accounts {
+		user, host, _ := strings.Cut(strings.TrimPrefix(account, "@"), "@")
+		base := "https://" + host
+		if m.env.Channel.APIURL != "" {
+			base = m.env.Channel.APIURL
+		}
+		var body mastodonAccount
+		u := joinURL(base, "/api/v1/accounts/lookup") + "?" + url.Values{"acct": {user}}.Encode()
+		if err := GetJSON(ctx, m.env.Client, u, nil, &body, nil); err != nil {
+			res.fail(err, account)
+			continue
+		}
+		addKnown(&res, account, map[string]*int64{"followers": body.FollowersCount, "following": body.FollowingCount, "posts": body.StatusesCount})
+	}
+	return res
+}

@@ -1,0 +1,133 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// TwitterBatch is how many usernames one users lookup takes (v2 and v1.1).
+const TwitterBatch = 100
+
+var twitterUsername = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
+func checkTwitterAccount(s string) error {
+	if !twitterUsername.MatchString(strings.TrimPrefix(s, "@")) {
+		return errors.New("must be a username of up to 15 letters, digits and _")
+	}
+	return nil
+}
+
+func newTwitter(env Env) (Collector, error) {
+	if env.Channel.API == "v1.1" {
+		return newTwitterV1(env)
+	}
+	base := env.Channel.APIURL
+	if base == "" {
+		base = "https://api.x.com"
+	}
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+env.Channel.Credentials.BearerToken.Reveal())
+	return &twitterV2{env: env, base: base, header: h}, nil
+}
+
+// twitterV2 reads public metrics with X API v2 users lookup.
+type twitterV2 struct {
+	env    Env
+	base   string
+	header http.Header
+}
+
+type twitterUsers struct {
+	Data []struct {
+		ID            string `json:"id"`
+		Username      string `json:"username"`
+		PublicMetrics *struct {
+			FollowersCount *int64 `json:"followers_count"`
+			FollowingCount *int64 `json:"following_count"`
+			TweetCount     *int64 `json:"tweet_count"`
+			ListedCount    *int64 `json:"listed_count"`
+		} `json:"public_metrics"`
+	} `json:"data"`
+	Errors []struct {
+		Value  string `json:"value"`
+		Detail string `json:"detail"`
+		Title  string `json:"title"`
+		Type   string `json:"type"`
+	} `json:"errors"`
+}
+
+func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
+	var res Result
+	for _, batch := range Batches(accounts, TwitterBatch) {
+		names := make([]string, len(batch))
+		for i, a := range batch {
+			names[i] = strings.TrimPrefix(a, "@")
+		}
+		q := url.Values{"usernames": {strings.Join(names, ",")}, "user.fields": {"public_metrics"}}
+		var body twitterUsers
+		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/by")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
+			res.fail(err, batch...)
+			continue
+		}
+		byName := map[string]int{}
+		for i, u := range body.Data {
+			byName[strings.ToLower(u.Username)] = i
+		}
+		problems := map[string]string{}
+		for _, e := range body.Errors {
+			problems[strings.ToLower(e.Value)] = e.Detail
+		}
+		for i, account := range batch {
+			key := strings.ToLower(names[i])
+			j, ok := byName[key]
+			if !ok {
+				detail := problems[key]
+				if detail == "" {
+					detail = "users lookup did not return this user"
+				}
+				res.fail(Fail(NotFound, errors.New(detail)), account)
+				continue
+			}
+			pm := body.Data[j].PublicMetrics
+			if pm == nil {
+				res.fail(Fail(Decode, errors.New("the answer has no public_metrics")), account)
+				continue
+			}
+			addKnown(&res, account, map[string]*int64{"followers": pm.FollowersCount, "following": pm.FollowingCount, "posts": pm.TweetCount, "listed": pm.ListedCount})
+		}
+	}
+	return res
+}
+
+// addKnown adds the counts an API gave; an absent count is unknown, not 0.
+func addKnown(res *Result, account string, counts map[string]*int64) {
+	for metric, v := range counts {
+		if v != nil {
+			res.add(account, metric, float64(*v))
+		}
+	}
+}
+
+// classifyTwitter reads X's problem bodies: 402 credits-depleted is payment,
+// a 429 usage-capped is the monthly quota.
+func classifyTwitter(se *StatusError) Reason {
+	var p struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(se.Body, &p)
+	switch {
+	case strings.HasSuffix(p.Type, "/credits-depleted"):
+		return Payment
+	case strings.HasSuffix(p.Type, "/usage-capped"):
+		return Quota
+	case strings.HasSuffix(p.Type, "/client-forbidden"):
+		return Auth
+	}
+	return ReasonForStatus(se.Code)
+}
+

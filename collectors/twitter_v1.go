@@ -1,0 +1,128 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/dghubble/go-twitter/twitter"
+)
+
+// twitterV1 reads users/lookup.json with github.com/dghubble/go-twitter, for
+// the few apps whose access level still serves API v1.1. The library is
+// deprecated upstream and v1.1 only: it stays behind `api: v1.1`.
+type twitterV1 struct {
+	client *twitter.Client
+}
+
+func newTwitterV1(env Env) (Collector, error) {
+	client := *env.Client
+	client.Transport = &rewriteTransport{
+		base:   env.Client.Transport,
+		bearer: env.Channel.Credentials.BearerToken.Reveal(),
+	}
+	if env.Channel.APIURL != "" {
+		u, err := url.Parse(env.Channel.APIURL)
+		if err != nil {
+			return nil, fmt.Errorf("api_url: %w", err)
+		}
+		// The library's base URL is a constant: api_url is applied by
+		// rewriting each request's scheme and host.
+		client.Transport.(*rewriteTransport).target = u
+	}
+	return &twitterV1{client: twitter.NewClient(&client)}, nil
+}
+
+// rewriteTransport adds the app's bearer token and, where api_url is set,
+// sends the request to that host instead of api.twitter.com.
+type rewriteTransport struct {
+	base   http.RoundTripper
+	bearer string
+	target *url.URL
+}
+
+func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+t.bearer)
+	if t.target != nil {
+		req.URL.Scheme = t.target.Scheme
+		req.URL.Host = t.target.Host
+		req.Host = t.target.Host
+	}
+	return t.base.RoundTrip(req)
+}
+
+func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
+	var res Result
+	for _, batch := range Batches(accounts, TwitterBatch) {
+		if err := ctx.Err(); err != nil {
+			res.fail(err, batch...)
+			continue
+		}
+		names := make([]string, len(batch))
+		for i, a := range batch {
+			names[i] = strings.TrimPrefix(a, "@")
+		}
+		users, resp, err := x.lookup(ctx, names)
+		if err != nil {
+			res.Errors = append(res.Errors, classifyTwitterV1(err, resp, batch))
+			continue
+		}
+		byName := map[string]twitter.User{}
+		for _, u := range users {
+			byName[strings.ToLower(u.ScreenName)] = u
+		}
+		for i, account := range batch {
+			u, ok := byName[strings.ToLower(names[i])]
+			if !ok {
+				res.fail(Fail(NotFound, errors.New("users/lookup did not return this user")), account)
+				continue
+			}
+			res.add(account, "followers", float64(u.FollowersCount))
+			res.add(account, "following", float64(u.FriendsCount))
+			res.add(account, "posts", float64(u.StatusesCount))
+			res.add(account, "listed", float64(u.ListedCount))
+		}
+	}
+	return res
+}
+
+// lookup runs Users.Lookup; the library takes no context, so the run's
+// deadline reaches it through the HTTP client's per-request timeout and a
+// cancelled run is honoured between batches.
+func (x *twitterV1) lookup(_ context.Context, names []string) ([]twitter.User, *http.Response, error) {
+	return x.client.Users.Lookup(&twitter.UserLookupParams{ScreenName: names})
+}
+
+// classifyTwitterV1 reads v1.1's {"errors":[{"code":N}]}.
+func classifyTwitterV1(err error, resp *http.Response, batch []string) *Error {
+	var apiErr twitter.APIError
+	if !errors.As(err, &apiErr) || len(apiErr.Errors) == 0 {
+		if resp != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+			return Fail(ReasonForStatus(resp.StatusCode), fmt.Errorf("twitter v1.1: HTTP %d", resp.StatusCode), batch...)
+		}
+		return Classify(ScrubError(err), batch...)
+	}
+	d := apiErr.Errors[0]
+	reason := Server
+	msg := fmt.Sprintf("twitter v1.1: %d %s", d.Code, d.Message)
+	switch d.Code {
+	case 453:
+		reason = Version
+		msg = "twitter v1.1: this access level has no v1.1 user endpoints; use api: v2 (code 453)"
+	case 88:
+		reason = RateLimited
+	case 32, 89, 215:
+		reason = Auth
+	case 17, 50, 63:
+		reason = NotFound
+	default:
+		if resp != nil {
+			reason = ReasonForStatus(resp.StatusCode)
+		}
+	}
+	return Fail(reason, errors.New(msg), batch...)
+}
