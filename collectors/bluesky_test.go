@@ -1,57 +1,13 @@
 package collectors
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
-
-// blueskyFake answers getProfiles as the AppView does: unknown actors are
-// silently left out; handles starting with gen are made up on the fly.
-func blueskyFake(t *testing.T, mode string) *fake {
-	var page struct {
-		Profiles []map[string]any `json:"profiles"`
-	}
-	if err := json.Unmarshal(testdata(t, "bluesky/profiles.json"), &page); err != nil {
-		t.Fatal(err)
-	}
-	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/xrpc/app.bsky.actor.getProfiles" {
-			reply(w, http.StatusNotFound, []byte(`{"error":"MethodNotImplemented","message":"Method Not Implemented"}`))
-			return
-		}
-		actors := r.URL.Query()["actors"]
-		switch {
-		case mode == "rate":
-			reply(w, http.StatusTooManyRequests, testdata(t, "bluesky/rate_limited.json"),
-				"RateLimit-Limit", "3000", "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600", "RateLimit-Policy", "3000;w=300")
-			return
-		case len(actors) > BlueskyBatch:
-			reply(w, http.StatusBadRequest, testdata(t, "bluesky/invalid_request.json"))
-			return
-		}
-		var out []map[string]any
-		for _, a := range actors {
-			for _, p := range page.Profiles {
-				if strings.EqualFold(p["handle"].(string), a) || p["did"] == a {
-					out = append(out, p)
-				}
-			}
-			if n, ok := strings.CutPrefix(a, "gen"); ok {
-				var followers int
-				fmt.Sscan(strings.TrimSuffix(n, ".bsky.social"), &followers)
-				out = append(out, map[string]any{"did": "did:plc:" + a, "handle": a, "followersCount": followers, "followsCount": 1, "postsCount": 2})
-			}
-		}
-		body, _ := json.Marshal(map[string]any{"profiles": out})
-		reply(w, http.StatusOK, body)
-	})
-}
 
 func TestBluesky(t *testing.T) {
 	tests := []struct {
@@ -70,17 +26,14 @@ func TestBluesky(t *testing.T) {
 			},
 			wantErrors: map[string]Reason{"nobody.bsky.social": NotFound},
 		},
-		{
-			name:       "429 RateLimitExceeded is rate limited",
-			mode:       "rate",
-			accounts:   []string{"bsky.app"},
-			wantErrors: map[string]Reason{"bsky.app": RateLimited},
-		},
+		{name: "429 RateLimitExceeded is rate limited", mode: "rate", accounts: []string{"bsky.app"}, wantErrors: map[string]Reason{"bsky.app": RateLimited}},
+		{name: "400 InvalidRequest is a server error", mode: "invalid", accounts: []string{"bsky.app"}, wantErrors: map[string]Reason{"bsky.app": Server}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := blueskyFake(t, tt.mode)
-			res, _ := collect(t, &config.Channel{Type: "bluesky", APIURL: f.URL}, tt.accounts)
+			api := newAPI(t)
+			api.Fail(fakeapi.Bluesky, tt.mode)
+			res, _ := collect(t, &config.Channel{Type: "bluesky", APIURL: api.URL}, tt.accounts)
 			if !reflect.DeepEqual(res.Readings, tt.wantReadings) {
 				t.Errorf("readings:\n got %v\nwant %v", res.Readings, tt.wantReadings)
 			}
@@ -94,16 +47,17 @@ func TestBluesky(t *testing.T) {
 func TestBlueskyBatching(t *testing.T) {
 	for _, n := range []int{1, 25, 26, 60} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			f := blueskyFake(t, "")
+			api := newAPI(t)
 			var accounts []string
 			for i := range n {
 				accounts = append(accounts, fmt.Sprintf("gen%d.bsky.social", i))
 			}
-			res, _ := collect(t, &config.Channel{Type: "bluesky", APIURL: f.URL}, accounts)
-			if want := (n + BlueskyBatch - 1) / BlueskyBatch; f.calls() != want {
-				t.Errorf("%d actors took %d calls, want %d", n, f.calls(), want)
+			accounts[n/2] = "nobody.bsky.social"
+			res, _ := collect(t, &config.Channel{Type: "bluesky", APIURL: api.URL}, accounts)
+			if want := (n + BlueskyBatch - 1) / BlueskyBatch; api.Calls(fakeapi.Bluesky) != want {
+				t.Errorf("%d actors took %d calls, want %d", n, api.Calls(fakeapi.Bluesky), want)
 			}
-			if len(res.Readings) != 3*n || len(res.Errors) != 0 {
+			if len(res.Readings) != 3*(n-1) || len(res.Errors) != 1 {
 				t.Errorf("got %d readings and %v", len(res.Readings), res.Errors)
 			}
 		})

@@ -3,18 +3,17 @@ package collectors
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
-// fake is an httptest server that replays an API's documented answers and
-// remembers every request it got.
+// fake is an httptest server for the odd case the shared fake
+// (internal/fakeapi) does not cover; it remembers every request it got.
 type fake struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -38,27 +37,6 @@ func (f *fake) calls() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.requests)
-}
-
-// testdata reads a recorded API answer from testdata/<channel>/.
-func testdata(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func reply(w http.ResponseWriter, code int, body []byte, headers ...string) {
-	for i := 0; i+1 < len(headers); i += 2 {
-		w.Header().Set(headers[i], headers[i+1])
-	}
-	if w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	}
-	w.WriteHeader(code)
-	_, _ = w.Write(body)
 }
 
 // collect builds the collector of ch against the fake and runs it once,
@@ -108,4 +86,18 @@ func reasons(res Result) map[string]Reason {
 		}
 	}
 	return out
+}
+
+func mapOrEmpty(m map[string]Reason) map[string]Reason {
+	if m == nil {
+		return map[string]Reason{}
+	}
+	return m
+}
+
+// newAPI starts the shared fake of every channel API.
+func newAPI(t *testing.T) *fakeapi.Server {
+	s := fakeapi.New()
+	t.Cleanup(s.Close)
+	return s
 }

@@ -1,7 +1,6 @@
 package collectors
 
 import (
-	"net/http"
 	"reflect"
 	"sort"
 	"testing"
@@ -10,28 +9,8 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 )
 
-func feedFake(t *testing.T) *fake {
-	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/rss.xml":
-			reply(w, http.StatusOK, testdata(t, "feed/rss.xml"), "Content-Type", "application/rss+xml")
-		case "/atom.xml":
-			reply(w, http.StatusOK, testdata(t, "feed/atom.xml"), "Content-Type", "application/atom+xml")
-		case "/broken.xml":
-			reply(w, http.StatusOK, []byte("<html><body>Not a feed</body></html>"), "Content-Type", "text/html")
-		case "/slow.xml":
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		default:
-			reply(w, http.StatusNotFound, []byte("<h1>Not Found</h1>"), "Content-Type", "text/html")
-		}
-	})
-}
-
 func TestFeed(t *testing.T) {
-	f := feedFake(t)
+	api := newAPI(t)
 	tests := []struct {
 		name      string
 		path      string
@@ -40,7 +19,7 @@ func TestFeed(t *testing.T) {
 		wantError Reason
 	}{
 		{
-			name: "RSS: pubDate in UTC, an undated item is kept without a date", path: "/rss.xml",
+			name: "RSS: pubDate in UTC, an undated item is kept without a date", path: "/feed/rss.xml",
 			wantItems: []Item{
 				{ID: "https://blog.acme.example/?p=2", Published: time.Date(2026, 2, 2, 8, 30, 0, 0, time.UTC)},
 				{ID: "https://blog.acme.example/?p=3", Published: time.Date(2026, 2, 27, 17, 0, 0, 0, time.UTC)},
@@ -48,19 +27,19 @@ func TestFeed(t *testing.T) {
 			},
 		},
 		{
-			name: "Atom: published, else updated", path: "/atom.xml",
+			name: "Atom: published, else updated", path: "/feed/atom.xml",
 			wantItems: []Item{
 				{ID: "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a", Published: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)},
 				{ID: "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6b", Published: time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)},
 			},
 		},
-		{name: "404 is not found", path: "/gone.xml", wantError: NotFound},
-		{name: "HTML is a decode error", path: "/broken.xml", wantError: Decode},
-		{name: "a feed that hangs times out", path: "/slow.xml", timeout: 200 * time.Millisecond, wantError: Timeout},
+		{name: "404 is not found", path: "/feed/gone.xml", wantError: NotFound},
+		{name: "HTML is a decode error", path: "/feed/broken.xml", wantError: Decode},
+		{name: "a feed that hangs times out", path: "/feed/slow.xml", timeout: 200 * time.Millisecond, wantError: Timeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			account := f.URL + tt.path
+			account := api.URL + tt.path
 			res, _ := collect(t, &config.Channel{Type: "feed", Timeout: tt.timeout}, []string{account})
 			for i := range tt.wantItems {
 				tt.wantItems[i].Account = account

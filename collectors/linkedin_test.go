@@ -1,34 +1,19 @@
 package collectors
 
 import (
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
 func TestLinkedIn(t *testing.T) {
-	const token = "AQVlinkedin-test-token"
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Header.Get("Authorization") != "Bearer "+token:
-			reply(w, http.StatusUnauthorized, testdata(t, "linkedin/invalid_token.json"))
-		case r.Header.Get("LinkedIn-Version") == "202401":
-			reply(w, http.StatusUpgradeRequired, testdata(t, "linkedin/nonexistent_version.json"))
-		case r.Header.Get("X-Restli-Protocol-Version") != "2.0.0" || r.URL.Query().Get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
-			reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"bad request"}`))
-		case r.URL.EscapedPath() == "/rest/networkSizes/urn%3Ali%3Aorganization%3A1234567":
-			reply(w, http.StatusOK, testdata(t, "linkedin/network_size.json"))
-		case strings.HasSuffix(r.URL.Path, ":7777"):
-			reply(w, http.StatusTooManyRequests, testdata(t, "linkedin/throttled.json"))
-		default:
-			reply(w, http.StatusNotFound, []byte(`{"status":404,"code":"NOT_FOUND","message":"Not found"}`))
-		}
-	})
+	api := newAPI(t)
+	token := fakeapi.LinkedInToken
 	ch := func(tok, version string) *config.Channel {
-		return &config.Channel{Name: "linkedin", Type: "linkedin", APIURL: f.URL, Version: version, Credentials: config.Credentials{AccessToken: config.Secret(tok)}}
+		return &config.Channel{Name: "linkedin", Type: "linkedin", APIURL: api.URL, Version: version, Credentials: config.Credentials{AccessToken: config.Secret(tok)}}
 	}
 	tests := []struct {
 		name         string
@@ -43,7 +28,7 @@ func TestLinkedIn(t *testing.T) {
 			wantErrors:   map[string]Reason{"404": NotFound, "7777": RateLimited},
 		},
 		{
-			name: "426 NONEXISTENT_VERSION names the setting", ch: ch(token, "202401"),
+			name: "426 NONEXISTENT_VERSION names the setting", ch: ch(token, fakeapi.RetiredLinkedInVersion),
 			wantErrors: map[string]Reason{"1234567": Version, "urn:li:organization:1234567": Version, "404": Version, "7777": Version},
 			wantText:   "set channels.linkedin.version",
 		},

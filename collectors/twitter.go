@@ -130,4 +130,3 @@ func classifyTwitter(se *StatusError) Reason {
 	}
 	return ReasonForStatus(se.Code)
 }
-

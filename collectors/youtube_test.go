@@ -1,7 +1,6 @@
 package collectors
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -9,66 +8,8 @@ import (
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
-
-const testYouTubeKey = "AIzaSyTEST-youtube-key-0000"
-
-// youTubeFake answers channels.list as the API does: string counts, unknown
-// ids left out, no items key when none match, and the documented errors.
-// Ids starting with UCgen are made up on the fly, with views = their number.
-func youTubeFake(t *testing.T, mode string) *fake {
-	var page struct {
-		Items []map[string]any `json:"items"`
-	}
-	if err := json.Unmarshal(testdata(t, "youtube/channels.json"), &page); err != nil {
-		t.Fatal(err)
-	}
-	known := map[string]map[string]any{}
-	for _, it := range page.Items {
-		known[it["id"].(string)] = it
-	}
-	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/youtube/v3/channels" {
-			reply(w, http.StatusNotFound, []byte(`{"error":{"code":404,"message":"Not Found"}}`))
-			return
-		}
-		if r.Header.Get("X-Goog-Api-Key") != testYouTubeKey && r.URL.Query().Get("key") != testYouTubeKey {
-			reply(w, http.StatusBadRequest, testdata(t, "youtube/key_invalid.json"))
-			return
-		}
-		switch mode {
-		case "quota":
-			reply(w, http.StatusForbidden, testdata(t, "youtube/quota_exceeded.json"))
-			return
-		case "server":
-			reply(w, http.StatusServiceUnavailable, []byte(`{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`))
-			return
-		}
-		var ids []string
-		for _, v := range r.URL.Query()["id"] {
-			ids = append(ids, strings.Split(v, ",")...)
-		}
-		if len(ids) > YouTubeBatch {
-			reply(w, http.StatusBadRequest, []byte(`{"error":{"code":400,"message":"Too many ids"}}`))
-			return
-		}
-		var items []map[string]any
-		for _, id := range ids {
-			if it, ok := known[id]; ok {
-				items = append(items, it)
-			} else if n, ok := strings.CutPrefix(id, "UCgen"); ok {
-				items = append(items, map[string]any{"kind": "youtube#channel", "id": id,
-					"statistics": map[string]any{"viewCount": n, "subscriberCount": "10", "hiddenSubscriberCount": false, "videoCount": "1"}})
-			}
-		}
-		if len(items) == 0 {
-			reply(w, http.StatusOK, testdata(t, "youtube/no_items.json"))
-			return
-		}
-		body, _ := json.Marshal(map[string]any{"kind": "youtube#channelListResponse", "pageInfo": map[string]any{"totalResults": len(items), "resultsPerPage": len(items)}, "items": items})
-		reply(w, http.StatusOK, body)
-	})
-}
 
 func youTubeChannel(url, key string) *config.Channel {
 	return &config.Channel{Type: "youtube", APIURL: url, Credentials: config.Credentials{APIKey: config.Secret(key)}}
@@ -85,7 +26,7 @@ func TestYouTube(t *testing.T) {
 	}{
 		{
 			name:     "string counts are read, a hidden subscriber count is unknown, an unknown id is not found",
-			key:      testYouTubeKey,
+			key:      fakeapi.YouTubeKey,
 			accounts: []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCHiddenSubs000000000000", "UCdoesNotExist0000000000"},
 			wantReadings: []Reading{
 				{"UCHiddenSubs000000000000", "videos", 42},
@@ -98,14 +39,14 @@ func TestYouTube(t *testing.T) {
 		},
 		{
 			name:       "an answer without items makes every id not found",
-			key:        testYouTubeKey,
+			key:        fakeapi.YouTubeKey,
 			accounts:   []string{"UCnope1", "UCnope2"},
 			wantErrors: map[string]Reason{"UCnope1": NotFound, "UCnope2": NotFound},
 		},
 		{
 			name:       "403 quotaExceeded is the quota, not auth",
 			mode:       "quota",
-			key:        testYouTubeKey,
+			key:        fakeapi.YouTubeKey,
 			accounts:   []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw"},
 			wantErrors: map[string]Reason{"UC_x5XG1OV2P6uZZ5FSM9Ttw": Quota},
 		},
@@ -118,14 +59,20 @@ func TestYouTube(t *testing.T) {
 		{
 			name:       "503 is a server error",
 			mode:       "server",
-			key:        testYouTubeKey,
+			key:        fakeapi.YouTubeKey,
 			accounts:   []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw"},
 			wantErrors: map[string]Reason{"UC_x5XG1OV2P6uZZ5FSM9Ttw": Server},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := youTubeFake(t, tt.mode)
+			api := newAPI(t)
+			api.Fail(fakeapi.YouTube, tt.mode)
+			var urls []string
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				urls = append(urls, r.URL.String()+" "+r.Header.Get("User-Agent"))
+				api.Config.Handler.ServeHTTP(w, r)
+			})
 			res, _ := collect(t, youTubeChannel(f.URL, tt.key), tt.accounts)
 			if !reflect.DeepEqual(res.Readings, tt.wantReadings) {
 				t.Errorf("readings:\n got %v\nwant %v", res.Readings, tt.wantReadings)
@@ -138,39 +85,32 @@ func TestYouTube(t *testing.T) {
 					t.Errorf("an error shows the API key: %v", e)
 				}
 			}
-			for _, r := range f.requests {
-				if strings.Contains(r.URL.String(), tt.key) {
-					t.Errorf("the API key went into a URL: %s", r.URL)
+			for _, u := range urls {
+				if strings.Contains(u, tt.key) {
+					t.Errorf("the API key went into a URL: %s", u)
 				}
-				if !strings.HasPrefix(r.Header.Get("User-Agent"), "kpi-collector/") {
-					t.Errorf("User-Agent = %q", r.Header.Get("User-Agent"))
+				if !strings.Contains(u, " kpi-collector/") {
+					t.Errorf("request without our User-Agent: %s", u)
 				}
 			}
 		})
 	}
 }
 
-func mapOrEmpty(m map[string]Reason) map[string]Reason {
-	if m == nil {
-		return map[string]Reason{}
-	}
-	return m
-}
-
 // N channels take ceil(N/50) calls, and a missing id in a batch costs only itself.
 func TestYouTubeBatching(t *testing.T) {
 	for _, n := range []int{1, 50, 51, 120, 200} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			f := youTubeFake(t, "")
+			api := newAPI(t)
 			var accounts []string
 			for i := range n {
 				accounts = append(accounts, fmt.Sprintf("UCgen%d", i+1))
 			}
 			accounts[n/2] = "UCmissing"
-			res, codes := collect(t, youTubeChannel(f.URL, testYouTubeKey), accounts)
+			res, codes := collect(t, youTubeChannel(api.URL, fakeapi.YouTubeKey), accounts)
 			want := (n + YouTubeBatch - 1) / YouTubeBatch
-			if f.calls() != want || codes["200"] != want {
-				t.Errorf("%d channels took %d calls (%v counted), want %d", n, f.calls(), codes, want)
+			if api.Calls(fakeapi.YouTube) != want || codes["200"] != want {
+				t.Errorf("%d channels took %d calls (%v counted), want %d", n, api.Calls(fakeapi.YouTube), codes, want)
 			}
 			if len(res.Readings) != 3*(n-1) {
 				t.Errorf("got %d readings, want %d", len(res.Readings), 3*(n-1))

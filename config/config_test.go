@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,31 @@ func TestLoadBad(t *testing.T) {
 	}
 }
 
+// Per-type keys are checked by the type's own rules.
+func TestTypeOptions(t *testing.T) {
+	tests := []struct {
+		name, channel, want string
+	}{
+		{"an X API version that does not exist", "{type: twitter, api: v3, credentials: {bearer_token: t}, accounts: [acme]}", `api: "v3" is not an X API version`},
+		{"a LinkedIn version that is not a month", "{type: linkedin, version: \"2026-10\", credentials: {access_token: t}, accounts: [\"123\"]}", "is not a LinkedIn version"},
+		{"a LinkedIn account that is neither id nor URN", "{type: linkedin, credentials: {access_token: t}, accounts: [acme]}", "organization id"},
+		{"a Mastodon account without an instance", "{type: mastodon, accounts: [Gargron]}", "user@instance"},
+		{"an X username with a dash", "{type: twitter, credentials: {bearer_token: t}, accounts: [acme-inc]}", "username"},
+		{"a Graph channel without a token", "{type: facebook, accounts: [\"123\"]}", "credentials.access_token"},
+		{"a version key on YouTube", "{type: youtube, version: v3, credentials: {api_key: k}, accounts: [UC1]}", "type youtube takes no version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			yml := "plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  c: " + tt.channel +
+				"\nkpis: [{name: k, channel: c, metric: followers, milestones: [{due: 2026-07-31, target: 1}]}]\n"
+			_, err := config.Load("t.yml", []byte(yml), collectors.Types())
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "t.yml:3:") {
+				t.Errorf("got %v, want an error at line 3 saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestLoadEmptyAndHuge(t *testing.T) {
 	for name, data := range map[string][]byte{
 		"empty":       nil,
@@ -160,6 +186,33 @@ func TestEnvDefault(t *testing.T) {
 	}
 	if cfg.Channels["offline"].Credentials.Token.IsSet() {
 		t.Error("${KPI_RECORD_TOKEN:-} with the variable unset must give an empty token")
+	}
+}
+
+// The example's commented channels are valid once uncommented: every channel
+// type it shows is a config a user can copy.
+func TestExampleEveryChannel(t *testing.T) {
+	data, err := os.ReadFile("example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commented := regexp.MustCompile(`(?m)^  # ((?:[a-z_]+:.*)|(?:  .*))$`)
+	uncommented := commented.ReplaceAll(data, []byte("  $1"))
+	for _, v := range []string{"YOUTUBE_API_KEY", "X_BEARER_TOKEN", "FACEBOOK_ACCESS_TOKEN", "LINKEDIN_ACCESS_TOKEN", "MAILCHIMP_API_KEY"} {
+		t.Setenv(v, "test-"+v)
+	}
+	cfg, err := config.Load("example.yml", uncommented, collectors.Types())
+	if err != nil {
+		t.Fatalf("the example with every channel uncommented: %v", err)
+	}
+	types := map[string]bool{}
+	for _, ch := range cfg.Channels {
+		types[ch.Type] = true
+	}
+	for name := range collectors.Types() {
+		if !types[name] {
+			t.Errorf("the example shows no %s channel", name)
+		}
 	}
 }
 

@@ -1,0 +1,31 @@
+package fakeapi
+
+import (
+	"net/http"
+	"time"
+)
+
+// feed serves /feed/rss.xml and /feed/atom.xml as recorded, /feed/broken.xml
+// as HTML, /feed/slow.xml after 5 seconds, and 404 for the rest.
+func (s *Server) feed(w http.ResponseWriter, r *http.Request, mode string) {
+	if mode == "server" {
+		reply(w, http.StatusBadGateway, []byte("<h1>502 Bad Gateway</h1>"), "Content-Type", "text/html")
+		return
+	}
+	switch r.URL.Path {
+	case "/feed/rss.xml":
+		reply(w, http.StatusOK, File("feed/rss.xml"), "Content-Type", "application/rss+xml")
+	case "/feed/atom.xml":
+		reply(w, http.StatusOK, File("feed/atom.xml"), "Content-Type", "application/atom+xml")
+	case "/feed/broken.xml":
+		reply(w, http.StatusOK, []byte("<html><body>Not a feed</body></html>"), "Content-Type", "text/html")
+	case "/feed/slow.xml":
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		case <-s.hang:
+		}
+	default:
+		reply(w, http.StatusNotFound, []byte("<h1>Not Found</h1>"), "Content-Type", "text/html")
+	}
+}

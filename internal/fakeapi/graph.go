@@ -1,0 +1,76 @@
+package fakeapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// MissingGraphIDs are ids the Graph fake answers #803 for ("Some of the
+// aliases you requested do not exist"), as the API does for a batch naming
+// them.
+var MissingGraphIDs = []string{"123", "456"}
+
+// graph answers GET /{version}/?ids=…&fields=…: an object keyed by id, from
+// the recorded Pages and IG users; ids 9<N> are made up (N followers).
+func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.URL.Query().Get("access_token") != "" {
+		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"this fake refuses tokens in URLs","type":"OAuthException","code":1}}`))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
+		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
+		return
+	}
+	switch mode {
+	case "app_limit":
+		reply(w, http.StatusForbidden, File("facebook/app_limit.json"), "X-App-Usage", `{"call_count":100,"total_cputime":15,"total_time":12}`)
+		return
+	case "page_limit":
+		reply(w, http.StatusBadRequest, File("facebook/page_limit.json"),
+			"X-Business-Use-Case-Usage", `{"112130216863063":[{"type":"pages","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":5}]}`)
+		return
+	case "ig_limit":
+		reply(w, http.StatusForbidden, File("instagram/rate_limited.json"))
+		return
+	case "not_found":
+		reply(w, http.StatusBadRequest, File("facebook/not_found.json"))
+		return
+	case "server":
+		reply(w, http.StatusInternalServerError, []byte(`{"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"is_transient":true}}`))
+		return
+	}
+	known := map[string]json.RawMessage{}
+	recorded("facebook/pages.json", &known)
+	ig := map[string]json.RawMessage{}
+	recorded("instagram/users.json", &ig)
+	for k, v := range ig {
+		known[k] = v
+	}
+	ids := strings.Split(r.URL.Query().Get("ids"), ",")
+	if len(ids) > 50 {
+		reply(w, http.StatusBadRequest, []byte(fmt.Sprintf(`{"error":{"message":"(#100) Too many IDs. Maximum: 50. Provided: %d.","type":"OAuthException","code":100}}`, len(ids))))
+		return
+	}
+	var gone []string
+	for _, id := range ids {
+		if slices.Contains(MissingGraphIDs, id) {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		reply(w, http.StatusNotFound, []byte(fmt.Sprintf(`{"error":{"message":"(#803) Some of the aliases you requested do not exist: %s","type":"OAuthException","code":803,"fbtrace_id":"A1"}}`, strings.Join(gone, ","))))
+		return
+	}
+	out := map[string]json.RawMessage{}
+	for _, id := range ids {
+		if v, ok := known[id]; ok {
+			out[id] = v
+		} else if n, ok := generated(id, "9"); ok {
+			out[id] = json.RawMessage(fmt.Sprintf(`{"followers_count":%d,"fan_count":5,"follows_count":3,"media_count":2,"id":%q}`, n, id))
+		}
+	}
+	replyJSON(w, out)
+}

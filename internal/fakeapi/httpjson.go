@@ -1,0 +1,22 @@
+package fakeapi
+
+import "net/http"
+
+// httpJSON serves a Mailchimp-like list at /json/lists/42 (bearer
+// JSONToken), HTML at /json/lists/html and 404 for the rest.
+func (s *Server) httpJSON(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("Authorization") != "Bearer "+JSONToken {
+		reply(w, http.StatusUnauthorized, File("http_json/mailchimp_401.json"), "Content-Type", "application/problem+json")
+		return
+	}
+	switch {
+	case mode == "server":
+		reply(w, http.StatusInternalServerError, []byte(`{"title":"Internal Server Error","status":500}`))
+	case r.URL.Path == "/json/lists/42":
+		reply(w, http.StatusOK, File("http_json/mailchimp_list.json"))
+	case r.URL.Path == "/json/lists/html":
+		reply(w, http.StatusOK, []byte("<html>maintenance</html>"), "Content-Type", "text/html")
+	default:
+		reply(w, http.StatusNotFound, []byte(`{"title":"Resource Not Found","status":404}`))
+	}
+}

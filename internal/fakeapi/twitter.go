@@ -1,0 +1,85 @@
+package fakeapi
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// x answers /2/users/by: found users in data, the others in errors (a 200
+// with both). gen<N> users have N followers, 2 following, 3 posts, 4 lists.
+func (s *Server) x(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("Authorization") != "Bearer "+XBearer {
+		reply(w, http.StatusUnauthorized, File("twitter/unauthorized.json"), "Content-Type", "application/problem+json")
+		return
+	}
+	switch mode {
+	case "credits":
+		reply(w, http.StatusPaymentRequired, File("twitter/credits_depleted.json"), "Content-Type", "application/problem+json")
+		return
+	case "rate":
+		reply(w, http.StatusTooManyRequests, File("twitter/rate_limited.json"),
+			"x-rate-limit-limit", "300", "x-rate-limit-remaining", "0", "x-rate-limit-reset", "1767225600")
+		return
+	case "forbidden":
+		reply(w, http.StatusForbidden, File("twitter/client_forbidden.json"))
+		return
+	}
+	if r.URL.Query().Get("user.fields") != "public_metrics" {
+		reply(w, http.StatusBadRequest, []byte(`{"title":"Invalid Request","detail":"user.fields must name public_metrics in this fake","type":"https://api.twitter.com/2/problems/invalid-request"}`))
+		return
+	}
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	recorded("twitter/users_partial.json", &page)
+	names := strings.Split(r.URL.Query().Get("usernames"), ",")
+	if len(names) > 100 {
+		reply(w, http.StatusBadRequest, []byte(`{"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}`))
+		return
+	}
+	var data, errs []any
+	for _, n := range names {
+		found := false
+		for _, u := range page.Data {
+			if strings.EqualFold(u["username"].(string), n) {
+				data, found = append(data, u), true
+			}
+		}
+		if g, ok := generated(n, "gen"); ok {
+			data, found = append(data, map[string]any{"id": fmt.Sprint(1000 + g), "name": n, "username": n,
+				"public_metrics": map[string]int{"followers_count": g, "following_count": 2, "tweet_count": 3, "listed_count": 4}}), true
+		}
+		if !found {
+			errs = append(errs, map[string]any{"value": n, "detail": fmt.Sprintf("Could not find user with usernames: [%s].", n),
+				"title": "Not Found Error", "resource_type": "user", "parameter": "usernames", "resource_id": n,
+				"type": "https://api.twitter.com/2/problems/resource-not-found"})
+		}
+	}
+	body := map[string]any{}
+	if data != nil {
+		body["data"] = data
+	}
+	if errs != nil {
+		body["errors"] = errs
+	}
+	replyJSON(w, body)
+}
+
+// xV1 answers /1.1/users/lookup.json as v1.1 did, errors as {"errors":[{code}]}.
+func (s *Server) xV1(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("Authorization") != "Bearer "+XBearer {
+		reply(w, http.StatusUnauthorized, []byte(`{"errors":[{"code":89,"message":"Invalid or expired token."}]}`))
+		return
+	}
+	switch mode {
+	case "453":
+		reply(w, http.StatusForbidden, File("twitter_v1/access_level.json"))
+	case "rate":
+		reply(w, http.StatusTooManyRequests, File("twitter_v1/rate_limited.json"), "x-rate-limit-remaining", "0", "x-rate-limit-reset", "1767225600")
+	case "none":
+		reply(w, http.StatusNotFound, File("twitter_v1/no_user_matches.json"))
+	default:
+		reply(w, http.StatusOK, File("twitter_v1/lookup.json"))
+	}
+}

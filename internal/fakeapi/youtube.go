@@ -1,0 +1,55 @@
+package fakeapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// youtube answers channels.list: string counts, unknown ids left out, no
+// items key when none match. UCgen<N> channels have N views, 10 subscribers
+// and 1 video.
+func (s *Server) youtube(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("X-Goog-Api-Key") != YouTubeKey && r.URL.Query().Get("key") != YouTubeKey {
+		reply(w, http.StatusBadRequest, File("youtube/key_invalid.json"))
+		return
+	}
+	switch mode {
+	case "quota":
+		reply(w, http.StatusForbidden, File("youtube/quota_exceeded.json"))
+		return
+	case "server":
+		reply(w, http.StatusServiceUnavailable, []byte(`{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`))
+		return
+	}
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	recorded("youtube/channels.json", &page)
+	var ids []string
+	for _, v := range r.URL.Query()["id"] {
+		ids = append(ids, strings.Split(v, ",")...)
+	}
+	if len(ids) > 50 {
+		reply(w, http.StatusBadRequest, []byte(`{"error":{"code":400,"message":"The request specifies an invalid filter parameter.","errors":[{"reason":"invalidFilters"}]}}`))
+		return
+	}
+	var items []map[string]any
+	for _, id := range ids {
+		for _, it := range page.Items {
+			if it["id"] == id {
+				items = append(items, it)
+			}
+		}
+		if n, ok := generated(id, "UCgen"); ok {
+			items = append(items, map[string]any{"kind": "youtube#channel", "id": id, "statistics": map[string]any{
+				"viewCount": strconv.Itoa(n), "subscriberCount": "10", "hiddenSubscriberCount": false, "videoCount": "1"}})
+		}
+	}
+	if len(items) == 0 {
+		reply(w, http.StatusOK, File("youtube/no_items.json"))
+		return
+	}
+	replyJSON(w, map[string]any{"kind": "youtube#channelListResponse", "etag": "ZmFrZQ",
+		"pageInfo": map[string]any{"totalResults": len(items), "resultsPerPage": len(items)}, "items": items})
+}
