@@ -34,7 +34,7 @@ func TestFacebook(t *testing.T) {
 		},
 		{
 			name: "#803: asked again without the named ids, which alone are not found", token: fakeapi.GraphToken,
-			accounts: []string{"123", "20531316728", "456"},
+			accounts:     []string{"123", "20531316728", "456"},
 			wantReadings: []Reading{{"20531316728", "followers", 154230118}, {"20531316728", "likes", 149872001}},
 			wantErrors:   map[string]Reason{"123": NotFound, "456": NotFound},
 		},

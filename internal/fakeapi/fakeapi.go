@@ -40,16 +40,16 @@ type API string
 
 // The faked APIs.
 const (
-	YouTube   API = "youtube"
-	X         API = "twitter"
-	XV1       API = "twitter_v1"
-	Graph     API = "graph"
-	LinkedIn  API = "linkedin"
-	Bluesky   API = "bluesky"
-	Mastodon  API = "mastodon"
-	Feed      API = "feed"
-	HTTPJSON  API = "http_json"
-	Unrouted  API = "unrouted"
+	YouTube  API = "youtube"
+	X        API = "twitter"
+	XV1      API = "twitter_v1"
+	Graph    API = "graph"
+	LinkedIn API = "linkedin"
+	Bluesky  API = "bluesky"
+	Mastodon API = "mastodon"
+	Feed     API = "feed"
+	HTTPJSON API = "http_json"
+	Unrouted API = "unrouted"
 )
 
 // Server is the fake. Fail switches an API into one of its documented
