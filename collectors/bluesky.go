@@ -36,6 +36,7 @@ type blueskyProfiles struct {
 	} `json:"profiles"`
 }
 
+// Collect reads every account; see Collector.
 func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, batch := range Batches(accounts, BlueskyBatch) {

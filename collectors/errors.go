@@ -104,18 +104,18 @@ func (e *StatusError) Error() string {
 // ReasonForStatus is the reason an HTTP status means where the API has no
 // finer word of its own.
 func ReasonForStatus(code int) Reason {
-	switch {
-	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+	switch code {
+	case http.StatusUnauthorized, http.StatusForbidden:
 		return Auth
-	case code == http.StatusPaymentRequired:
+	case http.StatusPaymentRequired:
 		return Payment
-	case code == http.StatusNotFound, code == http.StatusGone:
+	case http.StatusNotFound, http.StatusGone:
 		return NotFound
-	case code == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		return RateLimited
-	case code == http.StatusUpgradeRequired:
+	case http.StatusUpgradeRequired:
 		return Version
-	case code == http.StatusRequestTimeout, code == http.StatusGatewayTimeout:
+	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
 		return Timeout
 	default:
 		return Server

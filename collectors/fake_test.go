@@ -33,12 +33,6 @@ func newFake(t *testing.T, h http.HandlerFunc) *fake {
 	return f
 }
 
-func (f *fake) calls() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.requests)
-}
-
 // collect builds the collector of ch against the fake and runs it once,
 // counting requests by code as the engine does.
 func collect(t *testing.T, ch *config.Channel, accounts []string) (Result, map[string]int) {

@@ -17,6 +17,7 @@ type feed struct {
 
 func newFeed(env Env) (Collector, error) { return &feed{env: env}, nil }
 
+// Collect reads every account; see Collector.
 func (f *feed) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, account := range accounts {

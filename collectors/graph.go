@@ -60,6 +60,7 @@ type graphError struct {
 	} `json:"error"`
 }
 
+// Collect reads every account; see Collector.
 func (g *graph) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	names := make([]string, 0, len(g.fields))

@@ -28,6 +28,7 @@ func newHTTPJSON(env Env) (Collector, error) {
 	return &httpJSON{env: env, header: h}, nil
 }
 
+// Collect reads every account; see Collector.
 func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	metrics := make([]string, 0, len(j.env.Channel.Metrics))

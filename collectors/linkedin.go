@@ -48,6 +48,7 @@ func newLinkedIn(env Env) (Collector, error) {
 	return l, nil
 }
 
+// Collect reads every account; see Collector.
 func (l *linkedIn) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, account := range accounts {

@@ -28,6 +28,7 @@ type mastodonAccount struct {
 	StatusesCount  *int64 `json:"statuses_count"`
 }
 
+// Collect reads every account; see Collector.
 func (m *mastodon) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, account := range accounts {

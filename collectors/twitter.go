@@ -61,6 +61,7 @@ type twitterUsers struct {
 	} `json:"errors"`
 }
 
+// Collect reads every account; see Collector.
 func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, batch := range Batches(accounts, TwitterBatch) {

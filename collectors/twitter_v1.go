@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/dghubble/go-twitter/twitter"
+	"github.com/dghubble/go-twitter/twitter" //nolint:staticcheck // deprecated upstream; kept behind `api: v1.1` on purpose
 )
 
 // twitterV1 reads users/lookup.json with github.com/dghubble/go-twitter, for
@@ -44,6 +44,7 @@ type rewriteTransport struct {
 	target *url.URL
 }
 
+// RoundTrip authorizes the request and points it at api_url.
 func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+t.bearer)
@@ -55,6 +56,7 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return t.base.RoundTrip(req)
 }
 
+// Collect reads every account; see Collector.
 func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, batch := range Batches(accounts, TwitterBatch) {
@@ -66,7 +68,7 @@ func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
 		for i, a := range batch {
 			names[i] = strings.TrimPrefix(a, "@")
 		}
-		users, resp, err := x.lookup(ctx, names)
+		users, resp, err := x.lookup(ctx, names) //nolint:bodyclose // sling's Receive reads and closes the body
 		if err != nil {
 			res.Errors = append(res.Errors, classifyTwitterV1(err, resp, batch))
 			continue
@@ -92,7 +94,7 @@ func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
 
 // lookup runs Users.Lookup; the library takes no context, so the run's
 // deadline reaches it through the HTTP client's per-request timeout and a
-// cancelled run is honoured between batches.
+// canceled run is honored between batches.
 func (x *twitterV1) lookup(_ context.Context, names []string) ([]twitter.User, *http.Response, error) {
 	return x.client.Users.Lookup(&twitter.UserLookupParams{ScreenName: names})
 }

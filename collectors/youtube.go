@@ -46,12 +46,14 @@ type apiKeyTransport struct {
 	key  string
 }
 
+// RoundTrip adds the API key header.
 func (t *apiKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("X-Goog-Api-Key", t.key)
 	return t.base.RoundTrip(req)
 }
 
+// Collect reads every account; see Collector.
 func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, batch := range Batches(accounts, YouTubeBatch) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -138,7 +139,8 @@ var typeWords = map[string]string{
 func fromYAML(file string, err error) Problems {
 	var msgs []string
 	prefix := ""
-	if te, ok := err.(*yaml.TypeError); ok {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
 		msgs = te.Errors
 	} else {
 		msgs = []string{err.Error()}

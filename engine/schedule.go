@@ -122,7 +122,10 @@ func (s *Scheduler) Stop() {
 // cronLogger lets cron log through slog.
 type cronLogger struct{ l *slog.Logger }
 
+// Info logs cron's chatter at debug level.
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+
+// Error logs cron's errors.
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "err", err)...)
 }

@@ -14,32 +14,28 @@ const cached = " Cached: the value as of the last collection, not read at scrape
 
 var kpiLabels = []string{"kpi", "channel", "account", "metric"}
 
-func desc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(name, help, labels, nil)
-}
-
 var (
-	kpiValue          = desc("kpi_value", "The KPI's value now, counted as its count says (total or growth since plan start)."+cached, kpiLabels...)
-	kpiExpected       = desc("kpi_expected_value", "Where the plan's glide path says the KPI's value should be now."+cached, kpiLabels...)
-	kpiTarget         = desc("kpi_target_value", "The target of the next milestone not yet due (the last one once all are due)."+cached, kpiLabels...)
-	kpiTargetDue      = desc("kpi_target_due_timestamp_seconds", "When that milestone falls due, in seconds since the epoch."+cached, kpiLabels...)
-	kpiProgress       = desc("kpi_progress_ratio", "kpi_value divided by kpi_expected_value; absent while the expected value is 0."+cached, kpiLabels...)
-	kpiForecast       = desc("kpi_forecast_value", "The value projected to the next milestone's due time at the recent pace."+cached, kpiLabels...)
-	kpiDailyGrowth    = desc("kpi_daily_growth", "The recent pace per day: the slope of a least-squares line through the last readings."+cached, kpiLabels...)
-	kpiRequiredGrowth = desc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone."+cached, kpiLabels...)
-	kpiStatus         = desc("kpi_status", "The KPI's status against its plan: 1 for the current status, 0 for the others."+cached, append(kpiLabels, "status")...)
-	kpiLastObs        = desc("kpi_last_observation_timestamp_seconds", "When the KPI's value was last read successfully, in seconds since the epoch."+cached, kpiLabels...)
-	accountValue      = desc("kpi_account_value", "Every value read from a channel, KPI or not."+cached, "channel", "account", "metric")
-	planInfo          = desc("kpi_plan_info", "The plan in force: its name, goal and dates.", "plan", "goal", "start", "end")
-	collSuccess       = desc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", "channel")
-	collLastSuccess   = desc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", "channel")
-	collDuration      = desc("kpi_collection_duration_seconds", "How long the channel's last run took.", "channel")
-	collErrors        = desc("kpi_collection_errors_total", "Failures of the channel's runs, by reason.", "channel", "reason")
-	apiRequests       = desc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", "channel", "code")
-	quotaUsed         = desc("kpi_api_quota_used", "API units spent today against the channel's daily budget.", "channel")
-	quotaLimit        = desc("kpi_api_quota_limit", "The channel's daily API budget in units.", "channel")
-	reloadOK          = desc("kpi_config_last_reload_successful", "1 if the last config (re)load succeeded, else 0.")
-	reloadTime        = desc("kpi_config_last_reload_success_timestamp_seconds", "When the config was last (re)loaded successfully, in seconds since the epoch.")
+	kpiValue          = prometheus.NewDesc("kpi_value", "The KPI's value now, counted as its count says (total or growth since plan start)."+cached, kpiLabels, nil)
+	kpiExpected       = prometheus.NewDesc("kpi_expected_value", "Where the plan's glide path says the KPI's value should be now."+cached, kpiLabels, nil)
+	kpiTarget         = prometheus.NewDesc("kpi_target_value", "The target of the next milestone not yet due (the last one once all are due)."+cached, kpiLabels, nil)
+	kpiTargetDue      = prometheus.NewDesc("kpi_target_due_timestamp_seconds", "When that milestone falls due, in seconds since the epoch."+cached, kpiLabels, nil)
+	kpiProgress       = prometheus.NewDesc("kpi_progress_ratio", "kpi_value divided by kpi_expected_value; absent while the expected value is 0."+cached, kpiLabels, nil)
+	kpiForecast       = prometheus.NewDesc("kpi_forecast_value", "The value projected to the next milestone's due time at the recent pace."+cached, kpiLabels, nil)
+	kpiDailyGrowth    = prometheus.NewDesc("kpi_daily_growth", "The recent pace per day: the slope of a least-squares line through the last readings."+cached, kpiLabels, nil)
+	kpiRequiredGrowth = prometheus.NewDesc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone."+cached, kpiLabels, nil)
+	kpiStatus         = prometheus.NewDesc("kpi_status", "The KPI's status against its plan: 1 for the current status, 0 for the others."+cached, append(kpiLabels, "status"), nil)
+	kpiLastObs        = prometheus.NewDesc("kpi_last_observation_timestamp_seconds", "When the KPI's value was last read successfully, in seconds since the epoch."+cached, kpiLabels, nil)
+	accountValue      = prometheus.NewDesc("kpi_account_value", "Every value read from a channel, KPI or not."+cached, []string{"channel", "account", "metric"}, nil)
+	planInfo          = prometheus.NewDesc("kpi_plan_info", "The plan in force: its name, goal and dates.", []string{"plan", "goal", "start", "end"}, nil)
+	collSuccess       = prometheus.NewDesc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", []string{"channel"}, nil)
+	collLastSuccess   = prometheus.NewDesc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", []string{"channel"}, nil)
+	collDuration      = prometheus.NewDesc("kpi_collection_duration_seconds", "How long the channel's last run took.", []string{"channel"}, nil)
+	collErrors        = prometheus.NewDesc("kpi_collection_errors_total", "Failures of the channel's runs, by reason.", []string{"channel", "reason"}, nil)
+	apiRequests       = prometheus.NewDesc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", []string{"channel", "code"}, nil)
+	quotaUsed         = prometheus.NewDesc("kpi_api_quota_used", "API units spent today against the channel's daily budget.", []string{"channel"}, nil)
+	quotaLimit        = prometheus.NewDesc("kpi_api_quota_limit", "The channel's daily API budget in units.", []string{"channel"}, nil)
+	reloadOK          = prometheus.NewDesc("kpi_config_last_reload_successful", "1 if the last config (re)load succeeded, else 0.", nil, nil)
+	reloadTime        = prometheus.NewDesc("kpi_config_last_reload_success_timestamp_seconds", "When the config was last (re)loaded successfully, in seconds since the epoch.", nil, nil)
 )
 
 // Exporter is a prometheus.Collector over the snapshot a source publishes.
@@ -68,7 +64,7 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...) //nolint:promlinter // sends the descriptors linted above
 	}
 	gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
 	for _, k := range s.KPIs {

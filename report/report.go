@@ -129,7 +129,7 @@ func plain(v *float64) string {
 }
 
 // WriteTable writes the plan and an aligned table for people; color adds ANSI
-// colours to the status (for a terminal only).
+// colors to the status (for a terminal only).
 func WriteTable(w io.Writer, doc Document, color bool) error {
 	fmt.Fprintf(w, "Plan %s — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		doc.Plan.Name, doc.Plan.Goal, doc.Plan.Start, doc.Plan.End, doc.Plan.Timezone, doc.Plan.DaysLeft, doc.At)

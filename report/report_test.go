@@ -63,12 +63,12 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestColourOnlyOnRequest(t *testing.T) {
-	var plain, colour bytes.Buffer
+func TestColorOnlyOnRequest(t *testing.T) {
+	var plain, color bytes.Buffer
 	doc := Build(snapshot())
 	WriteTable(&plain, doc, false)
-	WriteTable(&colour, doc, true)
-	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) || !bytes.Contains(colour.Bytes(), []byte("\x1b[33mbehind")) {
-		t.Error("colour must show on a terminal only")
+	WriteTable(&color, doc, true)
+	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) || !bytes.Contains(color.Bytes(), []byte("\x1b[33mbehind")) {
+		t.Error("color must show on a terminal only")
 	}
 }
