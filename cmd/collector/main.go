@@ -1,7 +1,3 @@
-// Command collector measures a social-media plan: it reads follower,
-// subscriber, view and post counts from the channels' APIs on a schedule,
-// stores them, compares them with the plan's milestones and serves the
-// result as Prometheus metrics, a status page and JSON.
 package main
 
 import (

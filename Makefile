@@ -1,0 +1,56 @@
+# The targets people expect; `make help` lists them.
+GO        ?= go
+BIN       ?= collector
+FUZZTIME  ?= 30s
+LINT      := bin/golangci-lint
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build ./collector with the flags the Dockerfile uses (scripts/build.sh)
+	scripts/build.sh $(BIN)
+
+.PHONY: test
+test: ## run the tests, the README's command
+	$(GO) test -race ./...
+
+.PHONY: e2e
+e2e: ## run only the end-to-end tests (they build the binary themselves)
+	$(GO) test -race -count=1 ./e2e/...
+
+$(LINT): tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o ../$(LINT) github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+.PHONY: lint
+lint: $(LINT) ## golangci-lint (pinned in tools/go.mod) with .golangci.yml
+	$(LINT) run ./...
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "--- $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+.PHONY: bench
+bench: ## run the benchmarks (see BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: generate
+generate: ## regenerate generated files, then fail if the tree changed
+	$(GO) generate ./...
+	@git diff --exit-code || (echo "generated files are out of date: commit the output of make generate"; exit 1)
+
+.PHONY: release-snapshot
+release-snapshot: ## a local release with goreleaser, nothing published
+	$(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1 release --snapshot --clean
+
+.PHONY: clean
+clean: ## remove what the build left
+	rm -rf $(BIN) bin/ dist/
