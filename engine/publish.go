@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/kpi-collector/kpi-collector/plan"
 )
 
@@ -67,6 +69,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 		ch := cfg.Channels[name]
 		spec := e.types[ch.Type]
 		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled}
+		if sched, err := cron.ParseStandard(ch.Schedule); err == nil && cs.Scheduled {
+			next := sched.Next(now.In(cfg.Plan.Location))
+			cs.Interval = sched.Next(next).Sub(next)
+		}
 		if spec.NotScheduled {
 			snap.Channels = append(snap.Channels, cs)
 			continue

@@ -65,6 +65,9 @@ type ChannelState struct {
 	LastError   string
 	// Duration is the last run's length; zero until a run in this process.
 	Duration time.Duration
+	// Interval is the time between two scheduled runs (the next two), so
+	// that alerts can say "three runs in a row failed" for any schedule.
+	Interval time.Duration
 	Errors   map[collectors.Reason]float64
 	Requests map[string]float64
 	// HasQuota is true for channels with a daily budget.

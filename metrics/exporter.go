@@ -29,6 +29,7 @@ var (
 	planInfo          = prometheus.NewDesc("kpi_plan_info", "The plan in force: its name, goal and dates.", []string{"plan", "goal", "start", "end"}, nil)
 	collSuccess       = prometheus.NewDesc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", []string{"channel"}, nil)
 	collLastSuccess   = prometheus.NewDesc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", []string{"channel"}, nil)
+	collInterval      = prometheus.NewDesc("kpi_collection_interval_seconds", "The time between two scheduled runs of the channel.", []string{"channel"}, nil)
 	collDuration      = prometheus.NewDesc("kpi_collection_duration_seconds", "How long the channel's last run took.", []string{"channel"}, nil)
 	collErrors        = prometheus.NewDesc("kpi_collection_errors_total", "Failures of the channel's runs, by reason.", []string{"channel", "reason"}, nil)
 	apiRequests       = prometheus.NewDesc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", []string{"channel", "code"}, nil)
@@ -52,7 +53,7 @@ func NewExporter(snapshot func() *engine.Snapshot) *Exporter {
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast,
 		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
-		collDuration, collErrors, apiRequests, quotaUsed, quotaLimit, reloadOK, reloadTime} {
+		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, reloadOK, reloadTime} {
 		ch <- d
 	}
 }
@@ -108,6 +109,9 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 		}
 		if !c.LastSuccess.IsZero() {
 			gauge(collLastSuccess, seconds(c.LastSuccess), c.Name)
+		}
+		if c.Interval > 0 {
+			gauge(collInterval, c.Interval.Seconds(), c.Name)
 		}
 		if c.Duration > 0 {
 			gauge(collDuration, c.Duration.Seconds(), c.Name)

@@ -57,7 +57,7 @@ func snapshot() *engine.Snapshot {
 			{Name: "offline", Type: "manual"},
 			{
 				Name: "youtube", Type: "youtube", Scheduled: true, Ran: true, Success: false,
-				LastSuccess: time.Date(2026, 7, 16, 6, 0, 0, 0, utc), Duration: 1500 * time.Millisecond,
+				LastSuccess: time.Date(2026, 7, 16, 6, 0, 0, 0, utc), Duration: 1500 * time.Millisecond, Interval: 6 * time.Hour,
 				Errors: ytErrs, Requests: map[string]float64{"200": 10, "403": 2},
 				HasQuota: true, QuotaUsed: 12, QuotaLimit: 10000,
 			},
