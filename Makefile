@@ -15,19 +15,22 @@ build: ## build ./collector with the flags the Dockerfile uses (scripts/build.sh
 	scripts/build.sh $(BIN)
 
 .PHONY: test
-test: ## run the tests, the README's command
+test: ## run the tests, the README's command, then the deploy/ module's (promtool, amtool, a real Prometheus)
 	$(GO) test -race ./...
+	cd deploy && $(GO) test -race ./...
 
 .PHONY: e2e
-e2e: ## run only the end-to-end tests (they build the binary themselves)
+e2e: ## run the end-to-end tests: the binary against fakes, then the stack with Prometheus and Alertmanager
 	$(GO) test -race -count=1 ./e2e/...
+	cd deploy && $(GO) test -count=1 -run 'TestStackEndToEnd|TestWithTheRealTools' ./...
 
 $(LINT): tools/go.mod tools/go.sum
 	cd tools && $(GO) build -o ../$(LINT) github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
 .PHONY: lint
-lint: $(LINT) ## golangci-lint (pinned in tools/go.mod) with .golangci.yml
+lint: $(LINT) ## golangci-lint (pinned in tools/go.mod) with .golangci.yml, both modules
 	$(LINT) run ./...
+	cd deploy && ../$(LINT) run --config ../.golangci.yml ./...
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
@@ -43,8 +46,9 @@ bench: ## run the benchmarks (see BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: generate
-generate: ## regenerate generated files, then fail if the tree changed
+generate: ## regenerate dashboards and the PrometheusRule, then fail if the tree changed
 	$(GO) generate ./...
+	cd deploy && $(GO) generate ./...
 	@git diff --exit-code || (echo "generated files are out of date: commit the output of make generate"; exit 1)
 
 .PHONY: release-snapshot

@@ -1,0 +1,149 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/kpi-collector/kpi-collector/deploy/internal/rules"
+)
+
+// Vars are sample values for the dashboards' template variables.
+var Vars = map[string]string{
+	"$kpi": "youtube_subscribers", "$channel": "youtube", "$account": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "$__rate_interval": "1m",
+}
+
+// Expand sets the template variables in a query.
+func Expand(q string) string {
+	for k, v := range Vars {
+		q = strings.ReplaceAll(q, k, v)
+	}
+	return q
+}
+
+// Queries lists every panel query and variable query of a dashboard file.
+func Queries(t *testing.T, file string) (panels, variables []string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Query string `json:"query"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	for _, p := range d.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("%s: panel %q has no query", file, p.Title)
+		}
+		for _, tg := range p.Targets {
+			panels = append(panels, tg.Expr)
+		}
+	}
+	for _, v := range d.Templating.List {
+		variables = append(variables, v.Query)
+	}
+	return panels, variables
+}
+
+// exported lists the metric names the collector exports (read from its
+// exporter's source, the one place that names them) and the recording rules'.
+func exported(t *testing.T) map[string]bool {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "metrics", "exporter.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{"kpi_collector_build_info": true, "up": true}
+	for _, m := range regexp.MustCompile(`prometheus\.NewDesc\("([a-z_:]+)"`).FindAllStringSubmatch(string(src), -1) {
+		names[m[1]] = true
+	}
+	groups, err := rules.Groups(filepath.Join("..", "..", "prometheus", "rules", "kpi.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		for _, r := range g.(map[string]any)["rules"].([]any) {
+			if rec, ok := r.(map[string]any)["record"]; ok {
+				names[rec.(string)] = true
+			}
+		}
+	}
+	if len(names) < 20 {
+		t.Fatalf("found only %d metric names; is exporter.go still the place that names them?", len(names))
+	}
+	return names
+}
+
+// Every panel's query parses, and uses only metrics the collector or the
+// recording rules export.
+func TestQueriesParseAndUseKnownMetrics(t *testing.T) {
+	known := exported(t)
+	files, _ := filepath.Glob(filepath.Join("..", "..", "grafana", "dashboards", "*.json"))
+	if len(files) != 3 {
+		t.Fatalf("found %d dashboards, want 3", len(files))
+	}
+	labelValues := regexp.MustCompile(`^label_values\((.+), (\w+)\)$`)
+	for _, f := range files {
+		panels, variables := Queries(t, f)
+		for _, v := range variables {
+			g := labelValues.FindStringSubmatch(v)
+			if g == nil {
+				t.Errorf("%s: variable query %q is not label_values(selector, label)", f, v)
+				continue
+			}
+			panels = append(panels, g[1])
+		}
+		for _, q := range panels {
+			expr, err := parser.NewParser(parser.Options{}).ParseExpr(Expand(q))
+			if err != nil {
+				t.Errorf("%s: %q does not parse: %v", f, q, err)
+				continue
+			}
+			parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+				if vs, ok := n.(*parser.VectorSelector); ok && !known[vs.Name] {
+					t.Errorf("%s: %q uses %s, which nothing exports", f, q, vs.Name)
+				}
+				return nil
+			})
+		}
+	}
+}
+
+// The committed dashboards are what the generator makes now.
+func TestCommittedDashboardsAreCurrent(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(all))
+	for name := range all {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		want, _ := json.MarshalIndent(all[name], "", "  ")
+		got, err := os.ReadFile(filepath.Join("..", "..", "grafana", "dashboards", name))
+		if err != nil || string(got) != string(want)+"\n" {
+			t.Errorf("grafana/dashboards/%s is not what the generator makes: run make generate", name)
+		}
+	}
+}
