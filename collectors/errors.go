@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Reason is a class of failure: the `reason` label of
@@ -35,6 +36,8 @@ type Error struct {
 	Accounts []string
 	Metric   string // set when only this metric failed
 	Err      error
+	// RetryAt, where set, is when the API said it may be called again.
+	RetryAt time.Time
 }
 
 func (e *Error) Error() string {
@@ -69,6 +72,11 @@ func Classify(err error, accounts ...string) *Error {
 			c.Accounts = accounts
 			return &c
 		}
+		return e
+	}
+	if until, ok := isThrottled(err); ok {
+		e := Fail(RateLimited, err, accounts...)
+		e.RetryAt = until
 		return e
 	}
 	var ne net.Error

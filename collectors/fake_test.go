@@ -3,6 +3,7 @@ package collectors
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -33,6 +34,12 @@ func newFake(t *testing.T, h http.HandlerFunc) *fake {
 	return f
 }
 
+func TestMain(m *testing.M) {
+	// Retries wait milliseconds here, not seconds.
+	RetryBase, RetryCap = time.Millisecond, 5*time.Millisecond
+	os.Exit(m.Run())
+}
+
 // collect builds the collector of ch against the fake and runs it once,
 // counting requests by code as the engine does.
 func collect(t *testing.T, ch *config.Channel, accounts []string) (Result, map[string]int) {
@@ -49,7 +56,7 @@ func collect(t *testing.T, ch *config.Channel, accounts []string) (Result, map[s
 		mu.Lock()
 		codes[code]++
 		mu.Unlock()
-	})})
+	}, NewLimiter())})
 	if err != nil {
 		t.Fatal(err)
 	}

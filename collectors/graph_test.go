@@ -105,8 +105,9 @@ func TestGraphFailingBatchKeepsOthers(t *testing.T) {
 	var calls atomic.Int32
 	inner := newAPI(t)
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			inner.Fail(fakeapi.Graph, "server")
+		calls.Add(1)
+		if strings.Contains(r.URL.Query().Get("ids"), "90000") {
+			inner.Fail(fakeapi.Graph, "server") // the first batch fails every time, retries included
 		} else {
 			inner.Fail(fakeapi.Graph, "")
 		}

@@ -31,22 +31,30 @@ type RequestCounter func(code string)
 // NewHTTPClient is the one HTTP client every collector uses: it sets the
 // User-Agent, counts each call and bounds each request by timeout (the run's
 // context bounds the whole run).
-func NewHTTPClient(timeout time.Duration, count RequestCounter) *http.Client {
+//
+// limiter, when not nil, holds requests to a host that asked us to wait (see
+// Limiter); it is per channel, so one channel's limits never slow another.
+func NewHTTPClient(timeout time.Duration, count RequestCounter, limiter *Limiter) *http.Client {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 16
 	return &http.Client{
 		Timeout:   timeout,
-		Transport: &countingTransport{base: base, count: count},
+		Transport: &countingTransport{base: base, count: count, limiter: limiter},
 	}
 }
 
 type countingTransport struct {
-	base  http.RoundTripper
-	count RequestCounter
+	base    http.RoundTripper
+	count   RequestCounter
+	limiter *Limiter
 }
 
-// RoundTrip sets the User-Agent and counts the call.
+// RoundTrip refuses a request to a host that asked us to wait, sets the
+// User-Agent, counts the call and reads the answer's rate-limit headers.
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if until := t.limiter.Until(req.URL.Host); !until.IsZero() && time.Now().Before(until) {
+		return nil, &throttledError{until: until}
+	}
 	// Ours first; a client library's own name (google-api-go-client) may follow.
 	if ua := req.Header.Get("User-Agent"); !strings.HasPrefix(ua, "kpi-collector/") {
 		req = req.Clone(req.Context())
@@ -63,6 +71,9 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		} else {
 			t.count(strconv.Itoa(resp.StatusCode))
 		}
+	}
+	if err == nil {
+		t.limiter.Observe(req.URL.Host, resp.StatusCode, resp.Header)
 	}
 	return resp, err
 }
@@ -90,8 +101,19 @@ func GetJSON(ctx context.Context, client *http.Client, rawURL string, header htt
 	return nil
 }
 
-// Get fetches url and returns a 2xx answer's body.
+// Get fetches url and returns a 2xx answer's body, retrying what may pass
+// (see Retry).
 func Get(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, error) {
+	var body []byte
+	err := Retry(ctx, func() error {
+		var err error
+		body, err = getOnce(ctx, client, rawURL, header, classify)
+		return err
+	})
+	return body, err
+}
+
+func getOnce(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, Fail(Server, fmt.Errorf("building the request: %w", ScrubError(err)))
@@ -114,7 +136,9 @@ func Get(ctx context.Context, client *http.Client, rawURL string, header http.He
 		if classify != nil {
 			reason = classify(se)
 		}
-		return nil, Fail(reason, se)
+		e := Fail(reason, se)
+		e.RetryAt = ResetTime(se.Code, resp.Header, time.Now())
+		return nil, e
 	}
 	return body, nil
 }

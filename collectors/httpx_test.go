@@ -25,7 +25,7 @@ func TestScrubURL(t *testing.T) {
 
 // A transport failure prints the URL; the secret in it must not show.
 func TestTransportErrorsAreScrubbed(t *testing.T) {
-	client := NewHTTPClient(time.Second, nil)
+	client := NewHTTPClient(time.Second, nil, nil)
 	_, err := Get(context.Background(), client, "http://127.0.0.1:1/x?api_key=SECRET-123", nil, nil)
 	if err == nil || strings.Contains(err.Error(), "SECRET-123") {
 		t.Fatalf("error = %v; want one without the secret", err)

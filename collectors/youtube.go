@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
@@ -57,9 +58,17 @@ func (t *apiKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 	var res Result
 	for _, batch := range Batches(accounts, YouTubeBatch) {
-		resp, err := y.svc.Channels.List([]string{"statistics"}).Id(batch...).MaxResults(YouTubeBatch).Context(ctx).Do()
+		var resp *youtube.ChannelListResponse
+		err := Retry(ctx, func() error {
+			var err error
+			resp, err = y.svc.Channels.List([]string{"statistics"}).Id(batch...).MaxResults(YouTubeBatch).Context(ctx).Do()
+			if err != nil {
+				return classifyGoogle(err, batch)
+			}
+			return nil
+		})
 		if err != nil {
-			res.Errors = append(res.Errors, classifyGoogle(err, batch))
+			res.fail(err, batch...)
 			continue
 		}
 		found := make(map[string]*youtube.Channel, len(resp.Items))
@@ -108,6 +117,8 @@ func classifyGoogle(err error, batch []string) *Error {
 	if ge.Code == http.StatusBadRequest && (strings.Contains(ge.Body, "API_KEY_INVALID") || strings.Contains(ge.Message, "API key not valid")) {
 		reason = Auth
 	}
-	// The error's text is the API's message; Body and Header stay out of it.
-	return Fail(reason, fmt.Errorf("youtube: %d %s", ge.Code, ge.Message), batch...)
+	// The error's text is the API's message; the raw body stays out of it.
+	e := Fail(reason, fmt.Errorf("youtube: %w", &StatusError{Code: ge.Code, Header: ge.Header, Body: []byte(ge.Message)}), batch...)
+	e.RetryAt = ResetTime(ge.Code, ge.Header, time.Now())
+	return e
 }

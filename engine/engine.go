@@ -29,7 +29,10 @@ type Engine struct {
 	cache      *cache
 	health     map[string]*health
 	collectors map[string]builtCollector
-	reload     ReloadState
+	// limiters outlive collectors: a reload must not forget that an API
+	// asked us to wait.
+	limiters map[string]*collectors.Limiter
+	reload   ReloadState
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex
@@ -67,6 +70,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		cache:      newCache(),
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
+		limiters:   map[string]*collectors.Limiter{},
 		reload:     ReloadState{Success: true, LastSuccess: time.Now()},
 	}
 	e.cfg.Store(cfg)

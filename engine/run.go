@@ -175,12 +175,17 @@ func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
 	}
 	name := ch.Name
 	calls := &atomic.Int64{}
+	limiter, ok := e.limiters[name]
+	if !ok {
+		limiter = collectors.NewLimiter()
+		e.limiters[name] = limiter
+	}
 	client := collectors.NewHTTPClient(ch.Timeout, func(code string) {
 		calls.Add(1)
 		e.mu.Lock()
 		e.healthOf(name).requests[code]++
 		e.mu.Unlock()
-	})
+	}, limiter)
 	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name)})
 	if err != nil {
 		return builtCollector{}, err
