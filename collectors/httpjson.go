@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 
 	"github.com/tidwall/gjson"
@@ -14,6 +15,7 @@ import (
 type httpJSON struct {
 	env    Env
 	header http.Header
+	query  url.Values
 }
 
 func newHTTPJSON(env Env) (Collector, error) {
@@ -25,7 +27,11 @@ func newHTTPJSON(env Env) (Collector, error) {
 	for k, v := range c.Headers {
 		h.Set(k, v.Reveal())
 	}
-	return &httpJSON{env: env, header: h}, nil
+	q := url.Values{}
+	for k, v := range c.Query {
+		q.Set(k, v.Reveal())
+	}
+	return &httpJSON{env: env, header: h, query: q}, nil
 }
 
 // Collect reads every account; see Collector.
@@ -37,7 +43,7 @@ func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 	}
 	sort.Strings(metrics)
 	for _, account := range accounts {
-		body, err := Get(ctx, j.env.Client, account, j.header, nil)
+		body, err := Get(ctx, j.env.Client, withQuery(account, j.query), j.header, nil)
 		if err != nil {
 			res.fail(err, account)
 			continue
@@ -59,6 +65,23 @@ func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 		}
 	}
 	return res
+}
+
+// withQuery adds the credential query parameters to an account's URL.
+func withQuery(account string, q url.Values) string {
+	if len(q) == 0 {
+		return account
+	}
+	u, err := url.Parse(account)
+	if err != nil {
+		return account
+	}
+	all := u.Query()
+	for k, vs := range q {
+		all[k] = vs
+	}
+	u.RawQuery = all.Encode()
+	return u.String()
 }
 
 func describe(v gjson.Result) string {

@@ -1,7 +1,9 @@
 package collectors
 
 import (
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -35,5 +37,28 @@ func TestHTTPJSON(t *testing.T) {
 	res, _ = collect(t, ch(fakeapi.JSONToken), []string{list})
 	if got := reasons(res); got[list] != Server {
 		t.Errorf("a 500 gave %v, want server", got)
+	}
+}
+
+// A key the API wants in the URL goes in credentials.query: sent, never in
+// the account, and scrubbed from errors.
+func TestHTTPJSONQueryCredential(t *testing.T) {
+	const key = "query-key-SECRET-77"
+	var got string
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Query().Get("api_key")
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"n": "n"},
+		Credentials: config.Credentials{Query: map[string]config.Secret{"api_key": key}}}
+	res, _ := collect(t, ch, []string{f.URL + "/stats?list=1"})
+	if got != key {
+		t.Errorf("the API got api_key=%q", got)
+	}
+	if len(res.Errors) != 1 || strings.Contains(res.Errors[0].Error(), key) {
+		t.Errorf("errors %v: want one, without the key", res.Errors)
+	}
+	if err := checkHTTPURL(f.URL + "/stats?api_key=" + key); err == nil {
+		t.Error("an account URL with a key in it must be refused")
 	}
 }

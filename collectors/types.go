@@ -55,6 +55,7 @@ var registry = map[string]channelType{
 		TypeSpec: config.TypeSpec{
 			UserMetrics:     true,
 			Options:         []string{"metrics", "concurrency"},
+			// credentials.query and .headers are optional: no Credentials entry.
 			DefaultSchedule: "@every 1h",
 			DefaultTimeout:  30 * time.Second,
 			AccountCheck:    checkHTTPURL,

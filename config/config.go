@@ -77,6 +77,10 @@ type Credentials struct {
 	Token           Secret            `yaml:"token"`
 	TokenFile       string            `yaml:"token_file"`
 	Headers         map[string]Secret `yaml:"headers"`
+	// Query parameters added to each request, for APIs that take a key in
+	// the URL: the account (a label) stays free of it, and URLs are
+	// scrubbed before they are printed.
+	Query map[string]Secret `yaml:"query"`
 }
 
 // KPI is one key performance indicator: a metric of an account, counted as

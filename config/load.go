@@ -66,13 +66,15 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 		}
 	}
 	expandEnv(ps, root)
-	if len(ps.list) > 0 {
-		return nil, ps.list
-	}
 
+	// Decode what can be decoded, so that validation can report its problems
+	// beside the ones above: every reason at once.
 	cfg := &Config{File: file}
 	if err := root.Decode(cfg); err != nil {
-		return nil, fromYAML(file, err)
+		if len(ps.list) == 0 {
+			return nil, fromYAML(file, err)
+		}
+		return nil, ps.list
 	}
 	fp := sha256.New()
 	fp.Write(data)

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,10 +164,6 @@ func (e *Engine) ReloadFailed(ctx context.Context, err error) {
 	e.mu.Unlock()
 }
 
-func sameChannel(a, b *config.Channel) bool {
-	return fmt.Sprintf("%#v", *a) == fmt.Sprintf("%#v", *b) &&
-		a.Credentials.APIKey.Reveal() == b.Credentials.APIKey.Reveal() &&
-		a.Credentials.BearerToken.Reveal() == b.Credentials.BearerToken.Reveal() &&
-		a.Credentials.AccessToken.Reveal() == b.Credentials.AccessToken.Reveal() &&
-		a.Credentials.Token.Reveal() == b.Credentials.Token.Reveal()
-}
+// sameChannel compares every key, secrets included (DeepEqual sees a
+// Secret's value; only printing hides it).
+func sameChannel(a, b *config.Channel) bool { return reflect.DeepEqual(*a, *b) }

@@ -320,3 +320,32 @@ func TestSchedulerRunsAtStartAndStops(t *testing.T) {
 		t.Errorf("an unchanged channel ran again on reload: %v calls, then %v", before, after)
 	}
 }
+
+// A hundred reloads, then a shutdown, leave no goroutine behind (goleak in
+// TestMain checks after every test).
+func TestReloadsLeakNothing(t *testing.T) {
+	a := newAPI(t)
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := New(st, testConfig(t, a.URL), collectors.Types(), quiet)
+	if err := e.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := NewScheduler(e, quiet)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		cfg := testConfig(t, a.URL)
+		if i%2 == 1 { // every other reload changes a channel, so its collector is rebuilt and runs
+			cfg.Channels["youtube"].Timeout += time.Second
+		}
+		if err := s.Reload(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Stop()
+}

@@ -1,0 +1,386 @@
+package e2e
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+// fastPlan is a plan whose channels run every second against the fakes.
+func fastPlan(api string, extraChannels string) string {
+	return fmt.Sprintf(`plan: {name: reliability, goal: seo, timezone: UTC, start: 2026-07-01, end: 2026-12-31}
+channels:
+  youtube:
+    type: youtube
+    schedule: "@every 1s"
+    timeout: 5s
+    api_url: %s
+    credentials: {api_key: %s}
+    accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCgen42]
+%s
+kpis:
+  - {name: subs, channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}
+  - {name: gen_views, channel: youtube, account: UCgen42, metric: views, milestones: [{due: 2026-12-31, target: 100}]}
+`, api, fakeapi.YouTubeKey, extraChannels)
+}
+
+func writePlan(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// While every API hangs, /metrics, / and the API still answer at once: no
+// lock is held across a network call and no scrape waits for a collection.
+func TestResponsiveWhileAPIsHang(t *testing.T) {
+	api := fakeapi.New()
+	defer api.Close()
+	api.Fail(fakeapi.YouTube, "hang")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, strings.Replace(fastPlan(api.URL, ""), "timeout: 5s", "timeout: 1m", 1))
+	d := start(t, cfg, filepath.Join(dir, "data"))
+	waitFor(t, "a hanging call", func() bool { return api.Calls(fakeapi.YouTube) > 0 })
+	client := &http.Client{Timeout: 5 * time.Second}
+	for range 5 {
+		for _, path := range []string{"/metrics", "/", "/api/v1/kpis", "/-/healthy", "/-/ready"} {
+			resp, err := client.Get("http://" + d.addr + path)
+			if err != nil {
+				t.Fatalf("%s while the API hangs: %v", path, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s while the API hangs: %d", path, resp.StatusCode)
+			}
+		}
+	}
+	d.stop(t) // and SIGTERM ends the hanging run
+}
+
+// SIGHUP and POST /-/reload: a good config is swapped in (new channels
+// start, removed ones stop, stored readings stay); a broken one is refused,
+// the old one keeps running and the reload metric says so.
+func TestReload(t *testing.T) {
+	api := fakeapi.New()
+	defer api.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, fastPlan(api.URL, ""))
+	d := start(t, cfg, filepath.Join(dir, "data"))
+	waitFor(t, "the first youtube run", func() bool {
+		_, mfs := d.scrape(t)
+		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
+		return ok
+	})
+
+	// A good config with a new channel, by SIGHUP.
+	withBluesky := fastPlan(api.URL, fmt.Sprintf("  bluesky:\n    type: bluesky\n    schedule: \"@every 1s\"\n    api_url: %s\n    accounts: [bsky.app]\n", api.URL))
+	writePlan(t, cfg, withBluesky)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "the new channel's first run", func() bool {
+		_, mfs := d.scrape(t)
+		v, ok := value(mfs, "kpi_account_value", map[string]string{"channel": "bluesky", "metric": "followers"})
+		return ok && v == 35250704
+	})
+
+	// A broken config, by POST: refused with the reason; the old one runs on.
+	writePlan(t, cfg, strings.Replace(withBluesky, "goal: seo", "goal: [seo, networking]", 1))
+	resp, err := http.Post("http://"+d.addr+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "exactly one goal") {
+		t.Errorf("a broken reload: %d %s", resp.StatusCode, body)
+	}
+	_, mfs := d.scrape(t)
+	if v, _ := value(mfs, "kpi_config_last_reload_successful", nil); v != 0 {
+		t.Error("kpi_config_last_reload_successful is not 0 after a refused reload")
+	}
+	before := api.Calls(fakeapi.Bluesky)
+	waitFor(t, "the old config running on", func() bool { return api.Calls(fakeapi.Bluesky) > before })
+
+	// Remove the channel again: it stops; youtube's stored values stay.
+	writePlan(t, cfg, fastPlan(api.URL, ""))
+	resp, err = http.Post("http://"+d.addr+"/-/reload", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a good reload: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+	time.Sleep(1500 * time.Millisecond) // a run that had started may finish
+	stopped := api.Calls(fakeapi.Bluesky)
+	time.Sleep(2500 * time.Millisecond)
+	if api.Calls(fakeapi.Bluesky) != stopped {
+		t.Error("a removed channel is still collected")
+	}
+	_, mfs = d.scrape(t)
+	if v, _ := value(mfs, "kpi_config_last_reload_successful", nil); v != 1 {
+		t.Error("kpi_config_last_reload_successful is not 1 after a good reload")
+	}
+	if _, ok := value(mfs, "kpi_account_value", map[string]string{"channel": "bluesky"}); ok {
+		t.Error("a removed channel is still exported")
+	}
+	if v, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"}); !ok || v != 2510000 {
+		t.Errorf("youtube's value after reloads: %v %v", v, ok)
+	}
+	d.stop(t)
+}
+
+// SIGKILL during collections, twenty times: the store opens cleanly each
+// time and still holds every reading /metrics had shown before the kill.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills the daemon twenty times")
+	}
+	api := fakeapi.New()
+	defer api.Close()
+	api.Latency = 200 * time.Millisecond // each run is in flight for a while: kills land inside runs too
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plan.yml")
+	storage := filepath.Join(dir, "data")
+	writePlan(t, cfg, fastPlan(api.URL, ""))
+	type shown struct{ at, value float64 }
+	var seen []shown
+	for i := range 20 {
+		d := start(t, cfg, storage)
+		var last shown
+		waitFor(t, "a new collection", func() bool {
+			_, mfs := d.scrape(t)
+			at, ok := value(mfs, "kpi_last_observation_timestamp_seconds", map[string]string{"kpi": "subs"})
+			v, _ := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
+			last = shown{at, v}
+			return ok && (len(seen) == 0 || at > seen[len(seen)-1].at)
+		})
+		seen = append(seen, last)
+		time.Sleep(time.Duration(i%7) * 150 * time.Millisecond) // kill at varying points of a run
+		d.cmd.Process.Kill()
+		<-d.done
+
+		st, err := store.Open(storage)
+		if err != nil {
+			t.Fatalf("kill %d: the store does not open: %v", i+1, err)
+		}
+		rs, err := st.ReadingsAfter(context.Background(), 0, 1_000_000)
+		st.Close()
+		if err != nil {
+			t.Fatalf("kill %d: reading the store: %v", i+1, err)
+		}
+		have := map[int64]float64{}
+		for _, r := range rs {
+			if r.Channel == "youtube" && r.Metric == "subscribers" && r.Account == "UC_x5XG1OV2P6uZZ5FSM9Ttw" {
+				have[r.Time.UnixMilli()] = r.Value
+			}
+		}
+		for _, s := range seen {
+			if v, ok := have[int64(s.at*1000+0.5)]; !ok || v != s.value {
+				t.Fatalf("kill %d: the reading shown at %v (%v) is not in the store", i+1, s.at, s.value)
+			}
+		}
+	}
+}
+
+// Known secrets go through every failure path; none shows in the logs, the
+// pages, the metrics, the JSON or `collector check`.
+func TestSecretsNeverShow(t *testing.T) {
+	secrets := map[string]string{
+		"youtube": "AIzaSy-SECRET-youtube-1111", "x": "SECRET-x-bearer-2222", "graph": "SECRET-graph-3333",
+		"linkedin": "SECRET-linkedin-4444", "json": "SECRET-json-header-5555", "query": "SECRET-json-query-6666", "record": "SECRET-record-7777",
+	}
+	api := fakeapi.New()
+	defer api.Close()
+	api.Fail(fakeapi.Graph, "server")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plan.yml")
+	plan := fmt.Sprintf(`plan: {name: secrets, goal: seo, start: 2026-07-01, end: 2026-12-31}
+channels:
+  youtube:
+    type: youtube
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {api_key: %[2]s}
+    accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw]
+  x:
+    type: twitter
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {bearer_token: %[3]s}
+    accounts: [XDevelopers]
+  facebook:
+    type: facebook
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {access_token: %[4]s}
+    accounts: ["123"]
+  linkedin:
+    type: linkedin
+    schedule: "@every 1s"
+    api_url: http://127.0.0.1:1
+    credentials: {access_token: %[5]s}
+    accounts: ["1234567"]
+  newsletter:
+    type: http_json
+    schedule: "@every 1s"
+    accounts: [%[1]s/json/lists/42, http://127.0.0.1:1/down]
+    metrics: {subscribers: stats.member_count}
+    credentials: {headers: {X-Api-Key: %[6]s}, query: {api_key: %[7]s}}
+  offline:
+    type: manual
+    credentials: {token: %[8]s}
+kpis:
+  - {name: subs, channel: youtube, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}
+  - {name: rel, channel: offline, metric: relationships, milestones: [{due: 2026-12-31, target: 3}]}
+`, api.URL, secrets["youtube"], secrets["x"], secrets["graph"], secrets["linkedin"], secrets["json"], secrets["query"], secrets["record"])
+	writePlan(t, cfg, plan)
+	d := start(t, cfg, filepath.Join(dir, "data"))
+	waitFor(t, "every channel's failures", func() bool {
+		_, mfs := d.scrape(t)
+		for _, ch := range []string{"youtube", "x", "facebook", "linkedin", "newsletter"} {
+			if v, _ := value(mfs, "kpi_collection_success", map[string]string{"channel": ch}); v != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	// A wrong token on the recording API.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+d.addr+"/api/v1/observations", strings.NewReader(`{"channel":"offline","metric":"relationships","add":1}`))
+	req.Header.Set("Authorization", "Bearer "+secrets["record"]+"x")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	var outputs []string
+	for _, path := range []string{"/metrics", "/", "/api/v1/kpis"} {
+		resp, err := http.Get("http://" + d.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		outputs = append(outputs, path+":\n"+string(b))
+	}
+	d.stop(t)
+	outputs = append(outputs, "logs:\n"+d.logs.String())
+	// A config with problems next to the secrets.
+	check := exec.Command(binary, "check", "--config.file="+cfg)
+	writePlan(t, cfg, strings.Replace(plan, "schedule: \"@every 1s\"", "schedule: \"every second\"", -1)+"\nbogus: "+secrets["x"]+"\n")
+	out, _ := check.CombinedOutput()
+	outputs = append(outputs, "check:\n"+string(out))
+	if !strings.Contains(string(out), "is not a cron schedule") {
+		t.Errorf("check did not report the problems:\n%s", out)
+	}
+	for _, o := range outputs {
+		for name, s := range secrets {
+			if strings.Contains(o, s) {
+				t.Errorf("the %s secret shows in %s", name, o[:strings.Index(o, ":")])
+			}
+		}
+	}
+}
+
+// --web.config.file: TLS and basic auth through exporter-toolkit.
+func TestWebConfigTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret-pass"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webCfg := filepath.Join(dir, "web.yml")
+	writePlan(t, webCfg, fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n", certFile, keyFile, hash))
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, `plan: {name: tls, goal: seo, start: 2026-07-01, end: 2026-12-31}
+channels: {offline: {type: manual}}
+kpis: [{name: rel, channel: offline, metric: relationships, milestones: [{due: 2026-12-31, target: 3}]}]
+`)
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--web.config.file="+webCfg)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	pool := x509.NewCertPool()
+	certPEM, _ := os.ReadFile(certFile)
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	get := func(user, pass string) int {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/metrics", nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitFor(t, "the TLS listener", func() bool { return get("prometheus", "s3cret-pass") == 200 })
+	if code := get("", ""); code != 401 {
+		t.Errorf("without credentials: %d, want 401", code)
+	}
+	if code := get("prometheus", "wrong"); code != 401 {
+		t.Errorf("with a wrong password: %d, want 401", code)
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), "kpi_plan_info") {
+			t.Error("plain HTTP served the metrics")
+		}
+	}
+	if strings.Contains(logs.String(), "s3cret-pass") {
+		t.Error("the logs show the password")
+	}
+}
+
+func selfSigned(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
+}
