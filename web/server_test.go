@@ -194,3 +194,35 @@ func TestPagesAndAPI(t *testing.T) {
 		t.Errorf("/nope: %d", code)
 	}
 }
+
+// FuzzObservations posts arbitrary bodies: the answer is 200 or a 4xx with a
+// reason, never a 5xx or a panic, and the token never shows.
+func FuzzObservations(f *testing.F) {
+	for _, seed := range []string{
+		`{"channel":"offline","metric":"relationships","add":1}`,
+		`{"channel":"offline","metric":"relationships","value":3,"time":"2026-07-10T10:00:00+02:00"}`,
+		`{"channel":"offline","metric":"relationships","value":-1}`,
+		`{"channel":"blog","metric":"posts","add":1}`,
+		`{"channel":`, `[]`, `null`, `{"value":1e999}`, ``,
+	} {
+		f.Add(seed, true)
+		f.Add(seed, false)
+	}
+	f.Fuzz(func(t *testing.T, body string, withToken bool) {
+		srv, _, _ := newServer(t)
+		auth := ""
+		if withToken {
+			auth = "Bearer " + token
+		}
+		code, answer := post(t, srv.URL+"/api/v1/observations", auth, body)
+		if code != 200 && (code < 400 || code > 499) {
+			t.Errorf("%q: %d %s", body, code, answer)
+		}
+		if code != 200 && !strings.Contains(answer, `"error"`) {
+			t.Errorf("%q: %d without a reason: %s", body, code, answer)
+		}
+		if strings.Contains(answer, token) {
+			t.Errorf("the answer shows the token")
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -209,3 +210,6 @@ func recorded(name string, into any) {
 		panic(fmt.Sprintf("%s: %v", name, err))
 	}
 }
+
+// Files is the recorded answers, testdata/<channel>/<file>, for fuzz seeds.
+func Files() fs.FS { return files }
