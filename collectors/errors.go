@@ -52,6 +52,9 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
+	if !e.RetryAt.IsZero() {
+		fmt.Fprintf(&b, " (the API asks to wait until %s)", e.RetryAt.UTC().Format(time.RFC3339))
+	}
 	return b.String()
 }
 

@@ -349,3 +349,28 @@ func TestReloadsLeakNothing(t *testing.T) {
 	}
 	s.Stop()
 }
+
+// A run whose readings cannot be committed (disk full, store gone) shows
+// none of them: the last good value stays.
+func TestUnstoredReadingsAreNotShown(t *testing.T) {
+	a := newAPI(t)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), now)
+	a.feedItems.Store(item("a", time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)))
+	if rep := e.RunChannel(context.Background(), "blog"); !rep.OK() {
+		t.Fatal(rep.Errors)
+	}
+	st.Close() // every write now fails
+	a.feedItems.Store(item("a", time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)) + item("b", time.Date(2026, 7, 3, 9, 0, 0, 0, time.UTC)))
+	rep := e.RunChannel(context.Background(), "blog")
+	if rep.SaveError == nil || rep.OK() {
+		t.Fatalf("the run stored into a closed store: %+v", rep)
+	}
+	snap := e.Snapshot()
+	if k := kpi(snap, "articles"); k.Value != 1 {
+		t.Errorf("an unstored reading is shown: %v", k.Value)
+	}
+	if c := channel(snap, "blog"); c.Success || !strings.HasPrefix(c.LastError, "store:") {
+		t.Errorf("the channel's health does not say the store failed: %+v", c)
+	}
+}

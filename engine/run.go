@@ -58,16 +58,14 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 	built, err := e.collectorFor(ch)
 	if err != nil {
 		rep.Errors = []*collectors.Error{collectors.Fail(collectors.Server, err)}
-		e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
-		return rep
+		return e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
 	}
 
 	started := time.Now()
 	callsBefore := built.calls.Load()
 	if err := e.checkQuota(ctx, ch, spec, e.now()); err != nil {
 		rep.Errors = []*collectors.Error{err}
-		e.finish(ctx, ch, spec, rep, collectors.Result{}, started, 0)
-		return rep
+		return e.finish(ctx, ch, spec, rep, collectors.Result{}, started, 0)
 	}
 	runCtx, cancel := context.WithTimeout(ctx, ch.Timeout)
 	res := safeCollect(runCtx, built.collector, ch.Accounts)
