@@ -53,8 +53,8 @@ var registry = map[string]channelType{
 	},
 	"http_json": {
 		TypeSpec: config.TypeSpec{
-			UserMetrics:     true,
-			Options:         []string{"metrics", "concurrency"},
+			UserMetrics: true,
+			Options:     []string{"metrics", "concurrency"},
 			// credentials.query and .headers are optional: no Credentials entry.
 			DefaultSchedule: "@every 1h",
 			DefaultTimeout:  30 * time.Second,
