@@ -39,10 +39,12 @@ func (e *Engine) publishLocked(_ context.Context) {
 			// includes the first value recorded.
 			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
 		}
+		ev := plan.Evaluate(start, k.Plan, series, now)
 		snap.KPIs = append(snap.KPIs, KPIState{
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
-			Evaluation: plan.Evaluate(start, k.Plan, series, now),
+			Evaluation: ev,
+			Recent:     recent(series, start, now, ev.Reference),
 		})
 	}
 
@@ -92,6 +94,24 @@ func (e *Engine) publishLocked(_ context.Context) {
 		snap.Channels = append(snap.Channels, cs)
 	}
 	e.snapshot.Store(snap)
+}
+
+// recent picks up to SparkPoints values, evenly spread over the readings from
+// the plan's start to now, the last one always included.
+func recent(series []plan.Point, start, now time.Time, reference float64) []plan.Point {
+	from := sort.Search(len(series), func(i int) bool { return !series[i].Time.Before(start) })
+	to := lastUpTo(series, now) + 1
+	if to <= from {
+		return nil
+	}
+	window := series[from:to]
+	n := min(len(window), SparkPoints)
+	out := make([]plan.Point, 0, n)
+	for i := range n {
+		p := window[i*(len(window)-1)/max(n-1, 1)]
+		out = append(out, plan.Point{Time: p.Time, Value: p.Value - reference})
+	}
+	return out
 }
 
 // lastUpTo is the index of the last point at or before t, or -1.

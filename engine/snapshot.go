@@ -41,7 +41,13 @@ type KPIState struct {
 	Tolerance  float64
 	Milestones []plan.Milestone
 	plan.Evaluation
+	// Recent is a few of the KPI's values (readings counted as its count
+	// says) since the plan started, for sparklines; at most SparkPoints.
+	Recent []plan.Point
 }
+
+// SparkPoints bounds KPIState.Recent.
+const SparkPoints = 40
 
 // AccountValue is the latest reading of one metric of one account.
 type AccountValue struct {

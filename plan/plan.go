@@ -69,6 +69,10 @@ type Evaluation struct {
 	LastObservation time.Time
 
 	Expected float64
+	// Baseline is where the glide path starts; Reference is the reading a
+	// growth count is counted from (0 for a total count).
+	Baseline  float64
+	Reference float64
 	// Target and Due are the next milestone not yet due, or the last one once
 	// all are due. HasTarget is false for a KPI without milestones.
 	HasTarget bool
@@ -120,6 +124,10 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 			return reading - ref
 		}
 		return reading
+	}
+	ev.Baseline = baseline
+	if k.Count == Growth {
+		ev.Reference = ref
 	}
 
 	ev.Expected = Expected(start, baseline, k.Milestones, now)

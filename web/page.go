@@ -2,14 +2,17 @@ package web
 
 import (
 	_ "embed"
+	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/plan"
 )
 
 //go:embed page.html
@@ -29,6 +32,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"day": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
+	"spark": sparkline,
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24
 		if d < 0 {
@@ -77,4 +81,48 @@ func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
 	if err := page.Execute(w, d); err != nil {
 		s.Logger.Error("rendering the status page failed", "err", err)
 	}
+}
+
+// sparkline draws, as inline SVG, a KPI's values (solid) over its glide path
+// (dashed), from the plan's start to its end. Only numbers go into the
+// markup, so it is safe to mark as HTML.
+func sparkline(k engine.KPIState, start, end time.Time) template.HTML {
+	const w, h = 300.0, 60.0
+	span := end.Sub(start).Seconds()
+	if span <= 0 {
+		return ""
+	}
+	glide := []plan.Point{{Time: start, Value: k.Baseline}}
+	for _, m := range k.Milestones {
+		glide = append(glide, plan.Point{Time: m.Due, Value: m.Target})
+	}
+	if last := glide[len(glide)-1]; last.Time.Before(end) {
+		glide = append(glide, plan.Point{Time: end, Value: last.Value})
+	}
+	lo, hi := 0.0, 0.0
+	for _, ps := range [][]plan.Point{glide, k.Recent} {
+		for _, p := range ps {
+			lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+		}
+	}
+	if hi == lo {
+		hi = lo + 1
+	}
+	line := func(ps []plan.Point) string {
+		var b strings.Builder
+		for _, p := range ps {
+			x := math.Max(0, math.Min(w, w*p.Time.Sub(start).Seconds()/span))
+			y := h - 2 - (h-4)*(p.Value-lo)/(hi-lo)
+			fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+		}
+		return strings.TrimSpace(b.String())
+	}
+	svg := fmt.Sprintf(`<svg class="spark" viewBox="0 0 %.0f %.0f" preserveAspectRatio="none" role="img" aria-label="%s: values over the glide path">`+
+		`<polyline points="%s" fill="none" stroke="#8a94a6" stroke-width="1.5" stroke-dasharray="4 3"/>`, w, h, template.HTMLEscapeString(k.Name), line(glide))
+	if len(k.Recent) > 0 {
+		last := line(k.Recent[len(k.Recent)-1:])
+		x, y, _ := strings.Cut(last, ",")
+		svg += fmt.Sprintf(`<polyline points="%s" fill="none" stroke="#1d2330" stroke-width="2"/><circle cx="%s" cy="%s" r="3" fill="#1d2330"/>`, line(k.Recent), x, y)
+	}
+	return template.HTML(svg + `</svg>`) //nolint:gosec // numbers and an escaped name only
 }

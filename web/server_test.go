@@ -155,7 +155,7 @@ func TestPagesAndAPI(t *testing.T) {
 		path, wantType string
 		wantText       []string
 	}{
-		{"/", "text/html", []string{"acme", "networking", "relationships", "no_data", "2026-07-01"}},
+		{"/", "text/html", []string{"acme", "networking", "relationships", "no_data", "2026-07-01", `<svg class="spark"`, `stroke-dasharray="4 3"`, "by the end of 2026-07-31"}},
 		{"/-/healthy", "text/plain", []string{"Healthy"}},
 		{"/-/ready", "text/plain", []string{"Ready"}},
 		{"/metrics", "text/plain", []string{`kpi_plan_info{end="2026-12-31",goal="networking",plan="acme",start="2026-07-01"} 1`}},
