@@ -65,9 +65,13 @@ func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
 			}
 			p := body.Profiles[i]
 			// The counts are optional in the lexicon: an absent one is unknown.
-			for metric, v := range map[string]*int64{"followers": p.FollowersCount, "following": p.FollowsCount, "posts": p.PostsCount} {
-				if v != nil {
-					res.add(actor, metric, float64(*v))
+			addKnown(&res, actor, map[string]*int64{"followers": p.FollowersCount, "following": p.FollowsCount, "posts": p.PostsCount})
+			if b.env.Channel.MinFollowers > 0 {
+				if n, err := b.influential(ctx, p.DID); err != nil {
+					err.Accounts, err.Metric = []string{actor}, "influential_followers"
+					res.Errors = append(res.Errors, err)
+				} else {
+					res.add(actor, "influential_followers", n)
 				}
 			}
 		}

@@ -100,6 +100,14 @@ func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 				continue
 			}
 			addKnown(&res, account, map[string]*int64{"followers": pm.FollowersCount, "following": pm.FollowingCount, "posts": pm.TweetCount, "listed": pm.ListedCount})
+			if x.env.Channel.MinFollowers > 0 {
+				if n, err := x.influential(ctx, body.Data[j].ID); err != nil {
+					err.Accounts, err.Metric = []string{account}, "influential_followers"
+					res.Errors = append(res.Errors, err)
+				} else {
+					res.add(account, "influential_followers", n)
+				}
+			}
 		}
 	}
 	return res

@@ -43,11 +43,16 @@ var registry = map[string]channelType{
 	},
 	"bluesky": {
 		TypeSpec: config.TypeSpec{
-			Metrics:         []string{"followers", "following", "posts"},
-			Options:         []string{"concurrency"},
+			Metrics:         []string{"followers", "following", "posts", "influential_followers"},
+			Options:         []string{"concurrency", "quota", "min_followers", "max_pages"},
 			DefaultSchedule: "@every 1h",
 			DefaultTimeout:  time.Minute,
 			Batch:           BlueskyBatch,
+			// A follower page is 100 users plus four getProfiles calls: fifty
+			// pages (5,000 followers) a day by default.
+			InfluenceMetric:   "influential_followers",
+			InfluenceSchedule: "@daily",
+			DefaultMaxPages:   50,
 		},
 		New: newBluesky,
 	},
@@ -64,10 +69,15 @@ var registry = map[string]channelType{
 	},
 	"twitter": {
 		TypeSpec: config.TypeSpec{
-			Metrics:         []string{"followers", "following", "posts", "listed"},
+			Metrics:         []string{"followers", "following", "posts", "listed", "influential_followers"},
 			Credentials:     []string{"bearer_token"},
-			Options:         []string{"api", "concurrency"},
+			Options:         []string{"api", "concurrency", "quota", "min_followers", "max_pages"},
 			DefaultSchedule: "@daily", // pay-per-use: every user returned costs money
+			// A follower page is 1,000 users, each a paid read: ten pages a day
+			// by default.
+			InfluenceMetric:   "influential_followers",
+			InfluenceSchedule: "@daily",
+			DefaultMaxPages:   10,
 			DefaultTimeout:  time.Minute,
 			Batch:           TwitterBatch,
 			AccountCheck:    checkTwitterAccount,
@@ -137,6 +147,9 @@ func Types() config.Types {
 }
 
 func checkTwitterOptions(ch *config.Channel) error {
+	if ch.API == "v1.1" && ch.MinFollowers > 0 {
+		return fmt.Errorf("min_followers: influential followers are read with API v2 only; remove api: v1.1")
+	}
 	switch ch.API {
 	case "", "v2", "v1.1":
 		return nil

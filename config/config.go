@@ -60,6 +60,7 @@ type Channel struct {
 	Quota        int               `yaml:"quota"`         // daily budget in API units
 	Concurrency  int               `yaml:"concurrency"`   // calls in flight at once
 	MinFollowers int               `yaml:"min_followers"` // influential_followers threshold
+	MaxPages     int               `yaml:"max_pages"`     // follower-list pages read per account and run
 
 	// Name is the channel's key under channels: the `channel` label.
 	Name string `yaml:"-"`
@@ -124,6 +125,12 @@ type TypeSpec struct {
 	DefaultTimeout  time.Duration
 	// NotScheduled types (manual) are never collected by the scheduler.
 	NotScheduled bool
+	// InfluenceMetric, where set, is the metric the type reads from follower
+	// lists when the channel sets min_followers; such a channel defaults to
+	// InfluenceSchedule and DefaultMaxPages, as follower lists are costly.
+	InfluenceMetric   string
+	InfluenceSchedule string
+	DefaultMaxPages   int
 	// NoAccounts types may list no accounts.
 	NoAccounts bool
 	// Batch is how many accounts one API call reads (0: one).

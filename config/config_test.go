@@ -143,6 +143,7 @@ func TestTypeOptions(t *testing.T) {
 		{"a Mastodon account without an instance", "{type: mastodon, accounts: [Gargron]}", "user@instance"},
 		{"an X username with a dash", "{type: twitter, credentials: {bearer_token: t}, accounts: [acme-inc]}", "username"},
 		{"a Graph channel without a token", "{type: facebook, accounts: [\"123\"]}", "credentials.access_token"},
+		{"min_followers on API v1.1", "{type: twitter, api: v1.1, min_followers: 1000, credentials: {bearer_token: t}, accounts: [acme]}", "API v2 only"},
 		{"a version key on YouTube", "{type: youtube, version: v3, credentials: {api_key: k}, accounts: [UC1]}", "type youtube takes no version"},
 	}
 	for _, tt := range tests {
@@ -154,6 +155,24 @@ func TestTypeOptions(t *testing.T) {
 				t.Errorf("got %v, want an error at line 3 saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// influential_followers needs min_followers; with it, the channel defaults
+// to a daily schedule, as follower lists are costly.
+func TestInfluentialFollowersConfig(t *testing.T) {
+	base := "plan: {name: p, goal: networking, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  x: {type: twitter, credentials: {bearer_token: t}, accounts: [acme]%s}\n" +
+		"kpis: [{name: k, channel: x, metric: influential_followers, count: growth, milestones: [{due: 2026-07-31, target: 50}]}]\n"
+	_, err := config.Load("t.yml", []byte(fmt.Sprintf(base, "")), collectors.Types())
+	if err == nil || !strings.Contains(err.Error(), "set channels.x.min_followers") {
+		t.Errorf("without min_followers: %v", err)
+	}
+	cfg, err := config.Load("t.yml", []byte(fmt.Sprintf(base, ", min_followers: 1000")), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := cfg.Channels["x"]; ch.Schedule != "@daily" || ch.MaxPages != 10 {
+		t.Errorf("schedule %q and max_pages %d, want @daily and 10", ch.Schedule, ch.MaxPages)
 	}
 }
 

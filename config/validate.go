@@ -36,6 +36,12 @@ func applyDefaults(cfg *Config, types Types) {
 		}
 		if ch.Schedule == "" {
 			ch.Schedule = spec.DefaultSchedule
+			if ch.MinFollowers > 0 && spec.InfluenceSchedule != "" {
+				ch.Schedule = spec.InfluenceSchedule
+			}
+		}
+		if ch.MaxPages == 0 {
+			ch.MaxPages = spec.DefaultMaxPages
 		}
 		if ch.Timeout == 0 {
 			ch.Timeout = spec.DefaultTimeout
@@ -202,6 +208,9 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 			ps.path(at(key), "channels.%s.%v", name, err)
 		}
 	}
+	if ch.MinFollowers < 0 || ch.MaxPages < 0 {
+		ps.path(at("min_followers"), "channels.%s: min_followers and max_pages must not be negative", name)
+	}
 	if ch.Quota < 0 {
 		ps.path(at("quota"), "channels.%s.quota: %d must not be negative", name, ch.Quota)
 	}
@@ -284,6 +293,8 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 		ps.path(at, "%s names no metric", label)
 	case known != nil && !slices.Contains(known, metric):
 		ps.path(at, "%s: a %s channel has no metric %q; it has %s", label, ch.Type, metric, strings.Join(known, ", "))
+	case metric == spec.InfluenceMetric && ch.MinFollowers <= 0:
+		ps.path(at, "%s: %s counts followers who have at least min_followers of their own; set channels.%s.min_followers", label, metric, ch.Name)
 	case known == nil && !metricName.MatchString(metric):
 		ps.path(at, "%s: %q is not a metric name (lower case letters, digits and _)", label, metric)
 	}

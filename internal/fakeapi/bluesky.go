@@ -1,7 +1,9 @@
 package fakeapi
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -29,9 +31,44 @@ func (s *Server) bluesky(w http.ResponseWriter, r *http.Request, mode string) {
 				out = append(out, p)
 			}
 		}
-		if n, ok := generated(a, "gen"); ok {
-			out = append(out, map[string]any{"did": "did:plc:" + a, "handle": a, "followersCount": n, "followsCount": 1, "postsCount": 2})
+		if n, ok := generated(strings.TrimPrefix(a, "did:plc:"), "gen"); ok {
+			handle := strings.TrimPrefix(a, "did:plc:")
+			out = append(out, map[string]any{"did": "did:plc:" + handle, "handle": handle, "followersCount": n, "followsCount": 1, "postsCount": 2})
 		}
 	}
 	replyJSON(w, map[string]any{"profiles": out})
+}
+
+// BlueskyFollowersOfBsky is how many followers the fake gives bsky.app:
+// gen0 … gen249.bsky.social, follower i having i followers.
+const BlueskyFollowersOfBsky = 250
+
+// blueskyFollowers answers getFollowers, 100 (or limit) a page with a cursor,
+// as the lexicon documents; only bsky.app has followers here.
+func (s *Server) blueskyFollowers(w http.ResponseWriter, r *http.Request, mode string) {
+	if mode == "rate" {
+		reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"), "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600")
+		return
+	}
+	q := r.URL.Query()
+	actor := q.Get("actor")
+	if actor != "bsky.app" && actor != "did:plc:z72i7hdynmk6r22z27h6tvur" {
+		reply(w, http.StatusBadRequest, []byte(`{"error":"InvalidRequest","message":"Profile not found"}`))
+		return
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	from, _ := strconv.Atoi(strings.TrimPrefix(q.Get("cursor"), "c"))
+	var followers []map[string]any
+	for i := from; i < min(from+limit, BlueskyFollowersOfBsky); i++ {
+		h := fmt.Sprintf("gen%d.bsky.social", i)
+		followers = append(followers, map[string]any{"did": "did:plc:" + h, "handle": h, "displayName": h})
+	}
+	body := map[string]any{"subject": map[string]any{"did": "did:plc:z72i7hdynmk6r22z27h6tvur", "handle": "bsky.app"}, "followers": followers}
+	if from+limit < BlueskyFollowersOfBsky {
+		body["cursor"] = fmt.Sprintf("c%d", from+limit)
+	}
+	replyJSON(w, body)
 }

@@ -31,16 +31,18 @@ type API string
 
 // The faked APIs.
 const (
-	YouTube  API = "youtube"
-	X        API = "twitter"
-	XV1      API = "twitter_v1"
-	Graph    API = "graph"
-	LinkedIn API = "linkedin"
-	Bluesky  API = "bluesky"
-	Mastodon API = "mastodon"
-	Feed     API = "feed"
-	HTTPJSON API = "http_json"
-	Unrouted API = "unrouted"
+	YouTube          API = "youtube"
+	X                API = "twitter"
+	XV1              API = "twitter_v1"
+	XFollowers       API = "twitter_followers"
+	Graph            API = "graph"
+	LinkedIn         API = "linkedin"
+	Bluesky          API = "bluesky"
+	BlueskyFollowers API = "bluesky_followers"
+	Mastodon         API = "mastodon"
+	Feed             API = "feed"
+	HTTPJSON         API = "http_json"
+	Unrouted         API = "unrouted"
 )
 
 // Server is the fake. Fail switches an API into one of its documented
@@ -121,6 +123,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.x(w, r, mode)
 	case XV1:
 		s.xV1(w, r, mode)
+	case XFollowers:
+		s.xFollowers(w, r, mode)
+	case BlueskyFollowers:
+		s.blueskyFollowers(w, r, mode)
 	case Graph:
 		s.graph(w, r, mode)
 	case LinkedIn:
@@ -147,12 +153,16 @@ func route(r *http.Request) API {
 		return X
 	case p == "/1.1/users/lookup.json":
 		return XV1
+	case strings.HasPrefix(p, "/2/users/") && strings.HasSuffix(p, "/followers"):
+		return XFollowers
 	case strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/"):
 		return Graph
 	case strings.HasPrefix(p, "/rest/networkSizes/"):
 		return LinkedIn
 	case p == "/xrpc/app.bsky.actor.getProfiles":
 		return Bluesky
+	case p == "/xrpc/app.bsky.graph.getFollowers":
+		return BlueskyFollowers
 	case p == "/api/v1/accounts/lookup":
 		return Mastodon
 	case strings.HasPrefix(p, "/feed/"):

@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -82,4 +83,45 @@ func (s *Server) xV1(w http.ResponseWriter, r *http.Request, mode string) {
 	default:
 		reply(w, http.StatusOK, File("twitter_v1/lookup.json"))
 	}
+}
+
+// XFollowersOfXDevelopers is how many followers the fake gives XDevelopers
+// (id 2244994945): follower i has i followers of its own.
+const XFollowersOfXDevelopers = 2500
+
+// xFollowers answers GET /2/users/:id/followers, max_results (≤ 1000) a page
+// with meta.next_token, as the docs show.
+func (s *Server) xFollowers(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("Authorization") != "Bearer "+XBearer {
+		reply(w, http.StatusUnauthorized, File("twitter/unauthorized.json"), "Content-Type", "application/problem+json")
+		return
+	}
+	if mode == "rate" || mode == "credits" {
+		s.x(w, r, mode)
+		return
+	}
+	total := 0
+	if strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/2/users/"), "/followers") == "2244994945" {
+		total = XFollowersOfXDevelopers
+	}
+	q := r.URL.Query()
+	size, _ := strconv.Atoi(q.Get("max_results"))
+	if size <= 0 || size > 1000 {
+		size = 100
+	}
+	from, _ := strconv.Atoi(strings.TrimPrefix(q.Get("pagination_token"), "page"))
+	var data []map[string]any
+	for i := from; i < min(from+size, total); i++ {
+		data = append(data, map[string]any{"id": fmt.Sprint(5000000 + i), "name": fmt.Sprintf("Follower %d", i), "username": fmt.Sprintf("follower%d", i),
+			"public_metrics": map[string]int{"followers_count": i, "following_count": 10, "tweet_count": 5, "listed_count": 0}})
+	}
+	meta := map[string]any{"result_count": len(data)}
+	if from+size < total {
+		meta["next_token"] = fmt.Sprintf("page%d", from+size)
+	}
+	body := map[string]any{"meta": meta}
+	if data != nil {
+		body["data"] = data
+	}
+	replyJSON(w, body)
 }

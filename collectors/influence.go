@@ -1,0 +1,106 @@
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// Influential followers: the number of an account's followers who have at
+// least min_followers followers of their own, so that a plan can aim at "50
+// influential followers" rather than "500 followers". Follower lists are read
+// page by page, up to max_pages a run; a list longer than that gives no
+// reading at all (a partial count would be a false number) and a quota
+// error that says to raise max_pages.
+
+// errTooManyPages is the error of a follower list longer than the cap.
+func errTooManyPages(maxPages int) *Error {
+	return Fail(Quota, fmt.Errorf("the follower list is longer than max_pages (%d) pages; raise max_pages to count it whole", maxPages))
+}
+
+// twitterFollowers is a page of GET /2/users/:id/followers.
+type twitterFollowers struct {
+	Data []struct {
+		PublicMetrics *struct {
+			FollowersCount int64 `json:"followers_count"`
+		} `json:"public_metrics"`
+	} `json:"data"`
+	Meta struct {
+		ResultCount int    `json:"result_count"`
+		NextToken   string `json:"next_token"`
+	} `json:"meta"`
+}
+
+// influential counts an X user's followers with at least min followers.
+func (x *twitterV2) influential(ctx context.Context, id string) (float64, *Error) {
+	ch := x.env.Channel
+	n, token := 0, ""
+	for page := 0; ; page++ {
+		if page == ch.MaxPages {
+			return 0, errTooManyPages(ch.MaxPages)
+		}
+		q := url.Values{"user.fields": {"public_metrics"}, "max_results": {"1000"}}
+		if token != "" {
+			q.Set("pagination_token", token)
+		}
+		var body twitterFollowers
+		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/"+url.PathEscape(id)+"/followers")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
+			return 0, Classify(err)
+		}
+		for _, f := range body.Data {
+			if f.PublicMetrics != nil && f.PublicMetrics.FollowersCount >= int64(ch.MinFollowers) {
+				n++
+			}
+		}
+		if token = body.Meta.NextToken; token == "" {
+			return float64(n), nil
+		}
+	}
+}
+
+// blueskyFollowers is a page of app.bsky.graph.getFollowers.
+type blueskyFollowers struct {
+	Followers []struct {
+		DID string `json:"did"`
+	} `json:"followers"`
+	Cursor string `json:"cursor"`
+}
+
+// influential counts a Bluesky actor's followers with at least min
+// followers: getFollowers gives the followers, getProfiles their counts.
+func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Error) {
+	ch := b.env.Channel
+	n, cursor := 0, ""
+	for page := 0; ; page++ {
+		if page == ch.MaxPages {
+			return 0, errTooManyPages(ch.MaxPages)
+		}
+		q := url.Values{"actor": {actor}, "limit": {strconv.Itoa(100)}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var body blueskyFollowers
+		if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.graph.getFollowers")+"?"+q.Encode(), nil, &body, classifyBluesky); err != nil {
+			return 0, Classify(err)
+		}
+		dids := make([]string, 0, len(body.Followers))
+		for _, f := range body.Followers {
+			dids = append(dids, f.DID)
+		}
+		for _, batch := range Batches(dids, BlueskyBatch) {
+			var profiles blueskyProfiles
+			if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.actor.getProfiles")+"?"+url.Values{"actors": batch}.Encode(), nil, &profiles, classifyBluesky); err != nil {
+				return 0, Classify(err)
+			}
+			for _, p := range profiles.Profiles {
+				if p.FollowersCount != nil && *p.FollowersCount >= int64(ch.MinFollowers) {
+					n++
+				}
+			}
+		}
+		if cursor = body.Cursor; cursor == "" {
+			return float64(n), nil
+		}
+	}
+}
