@@ -286,7 +286,7 @@ kpis:
 	outputs = append(outputs, "logs:\n"+d.logs.String())
 	// A config with problems next to the secrets.
 	check := exec.Command(binary, "check", "--config.file="+cfg)
-	writePlan(t, cfg, strings.Replace(plan, "schedule: \"@every 1s\"", "schedule: \"every second\"", -1)+"\nbogus: "+secrets["x"]+"\n")
+	writePlan(t, cfg, strings.ReplaceAll(plan, "schedule: \"@every 1s\"", "schedule: \"every second\"")+"\nbogus: "+secrets["x"]+"\n")
 	out, _ := check.CombinedOutput()
 	outputs = append(outputs, "check:\n"+string(out))
 	if !strings.Contains(string(out), "is not a cron schedule") {
