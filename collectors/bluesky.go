@@ -38,14 +38,14 @@ type blueskyProfiles struct {
 
 // Collect reads every account; see Collector.
 func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, batch := range Batches(accounts, BlueskyBatch) {
+	return EachBatch(ctx, accounts, BlueskyBatch, b.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
 		q := url.Values{"actors": batch}
 		var body blueskyProfiles
 		err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.actor.getProfiles")+"?"+q.Encode(), nil, &body, classifyBluesky)
 		if err != nil {
 			res.fail(err, batch...)
-			continue
+			return res
 		}
 		// Unknown actors are left out of the answer: match by DID or handle.
 		byKey := map[string]int{}
@@ -75,8 +75,8 @@ func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
 				}
 			}
 		}
-	}
-	return res
+		return res
+	})
 }
 
 func classifyBluesky(se *StatusError) Reason {

@@ -19,8 +19,9 @@ func newFeed(env Env) (Collector, error) { return &feed{env: env}, nil }
 
 // Collect reads every account; see Collector.
 func (f *feed) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, account := range accounts {
+	return EachBatch(ctx, accounts, 1, f.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
+		account := batch[0]
 		parser := gofeed.NewParser()
 		parser.Client = f.env.Client
 		parser.UserAgent = UserAgent()
@@ -28,7 +29,7 @@ func (f *feed) Collect(ctx context.Context, accounts []string) Result {
 		parsed, err := parser.ParseURLWithContext(account, ctx)
 		if err != nil {
 			res.Errors = append(res.Errors, classifyFeed(err, account))
-			continue
+			return res
 		}
 		res.ItemAccounts = append(res.ItemAccounts, account)
 		for _, it := range parsed.Items {
@@ -50,8 +51,8 @@ func (f *feed) Collect(ctx context.Context, accounts []string) Result {
 			}
 			res.Items = append(res.Items, item)
 		}
-	}
-	return res
+		return res
+	})
 }
 
 func classifyFeed(err error, account string) *Error {

@@ -62,16 +62,16 @@ type graphError struct {
 
 // Collect reads every account; see Collector.
 func (g *graph) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
 	names := make([]string, 0, len(g.fields))
 	for f := range g.fields {
 		names = append(names, f)
 	}
 	slices.Sort(names)
-	for _, batch := range Batches(accounts, GraphBatch) {
+	return EachBatch(ctx, accounts, GraphBatch, g.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
 		g.collectBatch(ctx, batch, names, &res)
-	}
-	return res
+		return res
+	})
 }
 
 // collectBatch asks for a batch; when the API names ids that do not exist

@@ -36,21 +36,22 @@ func newHTTPJSON(env Env) (Collector, error) {
 
 // Collect reads every account; see Collector.
 func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
 	metrics := make([]string, 0, len(j.env.Channel.Metrics))
 	for m := range j.env.Channel.Metrics {
 		metrics = append(metrics, m)
 	}
 	sort.Strings(metrics)
-	for _, account := range accounts {
+	return EachBatch(ctx, accounts, 1, j.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
+		account := batch[0]
 		body, err := Get(ctx, j.env.Client, withQuery(account, j.query), j.header, nil)
 		if err != nil {
 			res.fail(err, account)
-			continue
+			return res
 		}
 		if !gjson.ValidBytes(body) {
 			res.fail(Fail(Decode, fmt.Errorf("the answer of %s is not JSON", ScrubURL(account))), account)
-			continue
+			return res
 		}
 		for _, m := range metrics {
 			path := j.env.Channel.Metrics[m]
@@ -63,8 +64,8 @@ func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 			}
 			res.add(account, m, v.Float())
 		}
-	}
-	return res
+		return res
+	})
 }
 
 // withQuery adds the credential query parameters to an account's URL.

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -198,4 +199,37 @@ func joinURL(base, path string) string {
 		return base + path
 	}
 	return u.JoinPath(path).String()
+}
+
+// EachBatch splits accounts into batches of size and reads them with up to
+// concurrency calls in flight (at least one), merging what each batch read
+// and failed. Per-account APIs use a size of 1.
+func EachBatch(ctx context.Context, accounts []string, size, concurrency int, read func(ctx context.Context, batch []string) Result) Result {
+	batches := Batches(accounts, max(size, 1))
+	results := make([]Result, len(batches))
+	sem := make(chan struct{}, max(concurrency, 1))
+	var wg sync.WaitGroup
+	for i, batch := range batches {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			results[i].fail(ctx.Err(), batch...)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = read(ctx, batch)
+		}()
+	}
+	wg.Wait()
+	var out Result
+	for _, r := range results {
+		out.Readings = append(out.Readings, r.Readings...)
+		out.Items = append(out.Items, r.Items...)
+		out.ItemAccounts = append(out.ItemAccounts, r.ItemAccounts...)
+		out.Errors = append(out.Errors, r.Errors...)
+	}
+	return out
 }

@@ -3,8 +3,10 @@ package collectors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -56,5 +58,36 @@ func TestReasonForStatus(t *testing.T) {
 		if got := ReasonForStatus(code); got != want {
 			t.Errorf("%d: %s, want %s", code, got, want)
 		}
+	}
+}
+
+// EachBatch keeps at most `concurrency` calls in flight and loses no batch.
+func TestEachBatchConcurrency(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	accounts := make([]string, 100)
+	for i := range accounts {
+		accounts[i] = fmt.Sprint(i)
+	}
+	res := EachBatch(context.Background(), accounts, 10, 3, func(_ context.Context, batch []string) Result {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		inFlight.Add(-1)
+		var r Result
+		for _, a := range batch {
+			r.add(a, "n", 1)
+		}
+		return r
+	})
+	if len(res.Readings) != 100 || res.Readings[0].Account != "0" || res.Readings[99].Account != "99" {
+		t.Errorf("got %d readings, first %v: want all 100 in order", len(res.Readings), res.Readings[0])
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("%d batches were in flight at once, want at most 3 (and more than 1)", p)
 	}
 }

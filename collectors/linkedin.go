@@ -50,8 +50,9 @@ func newLinkedIn(env Env) (Collector, error) {
 
 // Collect reads every account; see Collector.
 func (l *linkedIn) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, account := range accounts {
+	return EachBatch(ctx, accounts, 1, l.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
+		account := batch[0]
 		urn := account
 		if !strings.HasPrefix(urn, "urn:") {
 			urn = "urn:li:organization:" + urn
@@ -73,8 +74,8 @@ func (l *linkedIn) Collect(ctx context.Context, accounts []string) Result {
 		default:
 			res.add(account, "followers", float64(*body.FirstDegreeSize))
 		}
-	}
-	return res
+		return res
+	})
 }
 
 func classifyLinkedIn(se *StatusError) Reason {

@@ -30,8 +30,9 @@ type mastodonAccount struct {
 
 // Collect reads every account; see Collector.
 func (m *mastodon) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, account := range accounts {
+	return EachBatch(ctx, accounts, 1, m.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
+		account := batch[0]
 		user, host, _ := strings.Cut(strings.TrimPrefix(account, "@"), "@")
 		base := "https://" + host
 		if m.env.Channel.APIURL != "" {
@@ -41,9 +42,9 @@ func (m *mastodon) Collect(ctx context.Context, accounts []string) Result {
 		u := joinURL(base, "/api/v1/accounts/lookup") + "?" + url.Values{"acct": {user}}.Encode()
 		if err := GetJSON(ctx, m.env.Client, u, nil, &body, nil); err != nil {
 			res.fail(err, account)
-			continue
+			return res
 		}
 		addKnown(&res, account, map[string]*int64{"followers": body.FollowersCount, "following": body.FollowingCount, "posts": body.StatusesCount})
-	}
-	return res
+		return res
+	})
 }

@@ -63,8 +63,8 @@ type twitterUsers struct {
 
 // Collect reads every account; see Collector.
 func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, batch := range Batches(accounts, TwitterBatch) {
+	return EachBatch(ctx, accounts, TwitterBatch, x.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
+		var res Result
 		names := make([]string, len(batch))
 		for i, a := range batch {
 			names[i] = strings.TrimPrefix(a, "@")
@@ -73,7 +73,7 @@ func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 		var body twitterUsers
 		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/by")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
 			res.fail(err, batch...)
-			continue
+			return res
 		}
 		byName := map[string]int{}
 		for i, u := range body.Data {
@@ -109,8 +109,8 @@ func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 				}
 			}
 		}
-	}
-	return res
+		return res
+	})
 }
 
 // addKnown adds the counts an API gave; an absent count is unknown, not 0.

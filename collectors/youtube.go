@@ -18,7 +18,8 @@ const YouTubeBatch = 50
 
 // youTube reads channel statistics with the YouTube Data API v3 client.
 type youTube struct {
-	svc *youtube.Service
+	svc  *youtube.Service
+	conc int
 }
 
 func newYouTube(env Env) (Collector, error) {
@@ -39,7 +40,7 @@ func newYouTube(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("youtube client: %w", err)
 	}
-	return &youTube{svc: svc}, nil
+	return &youTube{svc: svc, conc: env.Channel.Concurrency}, nil
 }
 
 type apiKeyTransport struct {
@@ -56,8 +57,8 @@ func (t *apiKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // Collect reads every account; see Collector.
 func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
-	var res Result
-	for _, batch := range Batches(accounts, YouTubeBatch) {
+	return EachBatch(ctx, accounts, YouTubeBatch, y.conc, func(ctx context.Context, batch []string) Result {
+		var res Result
 		var resp *youtube.ChannelListResponse
 		err := Retry(ctx, func() error {
 			var err error
@@ -69,7 +70,7 @@ func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 		})
 		if err != nil {
 			res.fail(err, batch...)
-			continue
+			return res
 		}
 		found := make(map[string]*youtube.Channel, len(resp.Items))
 		for _, ch := range resp.Items {
@@ -92,8 +93,8 @@ func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 				res.add(id, "videos", float64(st.VideoCount))
 			}
 		}
-	}
-	return res
+		return res
+	})
 }
 
 // classifyGoogle reads a googleapi.Error: 403 quotaExceeded is the daily

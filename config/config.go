@@ -135,6 +135,9 @@ type TypeSpec struct {
 	NoAccounts bool
 	// Batch is how many accounts one API call reads (0: one).
 	Batch int
+	// DefaultConcurrency is how many calls a run keeps in flight unless the
+	// channel sets `concurrency:`, chosen from the API's limits.
+	DefaultConcurrency int
 	// DefaultQuota is the daily budget in API units (0: none), a unit being
 	// one call; the day ends at midnight in QuotaZone.
 	DefaultQuota int

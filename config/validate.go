@@ -43,6 +43,9 @@ func applyDefaults(cfg *Config, types Types) {
 		if ch.MaxPages == 0 {
 			ch.MaxPages = spec.DefaultMaxPages
 		}
+		if ch.Concurrency == 0 {
+			ch.Concurrency = max(spec.DefaultConcurrency, 1)
+		}
 		if ch.Timeout == 0 {
 			ch.Timeout = spec.DefaultTimeout
 		}

@@ -40,7 +40,7 @@ kpis:
   - {name: articles, channel: blog, metric: posts, count: growth, milestones: [{due: 2026-07-31, target: 8}]}
 `
 
-func newServer(t *testing.T) (*httptest.Server, *engine.Engine, *bool) {
+func newServer(t testing.TB) (*httptest.Server, *engine.Engine, *bool) {
 	t.Helper()
 	cfg, err := config.Load("test.yml", []byte(testYAML), collectors.Types())
 	if err != nil {
@@ -71,7 +71,7 @@ func newServer(t *testing.T) (*httptest.Server, *engine.Engine, *bool) {
 	return srv, e, &reloadFails
 }
 
-func post(t *testing.T, url, auth, body string) (int, string) {
+func post(t testing.TB, url, auth, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if auth != "" {
@@ -208,8 +208,8 @@ func FuzzObservations(f *testing.F) {
 		f.Add(seed, true)
 		f.Add(seed, false)
 	}
+	srv, _, _ := newServer(f) // one daemon for every input: what one input stores, the next sees
 	f.Fuzz(func(t *testing.T, body string, withToken bool) {
-		srv, _, _ := newServer(t)
 		auth := ""
 		if withToken {
 			auth = "Bearer " + token
