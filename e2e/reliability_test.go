@@ -118,10 +118,11 @@ func TestReload(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "exactly one goal") {
 		t.Errorf("a broken reload: %d %s", resp.StatusCode, body)
 	}
-	_, mfs := d.scrape(t)
-	if v, _ := value(mfs, "kpi_config_last_reload_successful", nil); v != 0 {
-		t.Error("kpi_config_last_reload_successful is not 0 after a refused reload")
-	}
+	waitFor(t, "kpi_config_last_reload_successful 0 after a refused reload", func() bool {
+		_, mfs := d.scrape(t)
+		v, _ := value(mfs, "kpi_config_last_reload_successful", nil)
+		return v == 0
+	})
 	before := api.Calls(fakeapi.Bluesky)
 	waitFor(t, "the old config running on", func() bool { return api.Calls(fakeapi.Bluesky) > before })
 
@@ -138,7 +139,7 @@ func TestReload(t *testing.T) {
 	if api.Calls(fakeapi.Bluesky) != stopped {
 		t.Error("a removed channel is still collected")
 	}
-	_, mfs = d.scrape(t)
+	_, mfs := d.scrape(t)
 	if v, _ := value(mfs, "kpi_config_last_reload_successful", nil); v != 1 {
 		t.Error("kpi_config_last_reload_successful is not 1 after a good reload")
 	}

@@ -37,9 +37,14 @@ type Engine struct {
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex
 
-	snapshot atomic.Pointer[Snapshot]
-	ready    atomic.Bool
+	snapshot  atomic.Pointer[Snapshot]
+	published chan struct{} // signaled, without blocking, on every publish
+	ready     atomic.Bool
 }
+
+// Published is signaled (at most one pending signal) whenever a new snapshot
+// is published, so that readers such as the metrics cache re-render at once.
+func (e *Engine) Published() <-chan struct{} { return e.published }
 
 type builtCollector struct {
 	channel   *config.Channel
@@ -72,6 +77,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
 		reload:     ReloadState{Success: true, LastSuccess: time.Now()},
+		published:  make(chan struct{}, 1),
 	}
 	e.cfg.Store(cfg)
 	return e

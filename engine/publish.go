@@ -94,6 +94,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 		snap.Channels = append(snap.Channels, cs)
 	}
 	e.snapshot.Store(snap)
+	select {
+	case e.published <- struct{}{}:
+	default:
+	}
 }
 
 // recent picks up to SparkPoints values, evenly spread over the readings from

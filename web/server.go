@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
@@ -24,8 +22,9 @@ const MaxBodySize = 1 << 20
 
 // Server holds what the handlers need.
 type Server struct {
-	Engine        *engine.Engine
-	Gatherer      prometheus.Gatherer
+	Engine *engine.Engine
+	// Metrics serves the telemetry path (metrics.Handler).
+	Metrics       http.Handler
 	TelemetryPath string
 	// Reload reloads the config; it returns the reason a new config was refused.
 	Reload func(context.Context) error
@@ -39,11 +38,7 @@ func (s *Server) Handler() http.Handler {
 	if path == "" {
 		path = "/metrics"
 	}
-	mux.Handle("GET "+path, promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelError),
-		ErrorHandling:     promhttp.ContinueOnError,
-		EnableOpenMetrics: false,
-	}))
+	mux.Handle("GET "+path, s.Metrics)
 	mux.HandleFunc("GET /{$}", s.statusPage)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "Healthy.\n") })
 	mux.HandleFunc("GET /-/ready", s.ready)

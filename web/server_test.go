@@ -57,10 +57,8 @@ func newServer(t testing.TB) (*httptest.Server, *engine.Engine, *bool) {
 	if err := e.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewExporter(e.Snapshot))
 	reloadFails := false
-	s := &Server{Engine: e, Gatherer: reg, Logger: logger, Reload: func(context.Context) error {
+	s := &Server{Engine: e, Metrics: metrics.Handler(metrics.NewCache(e.Snapshot, logger), prometheus.NewRegistry(), logger), Logger: logger, Reload: func(context.Context) error {
 		if reloadFails {
 			return errors.New("test.yml:3: plan.goal: \"sales\" is not a goal")
 		}

@@ -56,10 +56,12 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		return 1
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		metrics.NewExporter(e.Snapshot),
-		versioncollector.NewCollector("kpi_collector"),
+	// The KPI metrics are rendered when a snapshot is published and served
+	// from memory; the Go runtime and process metrics are gathered live.
+	cache := metrics.NewCache(e.Snapshot, logger, versioncollector.NewCollector("kpi_collector"))
+	go cache.Run(ctx, e.Published(), time.Second)
+	live := prometheus.NewRegistry()
+	live.MustRegister(
 		promcollectors.NewGoCollector(),
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)
@@ -95,7 +97,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 
 	srv := &http.Server{
 		Handler: (&web.Server{
-			Engine: e, Gatherer: reg, TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
+			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
