@@ -91,8 +91,8 @@ func firstDiff(a, b []byte) string {
 func TestHandlerPlainAndGzip(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	live := prometheus.NewRegistry()
-	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "go_test_gauge", Help: "before the KPIs"}, func() float64 { return 1 }))
-	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "process_test_gauge", Help: "after the KPIs"}, func() float64 { return 2 }))
+	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "go_test_value", Help: "before the KPIs"}, func() float64 { return 1 }))
+	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "process_test_value", Help: "after the KPIs"}, func() float64 { return 2 }))
 	srv := httptest.NewServer(Handler(NewCache(snapshot, logger), live, logger))
 	defer srv.Close()
 	get := func(gz bool) []byte {
@@ -123,8 +123,8 @@ func TestHandlerPlainAndGzip(t *testing.T) {
 	if !bytes.Equal(plain, unzipped) {
 		t.Error("gzipped and plain expositions differ")
 	}
-	want := append(append([]byte("# HELP go_test_gauge before the KPIs\n# TYPE go_test_gauge gauge\ngo_test_gauge 1\n"),
-		viaClientGolang(t, snapshot())...), "# HELP process_test_gauge after the KPIs\n# TYPE process_test_gauge gauge\nprocess_test_gauge 2\n"...)
+	want := append(append([]byte("# HELP go_test_value before the KPIs\n# TYPE go_test_value gauge\ngo_test_value 1\n"),
+		viaClientGolang(t, snapshot())...), "# HELP process_test_value after the KPIs\n# TYPE process_test_value gauge\nprocess_test_value 2\n"...)
 	if !bytes.Equal(plain, want) {
 		t.Errorf("served:\n%s", firstDiff(plain, want))
 	}

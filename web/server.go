@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
 )
