@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+// N is the number of YouTube channels, each with a KPI: the issue's target
+// scale. KPI_BENCH_N overrides it for a quick run.
+var N = envInt("KPI_BENCH_N", 10_000)
+
+// Latency is the fake API's answer time.
+const Latency = 20 * time.Millisecond
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// plan is a config of n YouTube channels (UCgen1…), a KPI on each.
+func plan(api string, n int) *config.Config {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan: {name: bench, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  youtube:\n    type: youtube\n    api_url: %s\n    timeout: 2m\n    quota: 1000000\n    credentials: {api_key: %s}\n    accounts:\n", api, fakeapi.YouTubeKey)
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "      - UCgen%d\n", i)
+	}
+	b.WriteString("kpis:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {name: views_%d, channel: youtube, account: UCgen%d, metric: views, milestones: [{due: 2026-12-31, target: %d}]}\n", i, i, 2*i)
+	}
+	cfg, err := config.Load("bench.yml", []byte(b.String()), collectors.Types())
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func newEngine(tb testing.TB, dir string, cfg *config.Config) (*engine.Engine, *store.Store) {
+	st, err := store.Open(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e := engine.New(st, cfg, collectors.Types(), quiet)
+	if err := e.Load(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return e, st
+}
+
+// peakRSS reports the process's peak resident set size (VmHWM), in MB.
+func peakRSS(b *testing.B) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			b.ReportMetric(kb/1024, "peak-RSS-MB")
+		}
+	}
+}
+
+// BenchmarkCollectCycle: one collection of N channels against a 20 ms API,
+// from the first call until every value is stored and shown. Reports the
+// calls per cycle (the floor is ceil(N/50)).
+func BenchmarkCollectCycle(b *testing.B) {
+	api := fakeapi.New()
+	defer api.Close()
+	api.Latency = Latency
+	cfg := plan(api.URL, N)
+	e, st := newEngine(b, b.TempDir(), cfg)
+	defer st.Close()
+	b.ResetTimer()
+	for range b.N {
+		before := api.Calls(fakeapi.YouTube)
+		rep := e.RunChannel(context.Background(), "youtube")
+		if !rep.OK() {
+			b.Fatal(rep.Errors[0])
+		}
+		b.ReportMetric(float64(api.Calls(fakeapi.YouTube)-before), "calls/cycle")
+	}
+	b.StopTimer()
+	if k := e.Snapshot().KPIs; len(k) != N || !k[N-1].HasValue {
+		b.Fatalf("not every value was read: %d KPIs", len(k))
+	}
+	peakRSS(b)
+}
+
+// collected returns an engine after one collection of N channels.
+func collected(b *testing.B) (*engine.Engine, func()) {
+	api := fakeapi.New()
+	e, st := newEngine(b, b.TempDir(), plan(api.URL, N))
+	if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+		b.Fatal(rep.Errors[0])
+	}
+	return e, func() { st.Close(); api.Close() }
+}
+
+func scrape(b *testing.B, h http.Handler) int {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("scrape: %d", rec.Code)
+	}
+	return rec.Body.Len()
+}
+
+func live() prometheus.Gatherer {
+	r := prometheus.NewRegistry()
+	r.MustRegister(promcollectors.NewGoCollector(), promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}))
+	return r
+}
+
+// BenchmarkScrape: /metrics for N KPIs as Prometheus asks for it (gzip),
+// served from the pre-rendered exposition.
+func BenchmarkScrape(b *testing.B) {
+	e, done := collected(b)
+	defer done()
+	cache := metrics.NewCache(e.Snapshot, quiet)
+	h := metrics.Handler(cache, live(), quiet)
+	plain := len(cache.Get().Text)
+	b.ResetTimer()
+	var n int
+	for range b.N {
+		n = scrape(b, h)
+	}
+	b.ReportMetric(float64(n), "gzip-bytes/scrape")
+	b.ReportMetric(float64(plain), "text-bytes/scrape")
+	b.ReportMetric(float64(strings.Count(string(cache.Get().Text), "\n")), "lines")
+	peakRSS(b)
+}
+
+// BenchmarkScrapeClientGolang: the same, the plain client_golang way (const
+// metrics built at every scrape, promhttp compressing), for comparison.
+func BenchmarkScrapeClientGolang(b *testing.B) {
+	e, done := collected(b)
+	defer done()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics.NewExporter(e.Snapshot))
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	b.ResetTimer()
+	for range b.N {
+		scrape(b, h)
+	}
+	peakRSS(b)
+}
+
+// BenchmarkRender: the background rendering that a published snapshot costs.
+func BenchmarkRender(b *testing.B) {
+	e, done := collected(b)
+	defer done()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := metrics.Render(e.Snapshot()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	peakRSS(b)
+}
+
+// BenchmarkStartup: from opening a store of R readings (KPI_BENCH_READINGS,
+// default 1,000,000, over N series) until /metrics can be served with them.
+func BenchmarkStartup(b *testing.B) {
+	readings := envInt("KPI_BENCH_READINGS", 1_000_000)
+	dir := b.TempDir()
+	api := fakeapi.New()
+	defer api.Close()
+	cfg := plan(api.URL, N)
+	fill(b, dir, readings)
+	b.ResetTimer()
+	for range b.N {
+		e, st := newEngine(b, dir, cfg)
+		cache := metrics.NewCache(e.Snapshot, quiet)
+		scrape(b, metrics.Handler(cache, live(), quiet))
+		st.Close()
+	}
+	b.StopTimer()
+	peakRSS(b)
+}
+
+// fill writes readings spread over N series, hourly, into a store.
+func fill(b *testing.B, dir string, readings int) {
+	st, err := store.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	perSeries := max(readings/N, 1)
+	start := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	for h := range perSeries {
+		run := store.Run{Channel: "youtube", Time: start.Add(time.Duration(h) * time.Hour), Success: true}
+		for i := 1; i <= N; i++ {
+			run.Readings = append(run.Readings, store.Reading{Account: fmt.Sprintf("UCgen%d", i), Metric: "views", Value: float64(i + h)})
+		}
+		if err := st.SaveRun(context.Background(), run); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fi, _ := os.Stat(filepath.Join(dir, store.FileName))
+	if fi != nil {
+		b.Logf("store: %d readings, %.1f MB", perSeries*N, float64(fi.Size())/1e6)
+	}
+}
+
+// runtimeMem is here so that a benchmark can print the heap when debugging.
+var _ = runtime.GC
