@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,11 +65,23 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...) //nolint:promlinter // sends the descriptors linted above
-	}
+	visit(s, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, t, v, labels...) //nolint:promlinter // sends the descriptors linted above
+	})
+}
+
+// sink receives one sample.
+type sink func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string)
+
+// visit sends every sample of a snapshot to emit: the one place that says
+// which series exist. Within each family the samples come in the order
+// client_golang sorts them (by label values, labels in name order), so that
+// Render can write them as they come.
+func visit(s *engine.Snapshot, emit sink) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) { emit(d, prometheus.GaugeValue, v, labels...) }
 	gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
-	for _, k := range s.KPIs {
+	for _, i := range kpiOrder(s.KPIs) {
+		k := &s.KPIs[i]
 		l := []string{k.Name, k.Channel, k.Account, k.Metric}
 		gauge(kpiExpected, k.Expected, l...)
 		if k.HasValue {
@@ -89,18 +102,19 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if k.HasRequired {
 			gauge(kpiRequiredGrowth, k.RequiredDailyGrowth, l...)
 		}
-		for _, st := range plan.Statuses {
+		for _, st := range sortedStatuses {
 			v := 0.0
 			if st == k.Status {
 				v = 1
 			}
-			gauge(kpiStatus, v, append(l, string(st))...)
+			gauge(kpiStatus, v, k.Name, k.Channel, k.Account, k.Metric, string(st))
 		}
 	}
-	for _, a := range s.Accounts {
+	for _, i := range accountOrder(s.Accounts) {
+		a := s.Accounts[i]
 		gauge(accountValue, a.Value, a.Channel, a.Account, a.Metric)
 	}
-	for _, c := range s.Channels {
+	for _, c := range s.Channels { // sorted by name
 		if !c.Scheduled {
 			continue
 		}
@@ -116,11 +130,11 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if c.Duration > 0 {
 			gauge(collDuration, c.Duration.Seconds(), c.Name)
 		}
-		for _, r := range collectors.Reasons {
-			ch <- prometheus.MustNewConstMetric(collErrors, prometheus.CounterValue, c.Errors[r], c.Name, string(r))
+		for _, r := range sortedReasons {
+			emit(collErrors, prometheus.CounterValue, c.Errors[r], c.Name, string(r))
 		}
-		for code, n := range c.Requests {
-			ch <- prometheus.MustNewConstMetric(apiRequests, prometheus.CounterValue, n, c.Name, code)
+		for _, code := range sortedKeys(c.Requests) {
+			emit(apiRequests, prometheus.CounterValue, c.Requests[code], c.Name, code)
 		}
 		if c.HasQuota {
 			gauge(quotaUsed, c.QuotaUsed, c.Name)
@@ -131,6 +145,68 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 	if !s.Reload.LastSuccess.IsZero() {
 		gauge(reloadTime, seconds(s.Reload.LastSuccess))
 	}
+}
+
+var (
+	sortedStatuses = sortedCopy(plan.Statuses)
+	sortedReasons  = sortedCopy(collectors.Reasons)
+)
+
+func sortedCopy[T ~string](in []T) []T {
+	out := append([]T(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func sortedKeys(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// kpiOrder sorts KPIs by their labels in name order: account, channel, kpi, metric.
+func kpiOrder(ks []engine.KPIState) []int {
+	idx := make([]int, len(ks))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		x, y := &ks[idx[a]], &ks[idx[b]]
+		switch {
+		case x.Account != y.Account:
+			return x.Account < y.Account
+		case x.Channel != y.Channel:
+			return x.Channel < y.Channel
+		case x.Name != y.Name:
+			return x.Name < y.Name
+		default:
+			return x.Metric < y.Metric
+		}
+	})
+	return idx
+}
+
+// accountOrder sorts account values by account, channel, metric.
+func accountOrder(as []engine.AccountValue) []int {
+	idx := make([]int, len(as))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		x, y := &as[idx[a]], &as[idx[b]]
+		switch {
+		case x.Account != y.Account:
+			return x.Account < y.Account
+		case x.Channel != y.Channel:
+			return x.Channel < y.Channel
+		default:
+			return x.Metric < y.Metric
+		}
+	})
+	return idx
 }
 
 func seconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }

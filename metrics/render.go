@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
@@ -30,22 +28,34 @@ type Rendered struct {
 // (constant collectors such as the build info), byte for byte as
 // client_golang's registry and expfmt would: families sorted by name, each
 // family's series sorted by label values, labels sorted by name, the same
-// escaping and number formatting. It builds no protobufs, so 10,000 KPIs
-// render in a fraction of the time Gather takes.
+// escaping and number formatting. It writes straight from the snapshot
+// (visit sends each family's samples already in order), building no const
+// metrics or protobufs, so 10,000 KPIs render in a fraction of the time and
+// memory Gather takes.
 func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
 	families := map[string]*family{}
-	ch := make(chan prometheus.Metric, 1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m := range ch {
-			addMetric(families, m)
+	var num []byte
+	visit(snap, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+		f := familyOf(families, d, t)
+		b := &f.body
+		b.WriteString(f.name)
+		if len(f.order) > 0 {
+			sep := byte('{')
+			for _, i := range f.order {
+				b.WriteByte(sep)
+				b.WriteString(f.labels[i])
+				b.WriteString(`="`)
+				valueEscaper.WriteString(b, labels[i]) //nolint:errcheck // a bytes.Buffer does not fail
+				b.WriteByte('"')
+				sep = ','
+			}
+			b.WriteByte('}')
 		}
-	}()
-	NewExporter(func() *engine.Snapshot { return snap }).Collect(ch)
-	close(ch)
-	<-done
-
+		b.WriteByte(' ')
+		num = appendFloat(num[:0], v)
+		b.Write(num)
+		b.WriteByte('\n')
+	})
 	if len(extra) > 0 {
 		reg := prometheus.NewRegistry()
 		for _, c := range extra {
@@ -58,23 +68,25 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 			return nil, err
 		}
 		for _, mf := range mfs {
-			var b bytes.Buffer
-			if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			f := &family{name: mf.GetName(), raw: true}
+			if _, err := expfmt.MetricFamilyToText(&f.body, mf); err != nil {
 				return nil, err
 			}
-			families[mf.GetName()] = &family{raw: b.Bytes()}
+			families[f.name] = f
 		}
 	}
 
 	names := make([]string, 0, len(families))
-	for n := range families {
+	size := 0
+	for n, f := range families {
 		names = append(names, n)
+		size += f.body.Len() + 256
 	}
 	sort.Strings(names)
 	var text bytes.Buffer
-	text.Grow(256 * len(snap.KPIs) * 14)
+	text.Grow(size)
 	for _, n := range names {
-		families[n].write(&text, n)
+		families[n].write(&text)
 	}
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
@@ -90,116 +102,86 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 	return &Rendered{Snapshot: snap, Text: text.Bytes(), Gzip: gz.Bytes()}, nil
 }
 
+// family is one metric family on its way to text: its samples' lines, in
+// order, and what its header says.
+type family struct {
+	name, help, typ string
+	labels          []string // in the descriptor's order
+	order           []int    // indexes into labels, by label name
+	body            bytes.Buffer
+	raw             bool // an extra collector's family, header included
+}
+
+func familyOf(families map[string]*family, d *prometheus.Desc, t prometheus.ValueType) *family {
+	name, help, labels := describe(d)
+	if f, ok := families[name]; ok {
+		return f
+	}
+	f := &family{name: name, help: help, labels: labels, typ: typeName(t)}
+	f.order = make([]int, len(labels))
+	for i := range f.order {
+		f.order[i] = i
+	}
+	sort.Slice(f.order, func(a, b int) bool { return labels[f.order[a]] < labels[f.order[b]] })
+	families[name] = f
+	return f
+}
+
+func typeName(t prometheus.ValueType) string {
+	switch t {
+	case prometheus.CounterValue:
+		return "counter"
+	case prometheus.GaugeValue:
+		return "gauge"
+	default:
+		return "untyped"
+	}
+}
+
+func (f *family) write(b *bytes.Buffer) {
+	if !f.raw {
+		b.WriteString("# HELP ")
+		b.WriteString(f.name)
+		b.WriteByte(' ')
+		helpEscaper.WriteString(b, f.help) //nolint:errcheck // a bytes.Buffer does not fail
+		b.WriteString("\n# TYPE ")
+		b.WriteString(f.name)
+		b.WriteByte(' ')
+		b.WriteString(f.typ)
+		b.WriteByte('\n')
+	}
+	b.Write(f.body.Bytes())
+}
+
 var (
 	descMu    sync.Mutex
-	descCache = map[*prometheus.Desc][2]string{}
-	descRE    = regexp.MustCompile(`^Desc\{fqName: ("(?:[^"\\]|\\.)*"), help: ("(?:[^"\\]|\\.)*")`)
+	descCache = map[*prometheus.Desc]descInfo{}
+	descRE    = regexp.MustCompile(`^Desc\{fqName: ("(?:[^"\\]|\\.)*"), help: ("(?:[^"\\]|\\.)*"), unit: "(?:[^"\\]|\\.)*", constLabels: \{\}, variableLabels: \{([^}]*)\}\}$`)
 )
 
-// describe reads a descriptor's name and help (client_golang keeps them
-// unexported; its String quotes both).
-func describe(d *prometheus.Desc) (string, string) {
+type descInfo struct {
+	name, help string
+	labels     []string
+}
+
+// describe reads a descriptor's name, help and variable labels
+// (client_golang keeps them unexported; its String quotes name and help).
+func describe(d *prometheus.Desc) (string, string, []string) {
 	descMu.Lock()
 	defer descMu.Unlock()
 	if v, ok := descCache[d]; ok {
-		return v[0], v[1]
+		return v.name, v.help, v.labels
 	}
-	var name, help string
+	var info descInfo
 	if g := descRE.FindStringSubmatch(d.String()); g != nil {
-		name, _ = strconv.Unquote(g[1])
-		help, _ = strconv.Unquote(g[2])
-	}
-	descCache[d] = [2]string{name, help}
-	return name, help
-}
-
-// family is one metric family on its way to text.
-type family struct {
-	help, typ string
-	samples   []sample
-	raw       []byte // an extra collector's family, already in text
-}
-
-type sample struct {
-	labels []labelPair // sorted by name
-	value  float64
-}
-
-type labelPair struct{ name, value string }
-
-// addMetric reads a const metric the exporter sent.
-func addMetric(families map[string]*family, m prometheus.Metric) {
-	name, help := describe(m.Desc())
-	f, ok := families[name]
-	if !ok {
-		f = &family{help: help}
-		families[name] = f
-	}
-	var pb dto.Metric
-	if err := m.Write(&pb); err != nil {
-		return
-	}
-	s := sample{labels: make([]labelPair, 0, len(pb.GetLabel()))}
-	for _, lp := range pb.GetLabel() {
-		s.labels = append(s.labels, labelPair{lp.GetName(), lp.GetValue()})
-	}
-	switch {
-	case pb.Gauge != nil:
-		f.typ, s.value = "gauge", pb.GetGauge().GetValue()
-	case pb.Counter != nil:
-		f.typ, s.value = "counter", pb.GetCounter().GetValue()
-	default:
-		f.typ, s.value = "untyped", pb.GetUntyped().GetValue()
-	}
-	f.samples = append(f.samples, s)
-}
-
-func (f *family) write(b *bytes.Buffer, name string) {
-	if f.raw != nil {
-		b.Write(f.raw)
-		return
-	}
-	sort.Slice(f.samples, func(i, j int) bool {
-		a, c := f.samples[i].labels, f.samples[j].labels
-		for k := range a {
-			if k >= len(c) {
-				return false
-			}
-			if a[k].value != c[k].value {
-				return a[k].value < c[k].value
-			}
+		info.name, _ = strconv.Unquote(g[1])
+		info.help, _ = strconv.Unquote(g[2])
+		if g[3] != "" {
+			info.labels = strings.Split(g[3], ",")
 		}
-		return len(a) < len(c)
-	})
-	b.WriteString("# HELP ")
-	b.WriteString(name)
-	b.WriteByte(' ')
-	helpEscaper.WriteString(b, f.help) //nolint:errcheck // a bytes.Buffer does not fail
-	b.WriteString("\n# TYPE ")
-	b.WriteString(name)
-	b.WriteByte(' ')
-	b.WriteString(f.typ)
-	b.WriteByte('\n')
-	var num []byte
-	for _, s := range f.samples {
-		b.WriteString(name)
-		if len(s.labels) > 0 {
-			sep := byte('{')
-			for _, lp := range s.labels {
-				b.WriteByte(sep)
-				b.WriteString(lp.name)
-				b.WriteString(`="`)
-				valueEscaper.WriteString(b, lp.value) //nolint:errcheck // a bytes.Buffer does not fail
-				b.WriteByte('"')
-				sep = ','
-			}
-			b.WriteByte('}')
-		}
-		b.WriteByte(' ')
-		num = appendFloat(num[:0], s.value)
-		b.Write(num)
-		b.WriteByte('\n')
 	}
+	descCache[d] = info
+	return info.name, info.help, info.labels
 }
 
 // The text format's escaping, as expfmt does it.
