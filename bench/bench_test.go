@@ -45,6 +45,14 @@ func envInt(name string, def int) int {
 
 // plan is a config of n YouTube channels (UCgen1…), a KPI on each.
 func plan(api string, n int) *config.Config {
+	cfg, err := config.Load("bench.yml", []byte(planYAML(api, n)), collectors.Types())
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func planYAML(api string, n int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan: {name: bench, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  youtube:\n    type: youtube\n    api_url: %s\n    timeout: 2m\n    quota: 1000000\n    credentials: {api_key: %s}\n    accounts:\n", api, fakeapi.YouTubeKey)
 	for i := 1; i <= n; i++ {
@@ -54,11 +62,7 @@ func plan(api string, n int) *config.Config {
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "  - {name: views_%d, channel: youtube, account: UCgen%d, metric: views, milestones: [{due: 2026-12-31, target: %d}]}\n", i, i, 2*i)
 	}
-	cfg, err := config.Load("bench.yml", []byte(b.String()), collectors.Types())
-	if err != nil {
-		panic(err)
-	}
-	return cfg
+	return b.String()
 }
 
 func newEngine(tb testing.TB, dir string, cfg *config.Config) (*engine.Engine, *store.Store) {

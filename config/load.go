@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -53,26 +54,19 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 	ps.root = root
 	goalLine := checkGoalShape(ps, root)
 
-	// Strict decoding of the file as written, for unknown keys and wrong
-	// types, each reported with its line.
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	var probe Config
-	if err := strict.Decode(&probe); err != nil {
-		for _, p := range fromYAML(file, err) {
-			if p.Line != goalLine || goalLine == 0 {
-				ps.list = append(ps.list, p)
-			}
-		}
-	}
+	// Strict decoding: unknown keys, each with its line, from the same node
+	// tree (one parse: a plan with 10,000 KPIs is a large tree).
+	unknownKeys(ps, root, reflect.TypeOf(Config{}))
 	expandEnv(ps, root)
 
 	// Decode what can be decoded, so that validation can report its problems
 	// beside the ones above: every reason at once.
 	cfg := &Config{File: file}
 	if err := root.Decode(cfg); err != nil {
-		if len(ps.list) == 0 {
-			return nil, fromYAML(file, err)
+		for _, p := range fromYAML(file, err) {
+			if p.Line != goalLine || goalLine == 0 {
+				ps.list = append(ps.list, p)
+			}
 		}
 		return nil, ps.list
 	}
@@ -100,6 +94,54 @@ func readLimited(file string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read the config: %w", err)
 	}
 	return data, nil
+}
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+// unknownKeys reports every mapping key that names no field of the struct it
+// decodes into, walking the node tree along the Go types.
+func unknownKeys(ps *problems, n *yaml.Node, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // a type error, which decoding reports
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name != "" && name != "-" {
+				fields[name] = f.Type
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i]
+			ft, ok := fields[key.Value]
+			if !ok {
+				ps.at(key, "unknown key %q here (in %s); check its spelling and indentation", key.Value, strings.ToLower(t.Name()))
+				continue
+			}
+			unknownKeys(ps, n.Content[i+1], ft)
+		}
+	case reflect.Map:
+		if n.Kind == yaml.MappingNode {
+			for i := 1; i < len(n.Content); i += 2 {
+				unknownKeys(ps, n.Content[i], t.Elem())
+			}
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				unknownKeys(ps, c, t.Elem())
+			}
+		}
+	}
 }
 
 // checkGoalShape refuses a list of goals before decoding calls it a type

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -63,8 +62,15 @@ func (e *Engine) publishLocked(_ context.Context) {
 		})
 	}
 	sort.Slice(snap.Accounts, func(i, j int) bool {
-		a, b := snap.Accounts[i], snap.Accounts[j]
-		return strings.Compare(a.Channel+"\x00"+a.Account+"\x00"+a.Metric, b.Channel+"\x00"+b.Account+"\x00"+b.Metric) < 0
+		a, b := &snap.Accounts[i], &snap.Accounts[j]
+		switch {
+		case a.Channel != b.Channel:
+			return a.Channel < b.Channel
+		case a.Account != b.Account:
+			return a.Account < b.Account
+		default:
+			return a.Metric < b.Metric
+		}
 	})
 
 	for _, name := range sortedNames(cfg.Channels) {

@@ -47,7 +47,7 @@ type KPIState struct {
 }
 
 // SparkPoints bounds KPIState.Recent.
-const SparkPoints = 40
+const SparkPoints = 24
 
 // AccountValue is the latest reading of one metric of one account.
 type AccountValue struct {

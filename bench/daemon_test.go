@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+)
+
+// BenchmarkDaemon runs the real binary, as users do, on N YouTube channels
+// against the fake API (20 ms a call) and reports what the issue's targets
+// name: the time from start until every value is read and shown, the calls
+// that took, the best of 5 scrapes asked the way Prometheus asks (gzip), and
+// the daemon's peak RSS.
+func BenchmarkDaemon(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "collector")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/collector")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("building: %v\n%s", err, out)
+	}
+	api := fakeapi.New()
+	defer api.Close()
+	api.Latency = Latency
+	cfg := filepath.Join(dir, "plan.yml")
+	if err := os.WriteFile(cfg, []byte(planYAML(api.URL, N)), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for i := range b.N {
+		addr := freeAddr(b)
+		before := api.Calls(fakeapi.YouTube)
+		start := time.Now()
+		cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, fmt.Sprint("data", i)), "--web.listen-address="+addr, "--log.level=warn")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		// Every value read: the last channel's KPI has a value.
+		want := fmt.Sprintf(`kpi_value{account="UCgen%d",channel="youtube",kpi="views_%d",metric="views"}`, N, N)
+		for !strings.Contains(get(b, addr, false), want) {
+			if time.Since(start) > 2*time.Minute {
+				b.Fatal("not every value was read within two minutes")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "s-until-all-read")
+		b.ReportMetric(float64(api.Calls(fakeapi.YouTube)-before), "calls/cycle")
+		best := time.Hour
+		var size int
+		for range 5 {
+			t := time.Now()
+			size = fetch(b, addr)
+			best = min(best, time.Since(t))
+		}
+		b.ReportMetric(float64(best.Microseconds())/1000, "ms-best-scrape")
+		b.ReportMetric(float64(size)/1e6, "MB-gzip-scraped")
+		b.ReportMetric(vmHWM(cmd.Process.Pid), "peak-RSS-MB")
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+}
+
+// fetch scrapes /metrics as Prometheus asks (gzip) and returns the bytes
+// received; the time it takes is the server's answer, not the decompression.
+func fetch(b *testing.B, addr string) int {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	n, _ := io.Copy(io.Discard, resp.Body)
+	return int(n)
+}
+
+// get scrapes /metrics, with gzip when asked, and returns the text.
+func get(b *testing.B, addr string, gz bool) string {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var body io.Reader = resp.Body
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body = zr
+	}
+	var buf bytes.Buffer
+	io.Copy(&buf, body)
+	return buf.String()
+}
+
+func vmHWM(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func freeAddr(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
