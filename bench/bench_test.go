@@ -152,7 +152,7 @@ func BenchmarkScrape(b *testing.B) {
 	defer done()
 	cache := metrics.NewCache(e.Snapshot, quiet)
 	h := metrics.Handler(cache, live(), quiet)
-	plain := len(cache.Get().Text)
+	plain := len(cache.Get().Text())
 	b.ResetTimer()
 	var n int
 	for range b.N {
@@ -160,7 +160,7 @@ func BenchmarkScrape(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "gzip-bytes/scrape")
 	b.ReportMetric(float64(plain), "text-bytes/scrape")
-	b.ReportMetric(float64(strings.Count(string(cache.Get().Text), "\n")), "lines")
+	b.ReportMetric(float64(strings.Count(string(cache.Get().Text()), "\n")), "lines")
 	peakRSS(b)
 }
 

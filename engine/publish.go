@@ -22,7 +22,9 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Start: cfg.Plan.Start, End: cfg.Plan.End,
 			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(),
 		},
-		Reload: e.reload,
+		Reload:   e.reload,
+		KPIs:     make([]KPIState, 0, len(cfg.KPIs)),
+		Accounts: make([]AccountValue, 0, len(e.cache.series)),
 	}
 	start := cfg.Plan.StartTime()
 	for _, k := range cfg.KPIs {

@@ -113,7 +113,7 @@ func Handler(c *Cache, live prometheus.Gatherer, logger *slog.Logger) http.Handl
 		w.Header().Set("Content-Type", string(format))
 		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			_, _ = w.Write(before.Bytes())
-			_, _ = w.Write(cached.Text)
+			_, _ = w.Write(cached.Text())
 			_, _ = w.Write(after.Bytes())
 			return
 		}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"math"
 	"regexp"
 	"sort"
@@ -16,12 +17,26 @@ import (
 	"github.com/kpi-collector/kpi-collector/engine"
 )
 
-// Rendered is a snapshot's exposition in the text format, plain and gzipped,
-// ready to be served as it is: a scrape costs a copy, not a render.
+// Rendered is a snapshot's exposition in the text format, gzipped, ready to
+// be served as it is: a scrape costs a copy, not a render. Only the gzip is
+// kept (a twentieth of the text); Text inflates it for the rare scraper that
+// does not take gzip.
 type Rendered struct {
 	Snapshot *engine.Snapshot
-	Text     []byte
 	Gzip     []byte
+}
+
+// Text is the exposition uncompressed.
+func (r *Rendered) Text() []byte {
+	if len(r.Gzip) == 0 {
+		return nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Gzip))
+	if err != nil {
+		return nil
+	}
+	b, _ := io.ReadAll(zr)
+	return b
 }
 
 // Render writes the exporter's metrics for snap, plus the families of extra
@@ -34,6 +49,7 @@ type Rendered struct {
 // memory Gather takes.
 func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
 	families := map[string]*family{}
+
 	var num []byte
 	visit(snap, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
 		f := familyOf(families, d, t)
@@ -77,29 +93,25 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 	}
 
 	names := make([]string, 0, len(families))
-	size := 0
-	for n, f := range families {
+	for n := range families {
 		names = append(names, n)
-		size += f.body.Len() + 256
 	}
 	sort.Strings(names)
-	var text bytes.Buffer
-	text.Grow(size)
-	for _, n := range names {
-		families[n].write(&text)
-	}
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := zw.Write(text.Bytes()); err != nil {
-		return nil, err
+	for _, n := range names {
+		if err := families[n].write(zw); err != nil {
+			return nil, err
+		}
+		families[n] = nil // its body is garbage now
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	return &Rendered{Snapshot: snap, Text: text.Bytes(), Gzip: gz.Bytes()}, nil
+	return &Rendered{Snapshot: snap, Gzip: bytes.Clone(gz.Bytes())}, nil
 }
 
 // family is one metric family on its way to text: its samples' lines, in
@@ -138,19 +150,24 @@ func typeName(t prometheus.ValueType) string {
 	}
 }
 
-func (f *family) write(b *bytes.Buffer) {
+func (f *family) write(w io.Writer) error {
 	if !f.raw {
-		b.WriteString("# HELP ")
-		b.WriteString(f.name)
-		b.WriteByte(' ')
-		helpEscaper.WriteString(b, f.help) //nolint:errcheck // a bytes.Buffer does not fail
-		b.WriteString("\n# TYPE ")
-		b.WriteString(f.name)
-		b.WriteByte(' ')
-		b.WriteString(f.typ)
-		b.WriteByte('\n')
+		var h bytes.Buffer
+		h.WriteString("# HELP ")
+		h.WriteString(f.name)
+		h.WriteByte(' ')
+		helpEscaper.WriteString(&h, f.help) //nolint:errcheck // a bytes.Buffer does not fail
+		h.WriteString("\n# TYPE ")
+		h.WriteString(f.name)
+		h.WriteByte(' ')
+		h.WriteString(f.typ)
+		h.WriteByte('\n')
+		if _, err := w.Write(h.Bytes()); err != nil {
+			return err
+		}
 	}
-	b.Write(f.body.Bytes())
+	_, err := w.Write(f.body.Bytes())
+	return err
 }
 
 var (

@@ -62,8 +62,8 @@ func TestRenderMatchesClientGolang(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(r.Text, want) {
-			t.Fatalf("the rendered exposition differs from client_golang's:\n%s\nwant:\n%s", firstDiff(r.Text, want), "")
+		if !bytes.Equal(r.Text(), want) {
+			t.Fatalf("the rendered exposition differs from client_golang's:\n%s", firstDiff(r.Text(), want))
 		}
 		zr, err := gzip.NewReader(bytes.NewReader(r.Gzip))
 		if err != nil {
