@@ -23,6 +23,10 @@ type Config struct {
 	// Fingerprint changes whenever the file or a secret file it names does;
 	// a reload with the same fingerprint is a no-op.
 	Fingerprint string `yaml:"-"`
+	// ShardCount and ShardIndex say which part of the accounts this replica
+	// reads (see Shard); a count of 0 or 1 is all of them.
+	ShardCount int `yaml:"-"`
+	ShardIndex int `yaml:"-"`
 }
 
 // Plan is the strategy's frame: one goal and a time frame in one zone.

@@ -103,3 +103,27 @@ func (c *cache) feedSeries(channel, account string) []plan.Point {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
 }
+
+// prune applies the store's retention to the series in memory: nothing older
+// than retention, and beyond store.ThinAfter the day's last point only.
+func (c *cache) prune(now time.Time, retention time.Duration) {
+	oldest, thin := now.Add(-retention), now.Add(-store.ThinAfter)
+	for k, ps := range c.series {
+		out := ps[:0]
+		for i, p := range ps {
+			switch {
+			case p.Time.Before(oldest):
+				continue
+			case p.Time.Before(thin) && i+1 < len(ps) && ps[i+1].Time.Before(thin) &&
+				ps[i+1].Time.UTC().Truncate(24*time.Hour).Equal(p.Time.UTC().Truncate(24*time.Hour)):
+				continue // a later point of the same day follows
+			}
+			out = append(out, p)
+		}
+		if len(out) == 0 {
+			delete(c.series, k)
+			continue
+		}
+		c.series[k] = out
+	}
+}

@@ -173,3 +173,17 @@ func (e *Engine) ReloadFailed(ctx context.Context, err error) {
 // sameChannel compares every key, secrets included (DeepEqual sees a
 // Secret's value; only printing hides it).
 func sameChannel(a, b *config.Channel) bool { return reflect.DeepEqual(*a, *b) }
+
+// Prune applies the retention to the store and to the series in memory, then
+// republishes. Scrapes are not held up: they read the published snapshot.
+func (e *Engine) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	n, err := e.store.Prune(ctx, e.now(), retention)
+	if err != nil {
+		return n, err
+	}
+	e.mu.Lock()
+	e.cache.prune(e.now(), retention)
+	e.publishLocked(ctx)
+	e.mu.Unlock()
+	return n, nil
+}

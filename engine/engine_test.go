@@ -374,3 +374,30 @@ func TestUnstoredReadingsAreNotShown(t *testing.T) {
 		t.Errorf("the channel's health does not say the store failed: %+v", c)
 	}
 }
+
+// Retention thins the series in memory as in the store, and the latest value
+// stays.
+func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
+	a := newAPI(t)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), now)
+	defer st.Close()
+	for h := 60 * 24; h >= 0; h-- {
+		if _, err := st.Record(context.Background(), "offline", "default", "relationships", now.Add(-time.Duration(h)*time.Hour), float64(60*24-h), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Prune(context.Background(), 40*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ps := e.cache.series[seriesKey{"offline", "default", "relationships"}]
+	if want := 30*24 + 10; len(ps) < want-2 || len(ps) > want+2 {
+		t.Errorf("%d points in memory after pruning, want about %d", len(ps), want)
+	}
+	if k := kpi(e.Snapshot(), "relationships"); k.Value != 60*24 {
+		t.Errorf("the latest value after pruning: %v", k.Value)
+	}
+}

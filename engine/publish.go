@@ -20,7 +20,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		Plan: PlanInfo{
 			Name: cfg.Plan.Name, Goal: cfg.Plan.Goal, Timezone: cfg.Plan.Timezone,
 			Start: cfg.Plan.Start, End: cfg.Plan.End,
-			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(),
+			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(), ShardIndex: cfg.ShardIndex,
 		},
 		Reload:   e.reload,
 		KPIs:     make([]KPIState, 0, len(cfg.KPIs)),

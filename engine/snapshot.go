@@ -29,6 +29,9 @@ type PlanInfo struct {
 	// StartTime and EndTime are 00:00 of the first and 24:00 of the last day.
 	StartTime time.Time
 	EndTime   time.Time
+	// ShardIndex is this replica's shard (0 when not sharded): plan-level
+	// series come from shard 0 only, so that the replicas' union has one.
+	ShardIndex int
 }
 
 // KPIState is one KPI evaluated.

@@ -79,7 +79,9 @@ type sink func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...
 // Render can write them as they come.
 func visit(s *engine.Snapshot, emit sink) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) { emit(d, prometheus.GaugeValue, v, labels...) }
-	gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
+	if s.Plan.ShardIndex == 0 {
+		gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
+	}
 	for _, i := range kpiOrder(s.KPIs) {
 		k := &s.KPIs[i]
 		l := []string{k.Name, k.Channel, k.Account, k.Metric}

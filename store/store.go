@@ -65,7 +65,8 @@ type Store struct {
 // so a reading once shown on /metrics survives both. Writes are a handful per
 // collection, so the extra fsync costs nothing that matters.
 // busy_timeout lets `collector record` and the daemon share the file.
-const pragmas = "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+// auto_vacuum=INCREMENTAL (for a new file) lets Prune give pages back.
+const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS readings (
@@ -334,4 +335,62 @@ func (s *Store) QuotaUsed(ctx context.Context, channel, day string) (int, error)
 		return 0, fmt.Errorf("reading the quota of %s: %w", channel, err)
 	}
 	return units, nil
+}
+
+// ThinAfter is the age beyond which only one reading a day is kept per
+// account and metric: enough for every day of a plan, a fraction of the rows.
+const ThinAfter = 30 * 24 * time.Hour
+
+const pruneBatch = 5000
+
+// Prune deletes readings older than retention, and keeps only the day's last
+// reading (UTC days) of each account and metric among those older than
+// ThinAfter. It deletes in small transactions, so that runs and `collector
+// record` are never held up for long. Feed ledgers are kept whole: they are
+// what posts are counted from.
+func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duration) (int64, error) {
+	var total int64
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE time_ms < ? LIMIT ?)`,
+			[]any{now.Add(-retention).UnixMilli(), pruneBatch}},
+		{`DELETE FROM readings WHERE id IN (
+			SELECT r.id FROM readings r WHERE r.time_ms < ? AND r.id NOT IN (
+				SELECT id FROM (SELECT id, max(time_ms) FROM readings WHERE time_ms < ?
+				                GROUP BY channel, account, metric, time_ms / 86400000))
+			LIMIT ?)`,
+			[]any{now.Add(-ThinAfter).UnixMilli(), now.Add(-ThinAfter).UnixMilli(), pruneBatch}},
+	}
+	for _, st := range stmts {
+		for {
+			res, err := s.db.ExecContext(ctx, st.sql, st.args...)
+			if err != nil {
+				return total, fmt.Errorf("pruning the store: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	if total > 0 {
+		if _, err := s.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+			return total, fmt.Errorf("vacuuming the store: %w", err)
+		}
+	}
+	return total, nil
+}
+
+// Size is the database file's size in bytes, WAL included.
+func (s *Store) Size() int64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(s.path + suffix); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }

@@ -100,3 +100,52 @@ func TestRecord(t *testing.T) {
 		t.Error("a NaN reading must be refused")
 	}
 }
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	// Hourly readings for 500 days of one series.
+	for h := 0; h < 500*24; h += 1 {
+		at := now.Add(-time.Duration(h) * time.Hour)
+		if err := s.SaveRun(ctx, Run{Channel: "yt", Time: at, Success: true, Readings: []Reading{{Account: "UC1", Metric: "views", Value: float64(h)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Prune(ctx, now, 400*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.ReadingsAfter(ctx, 0, 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDay := map[string]int{}
+	for _, r := range rs {
+		if now.Sub(r.Time) > 400*24*time.Hour {
+			t.Fatalf("a reading older than the retention stays: %v", r.Time)
+		}
+		if now.Sub(r.Time) > ThinAfter {
+			perDay[r.Time.UTC().Format(time.DateOnly)]++
+		}
+	}
+	for day, n := range perDay {
+		if n != 1 {
+			t.Errorf("%s keeps %d readings, want 1", day, n)
+		}
+	}
+	// 30 days hourly, then one a day up to 400 days.
+	if want := 30*24 + 370; len(rs) < want-2 || len(rs) > want+2 {
+		t.Errorf("%d readings left, want about %d", len(rs), want)
+	}
+	// The day's last reading is the one kept.
+	for _, r := range rs {
+		if now.Sub(r.Time) > ThinAfter+48*time.Hour && r.Time.UTC().Hour() != 23 {
+			t.Errorf("kept %v, not the day's last reading", r.Time)
+			break
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
@@ -20,7 +22,19 @@ import (
 type commonFlags struct {
 	configFile  string
 	storagePath string
+	retention   model.Duration
+	shardCount  int
+	shardIndex  int
 	logger      *slog.Logger
+}
+
+// load reads the config file and keeps this replica's shard of it.
+func (c *commonFlags) load() (*config.Config, error) {
+	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Shard(c.shardCount, c.shardIndex), nil
 }
 
 type recordFlags struct {
@@ -36,7 +50,7 @@ type reportFlags struct {
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
 
 func loadConfig(c *commonFlags) (*config.Config, bool) {
-	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+	cfg, err := c.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "The config is not valid:\n%v\n", err)
 		return nil, false

@@ -24,6 +24,9 @@ func run(args []string) int {
 	common := &commonFlags{}
 	app.Flag("config.file", "The plan file.").Default("kpi-collector.yml").StringVar(&common.configFile)
 	app.Flag("storage.path", "Where the SQLite store lives.").Default("data/").StringVar(&common.storagePath)
+	app.Flag("storage.retention", "How long readings are kept; beyond 30 days, one a day per account and metric.").Default("400d").SetValue(&common.retention)
+	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
+	app.Flag("shard.index", "Which of them this one is, from 0.").Default("0").IntVar(&common.shardIndex)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 
@@ -55,6 +58,10 @@ func run(args []string) int {
 	}
 	logger := promslog.New(logConfig)
 	common.logger = logger
+	if common.shardCount < 1 || common.shardIndex < 0 || common.shardIndex >= common.shardCount {
+		fmt.Fprintf(os.Stderr, "collector: --shard.index %d must be from 0 to --shard.count %d minus one\n", common.shardIndex, common.shardCount)
+		return 2
+	}
 
 	switch cmd {
 	case "check":

@@ -17,7 +17,6 @@ import (
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/kpi-collector/kpi-collector/collectors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/store"
@@ -32,7 +31,7 @@ const refreshEvery = 5 * time.Second
 func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
 	logger := c.logger
 	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
-	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+	cfg, err := c.load()
 	if err != nil {
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
 		return 1
@@ -76,7 +75,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	reload := func(context.Context) error {
 		reloadMu.Lock()
 		defer reloadMu.Unlock()
-		next, err := config.LoadFile(c.configFile, collectors.Types())
+		next, err := c.load()
 		if err != nil {
 			e.ReloadFailed(ctx, err)
 			logger.Error("reload refused; the old config keeps running", "err", err)
@@ -106,6 +105,24 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- toolkit.ListenAndServe(srv, webFlags, logger) }()
+
+	go func() {
+		// Retention: at start, then every six hours.
+		t := time.NewTicker(6 * time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := e.Prune(ctx, time.Duration(c.retention)); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Error("pruning the store failed", "err", err)
+			} else if n > 0 {
+				logger.Info("pruned old readings", "deleted", n, "retention", c.retention)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 
 	go func() {
 		t := time.NewTicker(refreshEvery)

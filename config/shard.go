@@ -1,0 +1,62 @@
+package config
+
+import (
+	"hash/fnv"
+	"slices"
+)
+
+// Shard returns the part of the config that replica index of count reads:
+// the accounts whose stable hash falls on it, the KPIs on those accounts and
+// the channels that keep at least one account. Adding a replica moves only
+// about 1/count of the accounts (jump consistent hashing), so the replicas'
+// stores keep most of their history. count 1 (or less) is the whole config.
+func (c *Config) Shard(count, index int) *Config {
+	if count <= 1 {
+		return c
+	}
+	out := *c
+	out.ShardCount, out.ShardIndex = count, index
+	out.Channels = map[string]*Channel{}
+	for name, ch := range c.Channels {
+		var mine []string
+		for _, a := range ch.Accounts {
+			if ShardOf(name, a, count) == index {
+				mine = append(mine, a)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		cp := *ch
+		cp.Accounts = mine
+		out.Channels[name] = &cp
+	}
+	out.KPIs = nil
+	for _, k := range c.KPIs {
+		if ch, ok := out.Channels[k.Channel]; ok && slices.Contains(ch.Accounts, k.Account) {
+			out.KPIs = append(out.KPIs, k)
+		}
+	}
+	return &out
+}
+
+// ShardOf is the replica, of count, that reads an account of a channel.
+func ShardOf(channel, account string, count int) int {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(channel))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(account))
+	return jumpHash(h.Sum64(), count)
+}
+
+// jumpHash is Lamping and Veach's jump consistent hash: it maps a key to one
+// of n buckets so that growing n to n+1 moves only 1/(n+1) of the keys.
+func jumpHash(key uint64, n int) int {
+	var b, j int64 = -1, 0
+	for j < int64(n) {
+		b = j
+		key = key*2862933555777941757 + 1
+		j = int64(float64(b+1) * (float64(int64(1)<<31) / float64((key>>33)+1)))
+	}
+	return int(b)
+}

@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/store"
+)
+
+func shardPlan(api string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan: {name: shards, goal: seo, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n")
+	fmt.Fprintf(&b, "  youtube: {type: youtube, api_url: %s, credentials: {api_key: %s}, accounts: [", api, fakeapi.YouTubeKey)
+	for i := 1; i <= 120; i++ {
+		fmt.Fprintf(&b, "UCgen%d,", i)
+	}
+	fmt.Fprintf(&b, "]}\n  bluesky: {type: bluesky, api_url: %s, accounts: [", api)
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&b, "gen%d.bsky.social,", i)
+	}
+	b.WriteString("]}\nkpis:\n")
+	for i := 1; i <= 120; i++ {
+		fmt.Fprintf(&b, "  - {name: yt%d, channel: youtube, account: UCgen%d, metric: views, milestones: [{due: 2026-12-31, target: 500}]}\n", i, i)
+	}
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&b, "  - {name: bs%d, channel: bluesky, account: gen%d.bsky.social, metric: followers, milestones: [{due: 2026-12-31, target: 50}]}\n", i, i)
+	}
+	return b.String()
+}
+
+// exported collects a config's series and returns the KPI and account lines
+// of its exposition.
+func exported(t *testing.T, cfg *config.Config) []string {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := engine.New(st, cfg, collectors.Types(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC) })
+	if err := e.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range e.RunAll(context.Background()) {
+		if !rep.OK() {
+			t.Fatalf("%s: %v", rep.Channel, rep.Errors)
+		}
+	}
+	r, err := metrics.Render(e.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(r.Text()), "\n") {
+		if strings.HasPrefix(line, "kpi_") && !strings.HasPrefix(line, "kpi_collection_") && !strings.HasPrefix(line, "kpi_api_") &&
+			!strings.HasPrefix(line, "kpi_config_") && !strings.HasPrefix(line, "kpi_last_observation") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// Three shards of one config export, together, exactly what one unsharded
+// daemon exports; plan-level series come from shard 0 alone.
+func TestShardsTogetherEqualOne(t *testing.T) {
+	api := fakeapi.New()
+	defer api.Close()
+	cfg, err := config.Load("shards.yml", []byte(shardPlan(api.URL)), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := exported(t, cfg)
+	var union []string
+	sizes := make([]int, 3)
+	for i := range 3 {
+		part := exported(t, cfg.Shard(3, i))
+		for _, l := range part {
+			if strings.HasPrefix(l, "kpi_plan_info") && i != 0 {
+				t.Errorf("shard %d exports the plan: %s", i, l)
+			}
+		}
+		sizes[i] = len(part)
+		union = append(union, part...)
+	}
+	sort.Strings(whole)
+	sort.Strings(union)
+	if strings.Join(whole, "\n") != strings.Join(union, "\n") {
+		t.Errorf("the shards' union (%d lines) differs from the whole (%d lines)", len(union), len(whole))
+	}
+	for i, n := range sizes {
+		if n < len(whole)/6 {
+			t.Errorf("shard %d has only %d of %d lines: the hash spreads badly", i, n, len(whole))
+		}
+	}
+}
+
+// Adding a replica moves only about 1/N of the accounts.
+func TestShardingMovesFewAccounts(t *testing.T) {
+	moved, total := 0, 10000
+	for i := range total {
+		a := fmt.Sprintf("UCgen%d", i)
+		if config.ShardOf("youtube", a, 4) != config.ShardOf("youtube", a, 5) {
+			moved++
+		}
+	}
+	if share := float64(moved) / float64(total); share < 0.15 || share > 0.25 {
+		t.Errorf("going from 4 to 5 replicas moved %.0f%% of the accounts, want about 20%%", 100*share)
+	}
+}
