@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -126,5 +127,30 @@ func TestCompose(t *testing.T) {
 	}
 	if _, err := os.Stat("../Dockerfile"); err != nil {
 		t.Error(err)
+	}
+}
+
+// The sharded variant: a StatefulSet whose replicas match --shard.count and
+// whose pods take their shard from their ordinal.
+func TestKubernetesSharded(t *testing.T) {
+	k := yamlDocs(t, "kubernetes/sharded/kustomization.yaml")[0]
+	var sts map[string]any
+	for _, r := range k["resources"].([]any) {
+		for _, doc := range yamlDocs(t, filepath.Join("kubernetes", "sharded", r.(string))) {
+			if doc["kind"] == "StatefulSet" {
+				sts = doc
+			}
+		}
+	}
+	if sts == nil {
+		t.Fatal("no StatefulSet")
+	}
+	args := strings.Join(toStrings(dig(sts, "spec", "template", "spec", "containers", 0, "args")), " ")
+	replicas := dig(sts, "spec", "replicas")
+	if !strings.Contains(args, "--shard.count="+fmt.Sprint(replicas)) || !strings.Contains(args, "--shard.index=-1") {
+		t.Errorf("args %q do not shard by ordinal over %v replicas", args, replicas)
+	}
+	if dig(sts, "spec", "volumeClaimTemplates", 0, "metadata", "name") != "data" {
+		t.Error("each replica needs its own store volume")
 	}
 }

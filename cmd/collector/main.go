@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	_ "time/tzdata" // plan time zones work in a scratch or distroless image
 
 	"github.com/alecthomas/kingpin/v2"
@@ -26,7 +28,7 @@ func run(args []string) int {
 	app.Flag("storage.path", "Where the SQLite store lives.").Default("data/").StringVar(&common.storagePath)
 	app.Flag("storage.retention", "How long readings are kept; beyond 30 days, one a day per account and metric.").Default("400d").SetValue(&common.retention)
 	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
-	app.Flag("shard.index", "Which of them this one is, from 0.").Default("0").IntVar(&common.shardIndex)
+	app.Flag("shard.index", "Which of them this one is, from 0; -1 takes it from the host name's last number (a StatefulSet pod's ordinal).").Default("0").IntVar(&common.shardIndex)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 
@@ -58,6 +60,10 @@ func run(args []string) int {
 	}
 	logger := promslog.New(logConfig)
 	common.logger = logger
+	if common.shardIndex == -1 {
+		host, _ := os.Hostname()
+		common.shardIndex = ordinal(host)
+	}
 	if common.shardCount < 1 || common.shardIndex < 0 || common.shardIndex >= common.shardCount {
 		fmt.Fprintf(os.Stderr, "collector: --shard.index %d must be from 0 to --shard.count %d minus one\n", common.shardIndex, common.shardCount)
 		return 2
@@ -75,4 +81,15 @@ func run(args []string) int {
 	default:
 		return runServe(common, webFlags, *telemetryPath)
 	}
+}
+
+// ordinal is the number after a host name's last dash (kpi-collector-2: 2),
+// or -1.
+func ordinal(host string) int {
+	i := strings.LastIndexByte(host, '-')
+	n, err := strconv.Atoi(host[i+1:])
+	if i < 0 || err != nil {
+		return -1
+	}
+	return n
 }
