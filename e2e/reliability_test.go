@@ -186,6 +186,9 @@ func TestCrashSafety(t *testing.T) {
 		if err != nil {
 			t.Fatalf("kill %d: the store does not open: %v", i+1, err)
 		}
+		if err := st.Check(context.Background()); err != nil {
+			t.Fatalf("kill %d: %v", i+1, err)
+		}
 		rs, err := st.ReadingsAfter(context.Background(), 0, 1_000_000)
 		st.Close()
 		if err != nil {

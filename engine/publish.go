@@ -49,9 +49,14 @@ func (e *Engine) publishLocked(_ context.Context) {
 		})
 	}
 
+	configured := make(map[accountKey]bool)
+	for name, ch := range cfg.Channels {
+		for _, a := range ch.Accounts {
+			configured[accountKey{name, a}] = true
+		}
+	}
 	for key, ps := range e.cache.series {
-		ch, ok := cfg.Channels[key.channel]
-		if !ok || !contains(ch.Accounts, key.account) || len(ps) == 0 {
+		if !configured[accountKey{key.channel, key.account}] || len(ps) == 0 {
 			continue
 		}
 		last := lastUpTo(ps, now)
@@ -129,15 +134,6 @@ func recent(series []plan.Point, start, now time.Time, reference float64) []plan
 // lastUpTo is the index of the last point at or before t, or -1.
 func lastUpTo(ps []plan.Point, t time.Time) int {
 	return sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(t) }) - 1
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func copyMap[K comparable](m map[K]float64) map[K]float64 {

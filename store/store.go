@@ -120,14 +120,6 @@ func Open(dir string) (*Store, error) {
 			return nil, fmt.Errorf("preparing %s: %w", path, err)
 		}
 	}
-	var check string
-	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
-		db.Close()
-		if err == nil {
-			err = errors.New(check)
-		}
-		return nil, fmt.Errorf("%s failed its integrity check: %w", path, err)
-	}
 	return s, nil
 }
 
@@ -162,8 +154,13 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 	ms := run.Time.UnixMilli()
+	ins, err := tx.PrepareContext(ctx, insertSQL)
+	if err != nil {
+		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+	}
+	defer ins.Close()
 	for _, r := range run.Readings {
-		if err := insertReading(ctx, tx, run.Channel, r.Account, r.Metric, ms, r.Value, SourceAPI); err != nil {
+		if err := insertReading(ctx, ins, run.Channel, r.Account, r.Metric, ms, r.Value, SourceAPI); err != nil {
 			return err
 		}
 	}
@@ -185,7 +182,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			run.Channel, account).Scan(&n); err != nil {
 			return fmt.Errorf("counting the feed items of %s: %w", run.Channel, err)
 		}
-		if err := insertReading(ctx, tx, run.Channel, account, "posts", ms, float64(n), SourceFeed); err != nil {
+		if err := insertReading(ctx, ins, run.Channel, account, "posts", ms, float64(n), SourceFeed); err != nil {
 			return err
 		}
 	}
@@ -215,13 +212,13 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	return nil
 }
 
-func insertReading(ctx context.Context, tx *sql.Tx, channel, account, metric string, ms int64, v float64, source string) error {
+const insertSQL = `INSERT INTO readings (channel, account, metric, time_ms, value, source) VALUES (?, ?, ?, ?, ?, ?)`
+
+func insertReading(ctx context.Context, ins *sql.Stmt, channel, account, metric string, ms int64, v float64, source string) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", channel, account, metric)
 	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO readings (channel, account, metric, time_ms, value, source) VALUES (?, ?, ?, ?, ?, ?)`,
-		channel, account, metric, ms, v, source); err != nil {
+	if _, err := ins.ExecContext(ctx, channel, account, metric, ms, v, source); err != nil {
 		return fmt.Errorf("saving a reading of %s/%s/%s: %w", channel, account, metric, err)
 	}
 	return nil
@@ -246,7 +243,12 @@ func (s *Store) Record(ctx context.Context, channel, account, metric string, t t
 		}
 		value += last.Float64
 	}
-	if err := insertReading(ctx, tx, channel, account, metric, t.UnixMilli(), value, SourceManual); err != nil {
+	ins, err := tx.PrepareContext(ctx, insertSQL)
+	if err != nil {
+		return 0, fmt.Errorf("recording: %w", err)
+	}
+	defer ins.Close()
+	if err := insertReading(ctx, ins, channel, account, metric, t.UnixMilli(), value, SourceManual); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -393,4 +395,18 @@ func (s *Store) Size() int64 {
 		}
 	}
 	return n
+}
+
+// Check runs SQLite's quick_check over the whole file: slow for a large
+// store, so it is not run on every start; the crash test and `collector
+// check --storage.path` use it.
+func (s *Store) Check(ctx context.Context) error {
+	var check string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil {
+		return fmt.Errorf("%s: %w", s.path, err)
+	}
+	if check != "ok" {
+		return fmt.Errorf("%s failed its integrity check: %s", s.path, check)
+	}
+	return nil
 }
