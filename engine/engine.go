@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"log/slog"
 	"reflect"
 	"sync"
@@ -113,12 +116,51 @@ func (e *Engine) Load(ctx context.Context) error {
 		h.lastSuccess = r.LastSuccess
 		h.lastError = r.LastError
 	}
+	e.readCheckpoint(ctx)
 	e.mu.Unlock()
 	if err := e.Refresh(ctx); err != nil {
 		return err
 	}
 	e.ready.Store(true)
 	return nil
+}
+
+// checkpointPath is the checkpoint beside the store's file.
+func (e *Engine) checkpointPath() string {
+	return filepath.Join(filepath.Dir(e.store.Path()), CheckpointFile)
+}
+
+// readCheckpoint starts the cache from the checkpoint when it is this
+// store's and not ahead of it; otherwise the store is read whole. Caller
+// holds mu.
+func (e *Engine) readCheckpoint(ctx context.Context) {
+	id, err := e.store.ID(ctx)
+	if err != nil {
+		return
+	}
+	c := newCache()
+	if err := c.readCheckpoint(e.checkpointPath(), id); err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			e.logger.Warn("ignoring the cache checkpoint; reading the store whole", "err", err)
+		}
+		return
+	}
+	if maxID, err := e.store.MaxReadingID(ctx); err != nil || maxID < c.lastID {
+		e.logger.Warn("ignoring a cache checkpoint that is ahead of the store; reading the store whole")
+		return
+	}
+	e.cache = c
+}
+
+// WriteCheckpoint saves the in-memory cache so that the next start is quick.
+func (e *Engine) WriteCheckpoint(ctx context.Context) error {
+	id, err := e.store.ID(ctx)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cache.writeCheckpoint(e.checkpointPath(), id)
 }
 
 // Refresh tails the store (readings written by the daemon or by `collector

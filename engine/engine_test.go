@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -399,5 +401,52 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	}
 	if k := kpi(e.Snapshot(), "relationships"); k.Value != 60*24 {
 		t.Errorf("the latest value after pruning: %v", k.Value)
+	}
+}
+
+// A restart reads the checkpoint and tails only what came since; a foreign
+// or damaged checkpoint is ignored and the store read whole.
+func TestCheckpoint(t *testing.T) {
+	a := newAPI(t)
+	dir := t.TempDir()
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	cfg := testConfig(t, a.URL)
+	e, st := newEngine(t, dir, cfg, now)
+	a.subscribers.Store(1000)
+	e.RunChannel(context.Background(), "youtube")
+	if err := e.WriteCheckpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a.subscribers.Store(1100) // stored after the checkpoint
+	e.SetClock(func() time.Time { return now.Add(time.Hour) })
+	e.RunChannel(context.Background(), "youtube")
+	st.Close()
+
+	for _, tt := range []struct {
+		name   string
+		damage func()
+	}{
+		{"from the checkpoint and the tail", func() {}},
+		{"a damaged checkpoint", func() { os.WriteFile(filepath.Join(dir, CheckpointFile), []byte("KPIC1\n\x99garbage"), 0o600) }},
+		{"another store's checkpoint", func() {
+			other := t.TempDir()
+			e2, st2 := newEngine(t, other, cfg, now)
+			a.subscribers.Store(5)
+			e2.RunChannel(context.Background(), "youtube") // the other store has its own readings
+			e2.WriteCheckpoint(context.Background())
+			st2.Close()
+			data, _ := os.ReadFile(filepath.Join(other, CheckpointFile))
+			os.WriteFile(filepath.Join(dir, CheckpointFile), data, 0o600)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.damage()
+			e2, st2 := newEngine(t, dir, cfg, now.Add(2*time.Hour))
+			defer st2.Close()
+			ps := e2.cache.series[seriesKey{"youtube", "UC1", "subscribers"}]
+			if len(ps) != 2 || ps[0].Value != 1000 || ps[1].Value != 1100 {
+				t.Errorf("series after restart: %v", ps)
+			}
+		})
 	}
 }

@@ -87,6 +87,8 @@ var schema = []string{
 		published_ms INTEGER NOT NULL,
 		UNIQUE (channel, account, item_id)
 	)`,
+	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	`INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))`,
 	`CREATE TABLE IF NOT EXISTS quota_usage (
 		channel TEXT NOT NULL,
 		day     TEXT NOT NULL,
@@ -409,4 +411,24 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("%s failed its integrity check: %s", s.path, check)
 	}
 	return nil
+}
+
+// ID identifies this database file, so that a checkpoint of another store
+// (one replaced or restored from a backup) is never taken for this one's.
+func (s *Store) ID(ctx context.Context) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'store_id'`).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("reading the store's id: %w", err)
+	}
+	return id, nil
+}
+
+// MaxReadingID is the id of the last reading stored (0 for none).
+func (s *Store) MaxReadingID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(id) FROM readings`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("reading the store: %w", err)
+	}
+	return id.Int64, nil
 }

@@ -116,6 +116,9 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 			} else if n > 0 {
 				logger.Info("pruned old readings", "deleted", n, "retention", c.retention)
 			}
+			if err := e.WriteCheckpoint(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Warn("writing the cache checkpoint failed", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -162,6 +165,9 @@ loop:
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	sched.Stop()
+	if err := e.WriteCheckpoint(context.Background()); err != nil {
+		logger.Warn("writing the cache checkpoint failed; the next start reads the store whole", "err", err)
+	}
 	stop()
 	logger.Info("stopped")
 	return code

@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// The checkpoint is the in-memory cache written to a file beside the store,
+// so that a restart reads it (a few megabytes) and tails only the readings
+// stored since, instead of scanning every reading in SQLite. It is a cache of
+// the store, never the record: a missing, damaged or foreign checkpoint is
+// ignored and the store is read whole.
+
+// CheckpointFile is the checkpoint's name inside --storage.path.
+const CheckpointFile = "cache.checkpoint"
+
+const checkpointMagic = "KPIC1\n"
+
+// writeCheckpoint writes the cache atomically (a temporary file renamed).
+func (c *cache) writeCheckpoint(path, storeID string) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp) //nolint:gosec // the path is the operator's storage folder
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var buf [binary.MaxVarintLen64]byte
+	putInt := func(v int64) { _, _ = w.Write(buf[:binary.PutVarint(buf[:], v)]) }
+	putStr := func(s string) { putInt(int64(len(s))); _, _ = w.WriteString(s) }
+	_, _ = w.WriteString(checkpointMagic)
+	putStr(storeID)
+	putInt(c.lastID)
+	putInt(c.lastItemID)
+	putInt(int64(len(c.series)))
+	for k, ps := range c.series {
+		putStr(k.channel)
+		putStr(k.account)
+		putStr(k.metric)
+		putInt(int64(len(ps)))
+		var prev int64
+		for _, p := range ps {
+			ms := p.Time.UnixMilli()
+			putInt(ms - prev)
+			prev = ms
+			var fb [8]byte
+			binary.LittleEndian.PutUint64(fb[:], math.Float64bits(p.Value))
+			_, _ = w.Write(fb[:])
+		}
+	}
+	putInt(int64(len(c.items)))
+	for k, ts := range c.items {
+		putStr(k.channel)
+		putStr(k.account)
+		putInt(int64(len(ts)))
+		var prev int64
+		for _, t := range ts {
+			ms := t.UnixMilli()
+			putInt(ms - prev)
+			prev = ms
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+var errForeign = errors.New("the checkpoint belongs to another store")
+
+// readCheckpoint fills an empty cache from a checkpoint of the store storeID.
+func (c *cache) readCheckpoint(path, storeID string) error {
+	f, err := os.Open(path) //nolint:gosec // the path is the operator's storage folder
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	magic := make([]byte, len(checkpointMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+		return fmt.Errorf("not a checkpoint: %s", filepath.Base(path))
+	}
+	var rerr error
+	getInt := func() int64 {
+		v, err := binary.ReadVarint(r)
+		if err != nil && rerr == nil {
+			rerr = err
+		}
+		return v
+	}
+	getStr := func() string {
+		n := getInt()
+		if n < 0 || n > 1<<20 {
+			if rerr == nil {
+				rerr = errors.New("a damaged checkpoint")
+			}
+			return ""
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil && rerr == nil {
+			rerr = err
+		}
+		return string(b)
+	}
+	count := func() int {
+		n := getInt()
+		if n < 0 || n > 1<<31 {
+			if rerr == nil {
+				rerr = errors.New("a damaged checkpoint")
+			}
+			return 0
+		}
+		return int(n)
+	}
+	if id := getStr(); rerr == nil && id != storeID {
+		return errForeign
+	}
+	c.lastID, c.lastItemID = getInt(), getInt()
+	for range count() {
+		k := seriesKey{getStr(), getStr(), getStr()}
+		n := count()
+		ps := make([]plan.Point, 0, n)
+		var ms int64
+		for range n {
+			ms += getInt()
+			var fb [8]byte
+			if _, err := io.ReadFull(r, fb[:]); err != nil && rerr == nil {
+				rerr = err
+			}
+			ps = append(ps, plan.Point{Time: time.UnixMilli(ms), Value: math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))})
+		}
+		if rerr != nil {
+			return rerr
+		}
+		c.series[k] = ps
+	}
+	for range count() {
+		k := accountKey{getStr(), getStr()}
+		n := count()
+		ts := make([]time.Time, 0, n)
+		var ms int64
+		for range n {
+			ms += getInt()
+			ts = append(ts, time.UnixMilli(ms))
+		}
+		if rerr != nil {
+			return rerr
+		}
+		c.items[k] = ts
+	}
+	return rerr
+}
