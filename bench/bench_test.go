@@ -253,3 +253,39 @@ func fill(b *testing.B, dir string, readings int) {
 
 // runtimeMem is here so that a benchmark can print the heap when debugging.
 var _ = runtime.GC
+
+// BenchmarkStoreYear: a simulated year of hourly readings of A accounts × 3
+// metrics (KPI_BENCH_YEAR_ACCOUNTS, default 100), pruned daily as the daemon
+// does; reports the store's size and that size scaled to 10,000 accounts.
+func BenchmarkStoreYear(b *testing.B) {
+	accounts := envInt("KPI_BENCH_YEAR_ACCOUNTS", 100)
+	for range b.N {
+		dir := b.TempDir()
+		st, err := store.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Date(2025, 11, 25, 0, 0, 0, 0, time.UTC)
+		for h := range 365 * 24 {
+			at := start.Add(time.Duration(h) * time.Hour)
+			run := store.Run{Channel: "youtube", Time: at, Success: true}
+			for a := range accounts {
+				for _, m := range []string{"subscribers", "views", "videos"} {
+					run.Readings = append(run.Readings, store.Reading{Account: fmt.Sprintf("UCgen%d", a), Metric: m, Value: float64(a*1000 + h)})
+				}
+			}
+			if err := st.SaveRun(context.Background(), run); err != nil {
+				b.Fatal(err)
+			}
+			if h%24 == 23 {
+				if _, err := st.Prune(context.Background(), at, 400*24*time.Hour); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		size := float64(st.Size())
+		st.Close()
+		b.ReportMetric(size/1e6, "MB")
+		b.ReportMetric(size/1e6*10000/float64(accounts), "MB-at-10k-accounts")
+	}
+}
