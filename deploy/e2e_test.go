@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kpi-collector/kpi-collector/deploy/internal/dashboards"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
@@ -144,7 +145,10 @@ scrape_configs:
 	files, _ := filepath.Glob(filepath.Join("grafana", "dashboards", "*.json"))
 	var queries []string
 	for _, f := range files {
-		panels, variables := dashboardQueries(t, f)
+		panels, variables, err := dashboards.Queries(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		queries = append(queries, panels...)
 		for _, v := range variables {
 			if g := regexp.MustCompile(`^label_values\((.+), \w+\)$`).FindStringSubmatch(v); g != nil {
@@ -158,7 +162,7 @@ scrape_configs:
 	t.Logf("checking %d dashboard queries against Prometheus", len(queries))
 	deadline = time.Now().Add(60 * time.Second)
 	for _, q := range queries {
-		q = expand(q)
+		q = dashboards.Expand(q)
 		for {
 			n, err := promQuery(promAddr, q)
 			if err != nil {
@@ -178,48 +182,6 @@ scrape_configs:
 }
 
 func day(offset int) string { return time.Now().UTC().AddDate(0, 0, offset).Format(time.DateOnly) }
-
-// dashboardQueries lists a dashboard file's panel and variable queries.
-func dashboardQueries(t *testing.T, file string) (panels, variables []string) {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Panels []struct {
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-		Templating struct {
-			List []struct {
-				Query string `json:"query"`
-			} `json:"list"`
-		} `json:"templating"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range d.Panels {
-		for _, tg := range p.Targets {
-			panels = append(panels, tg.Expr)
-		}
-	}
-	for _, v := range d.Templating.List {
-		variables = append(variables, v.Query)
-	}
-	return panels, variables
-}
-
-func expand(q string) string {
-	for k, v := range map[string]string{
-		"$kpi": "youtube_subscribers", "$channel": "youtube", "$account": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "$__rate_interval": "1m",
-	} {
-		q = strings.ReplaceAll(q, k, v)
-	}
-	return q
-}
 
 // promQuery runs an instant query and returns how many series it gave.
 func promQuery(addr, q string) (int, error) {

@@ -131,21 +131,7 @@ func TestEveryChannelType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := engine.New(st, cfg, collectors.Types(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC) })
-	if err := e.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	for _, rep := range e.RunAll(context.Background()) {
-		if !rep.OK() {
-			t.Errorf("%s failed: %v", rep.Channel, rep.Errors)
-		}
-	}
+	e := collectedEngine(t, cfg)
 	for api2, want := range map[fakeapi.API]int{
 		fakeapi.YouTube: 1, fakeapi.X: 1, fakeapi.XV1: 1, fakeapi.Graph: 2, fakeapi.LinkedIn: 1,
 		fakeapi.Mastodon: 1, fakeapi.Bluesky: 1, fakeapi.Feed: 1, fakeapi.HTTPJSON: 1,
@@ -176,4 +162,26 @@ func TestEveryChannelType(t *testing.T) {
 	// The values stay as they were; the failures show by reason.
 	golden(t, e, api.URL, "every_channel_values_after_failure.prom", "kpi_account_value", "kpi_value")
 	golden(t, e, api.URL, "every_channel_errors.prom", "kpi_collection_errors_total", "kpi_collection_success")
+}
+
+// collectedEngine is an in-process engine over a new store, its clock on
+// 1 September 2026, after one run of every channel (each must succeed).
+func collectedEngine(t *testing.T, cfg *config.Config) *engine.Engine {
+	t.Helper()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := engine.New(st, cfg, collectors.Types(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC) })
+	if err := e.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range e.RunAll(context.Background()) {
+		if !rep.OK() {
+			t.Errorf("%s failed: %v", rep.Channel, rep.Errors)
+		}
+	}
+	return e
 }

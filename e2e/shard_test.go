@@ -1,21 +1,15 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/metrics"
-	"github.com/kpi-collector/kpi-collector/store"
 )
 
 func shardPlan(api string) string {
@@ -42,22 +36,7 @@ func shardPlan(api string) string {
 // exported collects a config's series and returns the KPI and account lines
 // of its exposition.
 func exported(t *testing.T, cfg *config.Config) []string {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := engine.New(st, cfg, collectors.Types(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC) })
-	if err := e.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	for _, rep := range e.RunAll(context.Background()) {
-		if !rep.OK() {
-			t.Fatalf("%s: %v", rep.Channel, rep.Errors)
-		}
-	}
-	r, err := metrics.Render(e.Snapshot())
+	r, err := metrics.Render(collectedEngine(t, cfg).Snapshot())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"log/slog"
 	"reflect"
 	"sync"
 	"sync/atomic"

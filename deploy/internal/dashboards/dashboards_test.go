@@ -6,63 +6,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/kpi-collector/kpi-collector/deploy/internal/rules"
 )
-
-// Vars are sample values for the dashboards' template variables.
-var Vars = map[string]string{
-	"$kpi": "youtube_subscribers", "$channel": "youtube", "$account": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "$__rate_interval": "1m",
-}
-
-// Expand sets the template variables in a query.
-func Expand(q string) string {
-	for k, v := range Vars {
-		q = strings.ReplaceAll(q, k, v)
-	}
-	return q
-}
-
-// Queries lists every panel query and variable query of a dashboard file.
-func Queries(t *testing.T, file string) (panels, variables []string) {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-		Templating struct {
-			List []struct {
-				Query string `json:"query"`
-			} `json:"list"`
-		} `json:"templating"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	for _, p := range d.Panels {
-		if len(p.Targets) == 0 {
-			t.Errorf("%s: panel %q has no query", file, p.Title)
-		}
-		for _, tg := range p.Targets {
-			panels = append(panels, tg.Expr)
-		}
-	}
-	for _, v := range d.Templating.List {
-		variables = append(variables, v.Query)
-	}
-	return panels, variables
-}
 
 // exported lists the metric names the collector exports (read from its
 // exporter's source, the one place that names them) and the recording rules'.
@@ -103,7 +52,10 @@ func TestQueriesParseAndUseKnownMetrics(t *testing.T) {
 	}
 	labelValues := regexp.MustCompile(`^label_values\((.+), (\w+)\)$`)
 	for _, f := range files {
-		panels, variables := Queries(t, f)
+		panels, variables, err := Queries(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, v := range variables {
 			g := labelValues.FindStringSubmatch(v)
 			if g == nil {
