@@ -26,14 +26,15 @@ type Cache struct {
 	extra    []prometheus.Collector
 	logger   *slog.Logger
 
-	current atomic.Pointer[Rendered]
-	render  sync.Mutex
+	current  atomic.Pointer[Rendered]
+	render   sync.Mutex // guards renderer: one render at a time
+	renderer *Renderer
 }
 
 // NewCache renders snapshot() together with the extra collectors' families
 // (constant ones, such as the build info).
 func NewCache(snapshot func() *engine.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
-	return &Cache{snapshot: snapshot, extra: extra, logger: logger}
+	return &Cache{snapshot: snapshot, extra: extra, logger: logger, renderer: NewRenderer(extra...)}
 }
 
 // Get returns the latest rendering. It renders only when there is none yet
@@ -57,7 +58,7 @@ func (c *Cache) refresh() *Rendered {
 	if snap == nil {
 		return &Rendered{}
 	}
-	r, err := Render(snap, c.extra...)
+	r, err := c.renderer.Render(snap)
 	if err != nil {
 		c.logger.Error("rendering the metrics failed", "err", err)
 		if old := c.current.Load(); old != nil {

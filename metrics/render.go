@@ -48,8 +48,30 @@ func (r *Rendered) Text() []byte {
 // metrics or protobufs, so 10,000 KPIs render in a fraction of the time and
 // memory Gather takes.
 func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
-	families := map[string]*family{}
+	return NewRenderer(extra...).Render(snap)
+}
 
+// Renderer renders snapshot after snapshot, reusing its buffers, so that a
+// render every few seconds does not make megabytes of garbage each time. It
+// is not safe for concurrent use.
+type Renderer struct {
+	extra    []prometheus.Collector
+	families map[string]*family
+	gz       bytes.Buffer
+	zw       *gzip.Writer
+}
+
+// NewRenderer renders with the extra collectors' families added.
+func NewRenderer(extra ...prometheus.Collector) *Renderer {
+	return &Renderer{extra: extra, families: map[string]*family{}}
+}
+
+// Render renders one snapshot.
+func (r *Renderer) Render(snap *engine.Snapshot) (*Rendered, error) {
+	families := r.families
+	for _, f := range families {
+		f.body.Reset() // keep the capacity for this render
+	}
 	var num []byte
 	visit(snap, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
 		f := familyOf(families, d, t)
@@ -72,9 +94,9 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 		b.Write(num)
 		b.WriteByte('\n')
 	})
-	if len(extra) > 0 {
+	if len(r.extra) > 0 {
 		reg := prometheus.NewRegistry()
-		for _, c := range extra {
+		for _, c := range r.extra {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -84,34 +106,43 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 			return nil, err
 		}
 		for _, mf := range mfs {
-			f := &family{name: mf.GetName(), raw: true}
+			f, ok := families[mf.GetName()]
+			if !ok {
+				f = &family{name: mf.GetName(), raw: true}
+				families[f.name] = f
+			}
 			if _, err := expfmt.MetricFamilyToText(&f.body, mf); err != nil {
 				return nil, err
 			}
-			families[f.name] = f
 		}
 	}
 
 	names := make([]string, 0, len(families))
-	for n := range families {
-		names = append(names, n)
+	for n, f := range families {
+		if f.body.Len() > 0 { // a family without samples this time is left out, as Gather does
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
-	var gz bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		if err := families[n].write(zw); err != nil {
+	r.gz.Reset()
+	if r.zw == nil {
+		zw, err := gzip.NewWriterLevel(&r.gz, gzip.BestSpeed)
+		if err != nil {
 			return nil, err
 		}
-		families[n] = nil // its body is garbage now
+		r.zw = zw
+	} else {
+		r.zw.Reset(&r.gz)
 	}
-	if err := zw.Close(); err != nil {
+	for _, n := range names {
+		if err := families[n].write(r.zw); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.zw.Close(); err != nil {
 		return nil, err
 	}
-	return &Rendered{Snapshot: snap, Gzip: bytes.Clone(gz.Bytes())}, nil
+	return &Rendered{Snapshot: snap, Gzip: bytes.Clone(r.gz.Bytes())}, nil
 }
 
 // family is one metric family on its way to text: its samples' lines, in
