@@ -26,15 +26,14 @@ type Cache struct {
 	extra    []prometheus.Collector
 	logger   *slog.Logger
 
-	current  atomic.Pointer[Rendered]
-	render   sync.Mutex // guards renderer: one render at a time
-	renderer *Renderer
+	current atomic.Pointer[Rendered]
+	render  sync.Mutex
 }
 
 // NewCache renders snapshot() together with the extra collectors' families
 // (constant ones, such as the build info).
 func NewCache(snapshot func() *engine.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
-	return &Cache{snapshot: snapshot, extra: extra, logger: logger, renderer: NewRenderer(extra...)}
+	return &Cache{snapshot: snapshot, extra: extra, logger: logger}
 }
 
 // Get returns the latest rendering. It renders only when there is none yet
@@ -58,7 +57,7 @@ func (c *Cache) refresh() *Rendered {
 	if snap == nil {
 		return &Rendered{}
 	}
-	r, err := c.renderer.Render(snap)
+	r, err := Render(snap, c.extra...)
 	if err != nil {
 		c.logger.Error("rendering the metrics failed", "err", err)
 		if old := c.current.Load(); old != nil {

@@ -48,30 +48,8 @@ func (r *Rendered) Text() []byte {
 // metrics or protobufs, so 10,000 KPIs render in a fraction of the time and
 // memory Gather takes.
 func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
-	return NewRenderer(extra...).Render(snap)
-}
+	families := map[string]*family{}
 
-// Renderer renders snapshot after snapshot, reusing its buffers, so that a
-// render every few seconds does not make megabytes of garbage each time. It
-// is not safe for concurrent use.
-type Renderer struct {
-	extra    []prometheus.Collector
-	families map[string]*family
-	gz       bytes.Buffer
-	zw       *gzip.Writer
-}
-
-// NewRenderer renders with the extra collectors' families added.
-func NewRenderer(extra ...prometheus.Collector) *Renderer {
-	return &Renderer{extra: extra, families: map[string]*family{}}
-}
-
-// Render renders one snapshot.
-func (r *Renderer) Render(snap *engine.Snapshot) (*Rendered, error) {
-	families := r.families
-	for _, f := range families {
-		f.body.Reset() // keep the capacity for this render
-	}
 	var num []byte
 	visit(snap, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
 		f := familyOf(families, d, t)
@@ -94,9 +72,9 @@ func (r *Renderer) Render(snap *engine.Snapshot) (*Rendered, error) {
 		b.Write(num)
 		b.WriteByte('\n')
 	})
-	if len(r.extra) > 0 {
+	if len(extra) > 0 {
 		reg := prometheus.NewRegistry()
-		for _, c := range r.extra {
+		for _, c := range extra {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -106,43 +84,34 @@ func (r *Renderer) Render(snap *engine.Snapshot) (*Rendered, error) {
 			return nil, err
 		}
 		for _, mf := range mfs {
-			f, ok := families[mf.GetName()]
-			if !ok {
-				f = &family{name: mf.GetName(), raw: true}
-				families[f.name] = f
-			}
+			f := &family{name: mf.GetName(), raw: true}
 			if _, err := expfmt.MetricFamilyToText(&f.body, mf); err != nil {
 				return nil, err
 			}
+			families[f.name] = f
 		}
 	}
 
 	names := make([]string, 0, len(families))
-	for n, f := range families {
-		if f.body.Len() > 0 { // a family without samples this time is left out, as Gather does
-			names = append(names, n)
-		}
+	for n := range families {
+		names = append(names, n)
 	}
 	sort.Strings(names)
-	r.gz.Reset()
-	if r.zw == nil {
-		zw, err := gzip.NewWriterLevel(&r.gz, gzip.BestSpeed)
-		if err != nil {
-			return nil, err
-		}
-		r.zw = zw
-	} else {
-		r.zw.Reset(&r.gz)
-	}
-	for _, n := range names {
-		if err := families[n].write(r.zw); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.zw.Close(); err != nil {
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if err != nil {
 		return nil, err
 	}
-	return &Rendered{Snapshot: snap, Gzip: bytes.Clone(r.gz.Bytes())}, nil
+	for _, n := range names {
+		if err := families[n].write(zw); err != nil {
+			return nil, err
+		}
+		families[n] = nil // its body is garbage now
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &Rendered{Snapshot: snap, Gzip: bytes.Clone(gz.Bytes())}, nil
 }
 
 // family is one metric family on its way to text: its samples' lines, in

@@ -129,19 +129,3 @@ func TestHandlerPlainAndGzip(t *testing.T) {
 		t.Errorf("served:\n%s", firstDiff(plain, want))
 	}
 }
-
-// A renderer that renders again reuses its buffers and still writes exactly
-// what client_golang writes, families that lost their samples included.
-func TestRendererReuse(t *testing.T) {
-	r := NewRenderer()
-	big, small := bigSnapshot(300), snapshot()
-	for _, snap := range []*engine.Snapshot{big, small, big} {
-		got, err := r.Render(snap)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := viaClientGolang(t, snap); !bytes.Equal(got.Text(), want) {
-			t.Fatalf("a reused renderer differs:\n%s", firstDiff(got.Text(), want))
-		}
-	}
-}
