@@ -24,14 +24,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "plan.yml")
-	writePlan(t, cfg, fastPlan(api.URL, ""))
-	d := start(t, cfg, filepath.Join(dir, "data"))
-	waitFor(t, "a collection", func() bool {
-		_, mfs := d.scrape(t)
-		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
-		return ok
-	})
+	d, _ := startCollected(t, api, dir)
 	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--no-first-run", "--disable-quic", "--user-data-dir=" + filepath.Join(dir, "profile"),
 		"--enable-logging=stderr", "--v=0", "--window-size=412,915"}

@@ -46,6 +46,21 @@ kpis:
 `, api, fakeapi.YouTubeKey, extraChannels)
 }
 
+// startCollected starts the daemon on fastPlan in dir and waits for its
+// first youtube run; it returns the daemon and the plan's path.
+func startCollected(t *testing.T, api *fakeapi.Server, dir string) (*daemon, string) {
+	t.Helper()
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, fastPlan(api.URL, ""))
+	d := start(t, cfg, filepath.Join(dir, "data"))
+	waitFor(t, "the first youtube run", func() bool {
+		_, mfs := d.scrape(t)
+		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
+		return ok
+	})
+	return d, cfg
+}
+
 func writePlan(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -87,15 +102,7 @@ func TestResponsiveWhileAPIsHang(t *testing.T) {
 func TestReload(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "plan.yml")
-	writePlan(t, cfg, fastPlan(api.URL, ""))
-	d := start(t, cfg, filepath.Join(dir, "data"))
-	waitFor(t, "the first youtube run", func() bool {
-		_, mfs := d.scrape(t)
-		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
-		return ok
-	})
+	d, cfg := startCollected(t, api, t.TempDir())
 
 	// A good config with a new channel, by SIGHUP.
 	withBluesky := fastPlan(api.URL, fmt.Sprintf("  bluesky:\n    type: bluesky\n    schedule: \"@every 1s\"\n    api_url: %s\n    accounts: [bsky.app]\n", api.URL))
