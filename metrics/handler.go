@@ -27,13 +27,14 @@ type Cache struct {
 	logger   *slog.Logger
 
 	current atomic.Pointer[Rendered]
-	render  sync.Mutex
+	render  sync.Mutex     // one render at a time; guards sizes
+	sizes   map[string]int // each family's size in the last render
 }
 
 // NewCache renders snapshot() together with the extra collectors' families
 // (constant ones, such as the build info).
 func NewCache(snapshot func() *engine.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
-	return &Cache{snapshot: snapshot, extra: extra, logger: logger}
+	return &Cache{snapshot: snapshot, extra: extra, logger: logger, sizes: map[string]int{}}
 }
 
 // Get returns the latest rendering. It renders only when there is none yet
@@ -46,6 +47,9 @@ func (c *Cache) Get() *Rendered {
 	return c.refresh()
 }
 
+// Refresh renders the current snapshot now, unless it is rendered already.
+func (c *Cache) Refresh() *Rendered { return c.refresh() }
+
 // refresh renders the current snapshot unless it is rendered already.
 func (c *Cache) refresh() *Rendered {
 	c.render.Lock()
@@ -57,7 +61,7 @@ func (c *Cache) refresh() *Rendered {
 	if snap == nil {
 		return &Rendered{}
 	}
-	r, err := Render(snap, c.extra...)
+	r, err := render(snap, c.sizes, c.extra...)
 	if err != nil {
 		c.logger.Error("rendering the metrics failed", "err", err)
 		if old := c.current.Load(); old != nil {

@@ -48,11 +48,18 @@ func (r *Rendered) Text() []byte {
 // metrics or protobufs, so 10,000 KPIs render in a fraction of the time and
 // memory Gather takes.
 func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
+	return render(snap, nil, extra...)
+}
+
+// render renders with each family's body sized from sizes (the last
+// render's), which spares the copies of growing the buffers; it records the
+// sizes of this render in sizes.
+func render(snap *engine.Snapshot, sizes map[string]int, extra ...prometheus.Collector) (*Rendered, error) {
 	families := map[string]*family{}
 
 	var num []byte
 	visit(snap, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
-		f := familyOf(families, d, t)
+		f := familyOf(families, d, t, sizes)
 		b := &f.body
 		b.WriteString(f.name)
 		if len(f.order) > 0 {
@@ -103,6 +110,9 @@ func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, er
 		return nil, err
 	}
 	for _, n := range names {
+		if sizes != nil {
+			sizes[n] = families[n].body.Len()
+		}
 		if err := families[n].write(zw); err != nil {
 			return nil, err
 		}
@@ -124,12 +134,15 @@ type family struct {
 	raw             bool // an extra collector's family, header included
 }
 
-func familyOf(families map[string]*family, d *prometheus.Desc, t prometheus.ValueType) *family {
+func familyOf(families map[string]*family, d *prometheus.Desc, t prometheus.ValueType, sizes map[string]int) *family {
 	name, help, labels := describe(d)
 	if f, ok := families[name]; ok {
 		return f
 	}
 	f := &family{name: name, help: help, labels: labels, typ: typeName(t)}
+	if n := sizes[name]; n > 0 {
+		f.body.Grow(n + n/16) // a little room for a few more series
+	}
 	f.order = make([]int, len(labels))
 	for i := range f.order {
 		f.order[i] = i
