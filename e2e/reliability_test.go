@@ -196,7 +196,7 @@ func TestCrashSafety(t *testing.T) {
 		if err := st.Check(context.Background()); err != nil {
 			t.Fatalf("kill %d: %v", i+1, err)
 		}
-		rs, err := st.ReadingsAfter(context.Background(), 0, 1_000_000)
+		rs, err := st.Readings(context.Background())
 		st.Close()
 		if err != nil {
 			t.Fatalf("kill %d: reading the store: %v", i+1, err)

@@ -32,20 +32,15 @@ func newCache() *cache {
 const tailPage = 10000
 
 func (c *cache) tail(ctx context.Context, st *store.Store) error {
-	for {
-		rs, err := st.ReadingsAfter(ctx, c.lastID, tailPage)
-		if err != nil {
-			return err
-		}
-		for _, r := range rs {
-			k := seriesKey{r.Channel, r.Account, r.Metric}
-			c.series[k] = insertPoint(c.series[k], plan.Point{Time: r.Time, Value: r.Value})
-			c.lastID = r.ID
-		}
-		if len(rs) < tailPage {
-			break
-		}
+	last, err := st.ChunksAfter(ctx, c.lastID, func(ch store.Chunk) error {
+		k := seriesKey{ch.Channel, ch.Account, ch.Metric}
+		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	c.lastID = last
 	for {
 		its, err := st.ItemsAfter(ctx, c.lastItemID, tailPage)
 		if err != nil {
@@ -68,17 +63,25 @@ func (c *cache) tail(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
-// insertPoint keeps points ascending by time; a later write at the same time
-// comes after the earlier one, so it wins as "the latest".
-func insertPoint(ps []plan.Point, p plan.Point) []plan.Point {
-	if n := len(ps); n == 0 || !p.Time.Before(ps[n-1].Time) {
-		return append(ps, p)
+// replaceDay puts a day's readings, as the store now holds them, in place of
+// the points the series had for that UTC day.
+func replaceDay(ps []plan.Point, day time.Time, rs []store.Reading) []plan.Point {
+	next := day.Add(24 * time.Hour)
+	from := sort.Search(len(ps), func(i int) bool { return !ps[i].Time.Before(day) })
+	to := sort.Search(len(ps), func(i int) bool { return !ps[i].Time.Before(next) })
+	if to == len(ps) { // the common case: the series' last day, rewritten in place
+		ps = ps[:from]
+		for _, r := range rs {
+			ps = append(ps, plan.Point{Time: r.Time, Value: r.Value})
+		}
+		return ps
 	}
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(p.Time) })
-	ps = append(ps, plan.Point{})
-	copy(ps[i+1:], ps[i:])
-	ps[i] = p
-	return ps
+	out := make([]plan.Point, 0, len(ps)-(to-from)+len(rs))
+	out = append(out, ps[:from]...)
+	for _, r := range rs {
+		out = append(out, plan.Point{Time: r.Time, Value: r.Value})
+	}
+	return append(out, ps[to:]...)
 }
 
 // feedSeries turns a feed's ledger into readings the plan can count from:
@@ -104,18 +107,20 @@ func (c *cache) feedSeries(channel, account string) []plan.Point {
 	return out
 }
 
-// prune applies the store's retention to the series in memory: nothing older
-// than retention, and beyond store.ThinAfter the day's last point only.
+// prune applies the store's retention to the series in memory, as the store
+// does it: UTC days older than retention go, and on UTC days wholly older
+// than store.ThinAfter only the day's last point stays.
 func (c *cache) prune(now time.Time, retention time.Duration) {
-	oldest, thin := now.Add(-retention), now.Add(-store.ThinAfter)
+	oldest := utcDay(now.Add(-retention))
+	thin := utcDay(now.Add(-store.ThinAfter))
 	for k, ps := range c.series {
 		out := ps[:0]
 		for i, p := range ps {
+			d := utcDay(p.Time)
 			switch {
-			case p.Time.Before(oldest):
+			case d.Before(oldest):
 				continue
-			case p.Time.Before(thin) && i+1 < len(ps) && ps[i+1].Time.Before(thin) &&
-				ps[i+1].Time.UTC().Truncate(24*time.Hour).Equal(p.Time.UTC().Truncate(24*time.Hour)):
+			case d.Before(thin) && i+1 < len(ps) && utcDay(ps[i+1].Time).Equal(d):
 				continue // a later point of the same day follows
 			}
 			out = append(out, p)
@@ -127,3 +132,5 @@ func (c *cache) prune(now time.Time, retention time.Duration) {
 		c.series[k] = out
 	}
 }
+
+func utcDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }

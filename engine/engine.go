@@ -145,7 +145,7 @@ func (e *Engine) readCheckpoint(ctx context.Context) {
 		}
 		return
 	}
-	if maxID, err := e.store.MaxReadingID(ctx); err != nil || maxID < c.lastID {
+	if maxID, err := e.store.MaxSeq(ctx); err != nil || maxID < c.lastID {
 		e.logger.Warn("ignoring a cache checkpoint that is ahead of the store; reading the store whole")
 		return
 	}

@@ -396,7 +396,7 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := e.cache.series[seriesKey{"offline", "default", "relationships"}]
-	if want := 30*24 + 10; len(ps) < want-2 || len(ps) > want+2 {
+	if want := 30*24 + 12 + 10; len(ps) < want-3 || len(ps) > want+3 { // 30 days hourly, the half day before, then daily
 		t.Errorf("%d points in memory after pruning, want about %d", len(ps), want)
 	}
 	if k := kpi(e.Snapshot(), "relationships"); k.Value != 60*24 {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -25,7 +26,6 @@ const (
 
 // Reading is one stored count.
 type Reading struct {
-	ID      int64
 	Channel string
 	Account string
 	Metric  string
@@ -56,6 +56,9 @@ type ChannelRun struct {
 type Store struct {
 	db   *sql.DB
 	path string
+
+	mu     sync.Mutex // guards series
+	series map[seriesKey]int64
 }
 
 // The pragmas every connection gets.
@@ -69,16 +72,24 @@ type Store struct {
 const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
 
 var schema = []string{
-	`CREATE TABLE IF NOT EXISTS readings (
+	`CREATE TABLE IF NOT EXISTS series (
 		id      INTEGER PRIMARY KEY,
 		channel TEXT NOT NULL,
 		account TEXT NOT NULL,
 		metric  TEXT NOT NULL,
-		time_ms INTEGER NOT NULL,
-		value   REAL NOT NULL,
-		source  TEXT NOT NULL
+		UNIQUE (channel, account, metric)
 	)`,
-	`CREATE INDEX IF NOT EXISTS readings_series ON readings (channel, account, metric, time_ms)`,
+	// One row per series and UTC day (see chunks.go). seq is the write that
+	// last touched the row, 0 once pruning has thinned it for good; only
+	// rows that may still be tailed are indexed by it.
+	`CREATE TABLE IF NOT EXISTS chunks (
+		series INTEGER NOT NULL,
+		day    INTEGER NOT NULL,
+		seq    INTEGER NOT NULL,
+		data   BLOB NOT NULL,
+		PRIMARY KEY (series, day)
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS chunks_seq ON chunks (seq) WHERE seq > 0`,
 	`CREATE TABLE IF NOT EXISTS feed_items (
 		id           INTEGER PRIMARY KEY,
 		channel      TEXT NOT NULL,
@@ -89,6 +100,7 @@ var schema = []string{
 	)`,
 	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 	`INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))`,
+	`INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', '0')`,
 	`CREATE TABLE IF NOT EXISTS quota_usage (
 		channel TEXT NOT NULL,
 		day     TEXT NOT NULL,
@@ -113,7 +125,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, series: map[seriesKey]int64{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, stmt := range schema {
@@ -121,6 +133,10 @@ func Open(dir string) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("preparing %s: %w", path, err)
 		}
+	}
+	if err := s.loadSeries(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -150,22 +166,28 @@ type Run struct {
 // SaveRun commits one run in one transaction: its readings, its feed items
 // with the posts count they give, and the channel's last-run record.
 func (s *Store) SaveRun(ctx context.Context, run Run) error {
+	readings := make([]Reading, 0, len(run.Readings)+len(run.ItemAccounts))
+	for _, r := range run.Readings {
+		r.Channel, r.Time, r.Source = run.Channel, run.Time, SourceAPI
+		readings = append(readings, r)
+	}
+	keys := make([]seriesKey, 0, len(readings)+len(run.ItemAccounts))
+	for _, r := range readings {
+		keys = append(keys, seriesKey{run.Channel, r.Account, r.Metric})
+	}
+	for _, a := range run.ItemAccounts {
+		keys = append(keys, seriesKey{run.Channel, a, "posts"})
+	}
+	ids, err := s.seriesIDs(ctx, keys)
+	if err != nil {
+		return err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	ms := run.Time.UnixMilli()
-	ins, err := tx.PrepareContext(ctx, insertSQL)
-	if err != nil {
-		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
-	}
-	defer ins.Close()
-	for _, r := range run.Readings {
-		if err := insertReading(ctx, ins, run.Channel, r.Account, r.Metric, ms, r.Value, SourceAPI); err != nil {
-			return err
-		}
-	}
 	for _, it := range run.Items {
 		pub := it.Published
 		if pub.IsZero() {
@@ -184,8 +206,18 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			run.Channel, account).Scan(&n); err != nil {
 			return fmt.Errorf("counting the feed items of %s: %w", run.Channel, err)
 		}
-		if err := insertReading(ctx, ins, run.Channel, account, "posts", ms, float64(n), SourceFeed); err != nil {
-			return err
+		readings = append(readings, Reading{Channel: run.Channel, Account: account, Metric: "posts", Time: run.Time, Value: float64(n), Source: SourceFeed})
+	}
+	if len(readings) > 0 {
+		w, err := newChunkWriter(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+		}
+		defer w.close()
+		for _, r := range readings {
+			if err := w.add(ctx, ids[seriesKey{run.Channel, r.Account, r.Metric}], []Reading{r}); err != nil {
+				return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+			}
 		}
 	}
 	success := int64(0)
@@ -214,43 +246,36 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	return nil
 }
 
-const insertSQL = `INSERT INTO readings (channel, account, metric, time_ms, value, source) VALUES (?, ?, ?, ?, ?, ?)`
-
-func insertReading(ctx context.Context, ins *sql.Stmt, channel, account, metric string, ms int64, v float64, source string) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", channel, account, metric)
-	}
-	if _, err := ins.ExecContext(ctx, channel, account, metric, ms, v, source); err != nil {
-		return fmt.Errorf("saving a reading of %s/%s/%s: %w", channel, account, metric, err)
-	}
-	return nil
-}
-
 // Record stores a manual reading. With add, the value is added to the latest
 // reading at or before t (0 if none); otherwise it is the reading. It returns
 // the value stored.
 func (s *Store) Record(ctx context.Context, channel, account, metric string, t time.Time, value float64, add bool) (float64, error) {
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return 0, fmt.Errorf("refusing a non-finite reading for %s/%s/%s", channel, account, metric)
+	}
+	key := seriesKey{channel, account, metric}
+	ids, err := s.seriesIDs(ctx, []seriesKey{key})
+	if err != nil {
+		return 0, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("recording: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	if add {
-		var last sql.NullFloat64
-		err := tx.QueryRowContext(ctx,
-			`SELECT value FROM readings WHERE channel = ? AND account = ? AND metric = ? AND time_ms <= ?
-			 ORDER BY time_ms DESC, id DESC LIMIT 1`, channel, account, metric, t.UnixMilli()).Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("reading the last value: %w", err)
+		last, err := lastAtOrBefore(ctx, tx, ids[key], t)
+		if err != nil {
+			return 0, err
 		}
-		value += last.Float64
+		value += last
 	}
-	ins, err := tx.PrepareContext(ctx, insertSQL)
+	w, err := newChunkWriter(ctx, tx)
 	if err != nil {
 		return 0, fmt.Errorf("recording: %w", err)
 	}
-	defer ins.Close()
-	if err := insertReading(ctx, ins, channel, account, metric, t.UnixMilli(), value, SourceManual); err != nil {
+	defer w.close()
+	if err := w.add(ctx, ids[key], []Reading{{Channel: channel, Account: account, Metric: metric, Time: t, Value: value, Source: SourceManual}}); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -259,26 +284,49 @@ func (s *Store) Record(ctx context.Context, channel, account, metric string, t t
 	return value, nil
 }
 
-// ReadingsAfter returns up to limit readings stored after the one with id
-// after, in the order they were stored: the engine tails the store with it.
-func (s *Store) ReadingsAfter(ctx context.Context, after int64, limit int) ([]Reading, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, channel, account, metric, time_ms, value, source FROM readings WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+// lastAtOrBefore is the value of the series' latest reading at or before t (0
+// if none).
+func lastAtOrBefore(ctx context.Context, tx *sql.Tx, series int64, t time.Time) (float64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT day, data FROM chunks WHERE series = ? AND day <= ? ORDER BY day DESC`, series, dayOf(t))
 	if err != nil {
-		return nil, fmt.Errorf("reading the store: %w", err)
+		return 0, fmt.Errorf("reading the last value: %w", err)
 	}
 	defer rows.Close()
-	var out []Reading
 	for rows.Next() {
-		var r Reading
-		var ms int64
-		if err := rows.Scan(&r.ID, &r.Channel, &r.Account, &r.Metric, &ms, &r.Value, &r.Source); err != nil {
-			return nil, fmt.Errorf("reading the store: %w", err)
+		var day int64
+		var data []byte
+		if err := rows.Scan(&day, &data); err != nil {
+			return 0, fmt.Errorf("reading the last value: %w", err)
 		}
-		r.Time = time.UnixMilli(ms)
-		out = append(out, r)
+		rs, err := decode(day, data)
+		if err != nil {
+			return 0, err
+		}
+		for i := len(rs) - 1; i >= 0; i-- {
+			if !rs[i].Time.After(t) {
+				return rs[i].Value, nil
+			}
+		}
 	}
-	return out, rows.Err()
+	return 0, rows.Err()
+}
+
+// loadSeries reads the series ids into memory.
+func (s *Store) loadSeries(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, channel, account, metric FROM series`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var k seriesKey
+		if err := rows.Scan(&id, &k.channel, &k.account, &k.metric); err != nil {
+			return err
+		}
+		s.series[k] = id
+	}
+	return rows.Err()
 }
 
 // ItemsAfter returns up to limit feed items stored after the one with id after.
@@ -345,39 +393,37 @@ func (s *Store) QuotaUsed(ctx context.Context, channel, day string) (int, error)
 // account and metric: enough for every day of a plan, a fraction of the rows.
 const ThinAfter = 30 * 24 * time.Hour
 
-const pruneBatch = 5000
+const pruneBatch = 2000
 
-// Prune deletes readings older than retention, and keeps only the day's last
-// reading (UTC days) of each account and metric among those older than
-// ThinAfter. It deletes in small transactions, so that runs and `collector
+// Prune deletes the UTC days older than retention, and keeps only the day's
+// last reading of each account and metric on the UTC days wholly older than
+// ThinAfter. It works in small transactions, so that runs and `collector
 // record` are never held up for long. Feed ledgers are kept whole: they are
 // what posts are counted from.
 func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duration) (int64, error) {
 	var total int64
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE time_ms < ? LIMIT ?)`,
-			[]any{now.Add(-retention).UnixMilli(), pruneBatch}},
-		{`DELETE FROM readings WHERE id IN (
-			SELECT r.id FROM readings r WHERE r.time_ms < ? AND r.id NOT IN (
-				SELECT id FROM (SELECT id, max(time_ms) FROM readings WHERE time_ms < ?
-				                GROUP BY channel, account, metric, time_ms / 86400000))
-			LIMIT ?)`,
-			[]any{now.Add(-ThinAfter).UnixMilli(), now.Add(-ThinAfter).UnixMilli(), pruneBatch}},
+	oldest := dayOf(now.Add(-retention))
+	for {
+		res, err := s.db.ExecContext(ctx,
+			`DELETE FROM chunks WHERE (series, day) IN (SELECT series, day FROM chunks WHERE day < ? LIMIT ?)`, oldest, pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("pruning the store: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneBatch {
+			break
+		}
 	}
-	for _, st := range stmts {
-		for {
-			res, err := s.db.ExecContext(ctx, st.sql, st.args...)
-			if err != nil {
-				return total, fmt.Errorf("pruning the store: %w", err)
-			}
-			n, _ := res.RowsAffected()
-			total += n
-			if n < pruneBatch {
-				break
-			}
+	thin := dayOf(now.Add(-ThinAfter))
+	for {
+		n, err := s.thinBatch(ctx, thin)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			break
 		}
 	}
 	if total > 0 {
@@ -386,6 +432,54 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duratio
 		}
 	}
 	return total, nil
+}
+
+// thinBatch keeps only the last reading of up to pruneBatch chunks before
+// day thin that are still tailed, and retires them from tailing (seq 0). It
+// returns how many chunks it rewrote.
+func (s *Store) thinBatch(ctx context.Context, thin int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("pruning the store: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, `SELECT series, day, data FROM chunks WHERE seq > 0 AND day < ? LIMIT ?`, thin, pruneBatch)
+	if err != nil {
+		return 0, fmt.Errorf("pruning the store: %w", err)
+	}
+	type chunk struct {
+		series, day int64
+		data        []byte
+	}
+	var todo []chunk
+	for rows.Next() {
+		var c chunk
+		if err := rows.Scan(&c.series, &c.day, &c.data); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("pruning the store: %w", err)
+		}
+		todo = append(todo, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("pruning the store: %w", err)
+	}
+	for _, c := range todo {
+		rs, err := decode(c.day, c.data)
+		if err != nil {
+			return 0, err
+		}
+		if len(rs) > 1 {
+			rs = rs[len(rs)-1:]
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE chunks SET seq = 0, data = ? WHERE series = ? AND day = ?`, encode(c.day, rs), c.series, c.day); err != nil {
+			return 0, fmt.Errorf("pruning the store: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("pruning the store: %w", err)
+	}
+	return int64(len(todo)), nil
 }
 
 // Size is the database file's size in bytes, WAL included.
@@ -422,13 +516,4 @@ func (s *Store) ID(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("reading the store's id: %w", err)
 	}
 	return id, nil
-}
-
-// MaxReadingID is the id of the last reading stored (0 for none).
-func (s *Store) MaxReadingID(ctx context.Context) (int64, error) {
-	var id sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(id) FROM readings`).Scan(&id); err != nil {
-		return 0, fmt.Errorf("reading the store: %w", err)
-	}
-	return id.Int64, nil
 }

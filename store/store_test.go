@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"sort"
 	"testing"
 	"time"
 )
@@ -41,10 +42,11 @@ func TestRunsReadingsAndLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rs, err := s.ReadingsAfter(ctx, 0, 100)
+	rs, err := s.Readings(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Channel < rs[j].Channel })
 	if len(rs) != 3 {
 		t.Fatalf("got %d readings, want 3: %+v", len(rs), rs)
 	}
@@ -65,9 +67,69 @@ func TestRunsReadingsAndLedger(t *testing.T) {
 	if !runs["blog"].LastSuccess.Equal(t0.Add(time.Hour)) || !runs["yt"].LastSuccess.IsZero() || runs["yt"].LastError != "quota" {
 		t.Errorf("channel runs = %+v", runs)
 	}
-	if rest, _ := s.ReadingsAfter(ctx, rs[1].ID, 100); len(rest) != 1 {
-		t.Errorf("tailing after the second reading gives %d, want 1", len(rest))
+	// Tailing: the next write shows up after the sequence number seen so far.
+	seen, err := s.MaxSeq(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := s.Record(ctx, "offline", "default", "relationships", t0, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	var tailed []Chunk
+	if _, err := s.ChunksAfter(ctx, seen, func(c Chunk) error { tailed = append(tailed, c); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(tailed) != 1 || tailed[0].Metric != "relationships" || tailed[0].Readings[0].Source != SourceManual {
+		t.Errorf("tailing after seq %d gives %+v, want the one new reading", seen, tailed)
+	}
+}
+
+// The chunk encoding gives back what it was given: whole numbers as deltas,
+// others as floats, times to the millisecond, sources.
+func TestChunkEncoding(t *testing.T) {
+	day := dayOf(time.Date(2026, 7, 1, 15, 0, 0, 0, time.UTC))
+	start := time.UnixMilli(day * dayMs)
+	rs := []Reading{
+		{Time: start, Value: 0, Source: SourceAPI},
+		{Time: start.Add(time.Hour + 123*time.Millisecond), Value: 2510000, Source: SourceFeed},
+		{Time: start.Add(2 * time.Hour), Value: 2509990, Source: SourceManual},
+		{Time: start.Add(3 * time.Hour), Value: 0.25, Source: SourceAPI},
+		{Time: start.Add(4 * time.Hour), Value: -7, Source: SourceAPI},
+		{Time: start.Add(5 * time.Hour), Value: 1e300, Source: SourceAPI},
+		{Time: start.Add(24*time.Hour - time.Millisecond), Value: 9007199254740991, Source: SourceAPI},
+	}
+	data := encode(day, rs)
+	got, err := decode(day, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(rs) {
+		t.Fatalf("got %d readings back, want %d", len(got), len(rs))
+	}
+	for i := range rs {
+		if !got[i].Time.Equal(rs[i].Time) || got[i].Value != rs[i].Value || got[i].Source != rs[i].Source {
+			t.Errorf("reading %d: got %+v, want %+v", i, got[i], rs[i])
+		}
+	}
+	if per := float64(len(encode(day, rs[:3]))) / 3; per > 6 {
+		t.Errorf("%.1f bytes a whole-number reading, want a few", per)
+	}
+	if _, err := decode(day, []byte{0xff}); err == nil {
+		t.Error("a damaged chunk must be an error")
+	}
+}
+
+func FuzzChunkDecode(f *testing.F) {
+	f.Add([]byte{0, 0})
+	f.Add(encode(20000, []Reading{{Time: time.UnixMilli(20000 * dayMs), Value: 3.5}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := decode(20000, data)
+		if err == nil {
+			if again, _ := decode(20000, encode(20000, rs)); len(again) != len(rs) {
+				t.Errorf("%d readings re-encode to %d", len(rs), len(again))
+			}
+		}
+	})
 }
 
 func TestRecord(t *testing.T) {
@@ -109,8 +171,8 @@ func TestPrune(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	// Hourly readings for 500 days of one series.
-	for h := 0; h < 500*24; h += 1 {
+	// Readings every three hours for 500 days of one series.
+	for h := 0; h < 500*24; h += 3 {
 		at := now.Add(-time.Duration(h) * time.Hour)
 		if err := s.SaveRun(ctx, Run{Channel: "yt", Time: at, Success: true, Readings: []Reading{{Account: "UC1", Metric: "views", Value: float64(h)}}}); err != nil {
 			t.Fatal(err)
@@ -119,7 +181,7 @@ func TestPrune(t *testing.T) {
 	if _, err := s.Prune(ctx, now, 400*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := s.ReadingsAfter(ctx, 0, 1_000_000)
+	rs, err := s.Readings(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +190,7 @@ func TestPrune(t *testing.T) {
 		if now.Sub(r.Time) > 400*24*time.Hour {
 			t.Fatalf("a reading older than the retention stays: %v", r.Time)
 		}
-		if now.Sub(r.Time) > ThinAfter {
+		if now.Sub(r.Time) > ThinAfter+24*time.Hour { // whole UTC days beyond 30 days
 			perDay[r.Time.UTC().Format(time.DateOnly)]++
 		}
 	}
@@ -137,13 +199,13 @@ func TestPrune(t *testing.T) {
 			t.Errorf("%s keeps %d readings, want 1", day, n)
 		}
 	}
-	// 30 days hourly, then one a day up to 400 days.
-	if want := 30*24 + 370; len(rs) < want-2 || len(rs) > want+2 {
+	// 30 days of eight a day (and the half day before them), then one a day up to 400 days.
+	if want := 30*8 + 4 + 370; len(rs) < want-3 || len(rs) > want+3 {
 		t.Errorf("%d readings left, want about %d", len(rs), want)
 	}
 	// The day's last reading is the one kept.
 	for _, r := range rs {
-		if now.Sub(r.Time) > ThinAfter+48*time.Hour && r.Time.UTC().Hour() != 23 {
+		if now.Sub(r.Time) > ThinAfter+48*time.Hour && r.Time.UTC().Hour() < 21 {
 			t.Errorf("kept %v, not the day's last reading", r.Time)
 			break
 		}
