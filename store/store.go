@@ -214,10 +214,13 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		defer w.close()
+		bySeries := make(map[int64][]Reading, len(readings))
 		for _, r := range readings {
-			if err := w.add(ctx, ids[seriesKey{run.Channel, r.Account, r.Metric}], []Reading{r}); err != nil {
-				return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
-			}
+			id := ids[seriesKey{run.Channel, r.Account, r.Metric}]
+			bySeries[id] = append(bySeries[id], r)
+		}
+		if err := w.addAll(ctx, tx, dayOf(run.Time), bySeries); err != nil {
+			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 	}
 	success := int64(0)
