@@ -47,8 +47,13 @@ var sourceNames = []string{SourceAPI, SourceFeed, SourceManual}
 // source and, for a whole number, the zigzag delta from the previous value;
 // other values follow the header as 8 bytes.
 func encode(day int64, rs []Reading) []byte {
+	return encodeFrom(day*dayMs, 0, rs)
+}
+
+// encodeFrom encodes readings after a reading at prevMs whose whole value
+// was prevInt.
+func encodeFrom(prevMs, prevInt int64, rs []Reading) []byte {
 	out := make([]byte, 0, 4*len(rs)+8)
-	prevMs, prevInt := day*dayMs, int64(0)
 	for _, r := range rs {
 		ms := r.Time.UnixMilli()
 		out = binary.AppendUvarint(out, uint64(ms-prevMs)) //nolint:gosec // G115: sorted within the day, so never negative
@@ -65,6 +70,53 @@ func encode(day int64, rs []Reading) []byte {
 		}
 	}
 	return out
+}
+
+// end scans a chunk for the state encode had after its last reading: the
+// last time and the last whole value (the base of the next delta). It
+// allocates nothing, so that appending to a day's chunk is cheap.
+func end(day int64, data []byte) (lastMs, lastInt int64, err error) {
+	lastMs = day * dayMs
+	for len(data) > 0 {
+		delta, n := binary.Uvarint(data)
+		if n <= 0 {
+			return 0, 0, errors.New("a damaged chunk")
+		}
+		data = data[n:]
+		lastMs += int64(delta) //nolint:gosec // G115: as in decode
+		head, n := binary.Uvarint(data)
+		if n <= 0 {
+			return 0, 0, errors.New("a damaged chunk")
+		}
+		data = data[n:]
+		if head&1 == 1 {
+			if len(data) < 8 {
+				return 0, 0, errors.New("a damaged chunk")
+			}
+			data = data[8:]
+		} else {
+			zz := head >> 3
+			lastInt += int64(zz>>1) ^ -int64(zz&1) //nolint:gosec // G115: zigzag decoding works on the bit pattern
+		}
+	}
+	return lastMs, lastInt, nil
+}
+
+// appendTo adds readings that are not earlier than the chunk's last reading
+// to its end, as encode would have written them; ok is false when one is
+// earlier, and the chunk must be rebuilt.
+func appendTo(day int64, data []byte, rs []Reading) (out []byte, ok bool, err error) {
+	lastMs, lastInt, err := end(day, data)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, r := range rs {
+		if r.Time.UnixMilli() < lastMs {
+			return nil, false, nil
+		}
+	}
+	out = append(make([]byte, 0, len(data)+6*len(rs)), data...)
+	return append(out, encodeFrom(lastMs, lastInt, rs)...), true, nil
 }
 
 // decode reads what encode wrote.
@@ -261,13 +313,21 @@ func (w *chunkWriter) addAll(ctx context.Context, tx *sql.Tx, day int64, bySerie
 				return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", r.Channel, r.Account, r.Metric)
 			}
 		}
-		rs, err := decode(day, have[id])
+		// The common case, a reading later than the day's last, appends.
+		data, ok, err := appendTo(day, have[id], add)
 		if err != nil {
 			return err
 		}
-		all := append(rs, add...)
-		sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
-		if _, err := w.put.ExecContext(ctx, id, day, w.seq, encode(day, all)); err != nil {
+		if !ok {
+			rs, err := decode(day, have[id])
+			if err != nil {
+				return err
+			}
+			all := append(rs, add...)
+			sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+			data = encode(day, all)
+		}
+		if _, err := w.put.ExecContext(ctx, id, day, w.seq, data); err != nil {
 			return fmt.Errorf("writing a chunk: %w", err)
 		}
 	}

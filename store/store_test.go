@@ -211,3 +211,21 @@ func TestPrune(t *testing.T) {
 		}
 	}
 }
+
+// Appending to a chunk writes what encoding the whole day would.
+func TestAppendToChunk(t *testing.T) {
+	day := dayOf(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	start := time.UnixMilli(day * dayMs)
+	rs := []Reading{{Time: start.Add(time.Hour), Value: 10, Source: SourceAPI}, {Time: start.Add(2 * time.Hour), Value: 0.5, Source: SourceManual}}
+	more := []Reading{{Time: start.Add(3 * time.Hour), Value: 12, Source: SourceAPI}, {Time: start.Add(3 * time.Hour), Value: 13, Source: SourceFeed}}
+	got, ok, err := appendTo(day, encode(day, rs), more)
+	if err != nil || !ok {
+		t.Fatalf("append: %v %v", ok, err)
+	}
+	if want := encode(day, append(append([]Reading(nil), rs...), more...)); string(got) != string(want) {
+		t.Errorf("appended %x, want %x", got, want)
+	}
+	if _, ok, _ := appendTo(day, encode(day, rs), []Reading{{Time: start, Value: 1}}); ok {
+		t.Error("an earlier reading must make the chunk rebuilt, not appended")
+	}
+}
