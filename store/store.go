@@ -125,6 +125,10 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
+	// A few connections are plenty (one writer at a time, a reader or two),
+	// and each holds its own page cache.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
 	s := &Store{db: db, path: path, series: map[seriesKey]int64{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
