@@ -19,7 +19,7 @@ COPY config/example.yml /etc/kpi-collector/config.yml
 # The store lives here; the folder belongs to nonroot so a fresh volume is writable.
 COPY --from=build --chown=65532:65532 /out/data /var/lib/kpi-collector
 VOLUME ["/var/lib/kpi-collector"]
-# The Go heap's soft limit: a plan of 10,000 KPIs stays under 100 MB resident
+# The Go heap's soft limit: a plan of 10,000 KPIs stays near 100 MB resident
 # with it (BENCHMARKS.md). Raise it for larger plans; Kubernetes sets it from
 # the container's memory limit.
 ENV GOMEMLIMIT=64MiB
