@@ -36,6 +36,9 @@ type Engine struct {
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
 	reload   ReloadState
+	// accounts is the account set of the config accountsOf, for publish.
+	accounts   map[accountKey]bool
+	accountsOf *config.Config
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex

@@ -7,6 +7,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
 )
 
@@ -49,12 +50,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		})
 	}
 
-	configured := make(map[accountKey]bool)
-	for name, ch := range cfg.Channels {
-		for _, a := range ch.Accounts {
-			configured[accountKey{name, a}] = true
-		}
-	}
+	configured := e.configuredAccounts(cfg)
 	for key, ps := range e.cache.series {
 		if !configured[accountKey{key.channel, key.account}] || len(ps) == 0 {
 			continue
@@ -151,4 +147,20 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// configuredAccounts is the set of a config's channel accounts, built once
+// per config rather than at every publish. Caller holds mu.
+func (e *Engine) configuredAccounts(cfg *config.Config) map[accountKey]bool {
+	if e.accountsOf == cfg {
+		return e.accounts
+	}
+	set := make(map[accountKey]bool)
+	for name, ch := range cfg.Channels {
+		for _, a := range ch.Accounts {
+			set[accountKey{name, a}] = true
+		}
+	}
+	e.accountsOf, e.accounts = cfg, set
+	return set
 }

@@ -68,8 +68,10 @@ type Store struct {
 // so a reading once shown on /metrics survives both. Writes are a handful per
 // collection, so the extra fsync costs nothing that matters.
 // busy_timeout lets `collector record` and the daemon share the file.
+// cache_size=-1000 keeps each connection's page cache to 1 MB: the daemon reads
+// the store at start and then tails it, so a big cache buys nothing.
 // auto_vacuum=INCREMENTAL (for a new file) lets Prune give pages back.
-const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS series (
