@@ -72,34 +72,15 @@ func encodeFrom(prevMs, prevInt int64, rs []Reading) []byte {
 	return out
 }
 
-// end scans a chunk for the state encode had after its last reading: the
-// last time and the last whole value (the base of the next delta). It
-// allocates nothing, so that appending to a day's chunk is cheap.
+// end is the state encode had after a chunk's last reading: the last time
+// and the last whole value (the base of the next delta). It allocates
+// nothing, so that appending to a day's chunk is cheap.
 func end(day int64, data []byte) (lastMs, lastInt int64, err error) {
 	lastMs = day * dayMs
-	for len(data) > 0 {
-		delta, n := binary.Uvarint(data)
-		if n <= 0 {
-			return 0, 0, errors.New("a damaged chunk")
-		}
-		data = data[n:]
-		lastMs += int64(delta) //nolint:gosec // G115: as in decode
-		head, n := binary.Uvarint(data)
-		if n <= 0 {
-			return 0, 0, errors.New("a damaged chunk")
-		}
-		data = data[n:]
-		if head&1 == 1 {
-			if len(data) < 8 {
-				return 0, 0, errors.New("a damaged chunk")
-			}
-			data = data[8:]
-		} else {
-			zz := head >> 3
-			lastInt += int64(zz>>1) ^ -int64(zz&1) //nolint:gosec // G115: zigzag decoding works on the bit pattern
-		}
-	}
-	return lastMs, lastInt, nil
+	err = walk(day, data, func(ms int64, _ uint64, _ float64, whole int64) {
+		lastMs, lastInt = ms, whole
+	})
+	return lastMs, lastInt, err
 }
 
 // appendTo adds readings that are not earlier than the chunk's last reading
@@ -122,38 +103,50 @@ func appendTo(day int64, data []byte, rs []Reading) (out []byte, ok bool, err er
 // decode reads what encode wrote.
 func decode(day int64, data []byte) ([]Reading, error) {
 	var out []Reading
+	err := walk(day, data, func(ms int64, src uint64, v float64, _ int64) {
+		out = append(out, Reading{Time: time.UnixMilli(ms), Value: v, Source: sourceNames[src]})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// walk calls fn with each reading of a chunk: its time, source, value and
+// the whole value the next delta counts from.
+func walk(day int64, data []byte, fn func(ms int64, src uint64, v float64, whole int64)) error {
 	prevMs, prevInt := day*dayMs, int64(0)
 	for len(data) > 0 {
 		delta, n := binary.Uvarint(data)
 		if n <= 0 {
-			return nil, errors.New("a damaged chunk")
+			return errors.New("a damaged chunk")
 		}
 		data = data[n:]
 		prevMs += int64(delta) //nolint:gosec // G115: a damaged chunk decodes to nonsense times, not a crash
 		head, n := binary.Uvarint(data)
 		if n <= 0 {
-			return nil, errors.New("a damaged chunk")
+			return errors.New("a damaged chunk")
 		}
 		data = data[n:]
 		src := (head >> 1) & 3
 		if int(src) >= len(sourceNames) {
-			return nil, errors.New("a damaged chunk")
+			return errors.New("a damaged chunk")
 		}
-		r := Reading{Time: time.UnixMilli(prevMs), Source: sourceNames[src]}
+		var v float64
 		if head&1 == 1 {
 			if len(data) < 8 {
-				return nil, errors.New("a damaged chunk")
+				return errors.New("a damaged chunk")
 			}
-			r.Value = math.Float64frombits(binary.LittleEndian.Uint64(data))
+			v = math.Float64frombits(binary.LittleEndian.Uint64(data))
 			data = data[8:]
 		} else {
 			zz := head >> 3
-			prevInt += int64(zz>>1) ^ -int64(zz&1)
-			r.Value = float64(prevInt)
+			prevInt += int64(zz>>1) ^ -int64(zz&1) //nolint:gosec // G115: zigzag decoding works on the bit pattern
+			v = float64(prevInt)
 		}
-		out = append(out, r)
+		fn(prevMs, src, v, prevInt)
 	}
-	return out, nil
+	return nil
 }
 
 // seriesKey names a series.
