@@ -38,7 +38,7 @@ func FuzzDecoders(f *testing.F) {
 	attempts := RetryAttempts
 	RetryAttempts = 1
 	f.Cleanup(func() { RetryAttempts = attempts })
-	seeds, _ := fs.Glob(fakeapiFiles(), "testdata/*/*")
+	seeds, _ := fs.Glob(fakeapi.Files(), "testdata/*/*")
 	for _, name := range seeds {
 		body := fakeapi.File(strings.TrimPrefix(name, "testdata/"))
 		for i := range fuzzTypes {
@@ -96,5 +96,3 @@ func FuzzResetTime(f *testing.F) {
 		ResetTime(429, h, time.Now())
 	})
 }
-
-func fakeapiFiles() fs.FS { return fakeapi.Files() }

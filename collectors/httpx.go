@@ -233,3 +233,16 @@ func EachBatch(ctx context.Context, accounts []string, size, concurrency int, re
 	}
 	return out
 }
+
+// checkHTTPURL vets an account that is a URL. A URL that carries a
+// credential is refused: the account is a label value, shown everywhere.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http or https URL")
+	}
+	if ScrubURL(s) != s {
+		return errors.New("carries a credential, and accounts are shown in metrics and pages; move it to credentials.query (or credentials.headers)")
+	}
+	return nil
+}

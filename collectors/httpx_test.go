@@ -27,8 +27,15 @@ func TestScrubURL(t *testing.T) {
 
 // A transport failure prints the URL; the secret in it must not show.
 func TestTransportErrorsAreScrubbed(t *testing.T) {
-	client := NewHTTPClient(time.Second, nil, nil)
+	var codes []string
+	client := NewHTTPClient(time.Second, func(code string) { codes = append(codes, code) }, nil)
+	attempts := RetryAttempts
+	RetryAttempts = 1
+	defer func() { RetryAttempts = attempts }()
 	_, err := Get(context.Background(), client, "http://127.0.0.1:1/x?api_key=SECRET-123", nil, nil)
+	if len(codes) != 1 || codes[0] != "error" {
+		t.Errorf("a call without an answer was counted as %v, want code \"error\"", codes)
+	}
 	if err == nil || strings.Contains(err.Error(), "SECRET-123") {
 		t.Fatalf("error = %v; want one without the secret", err)
 	}

@@ -35,22 +35,6 @@ func (l *Limiter) Until(host string) time.Time {
 	return l.until[host]
 }
 
-// BlockedUntil is the latest time any host is blocked until, if later than now.
-func (l *Limiter) BlockedUntil() time.Time {
-	if l == nil {
-		return time.Time{}
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var latest time.Time
-	for _, t := range l.until {
-		if t.After(latest) && t.After(l.now()) {
-			latest = t
-		}
-	}
-	return latest
-}
-
 // Observe reads an answer's rate-limit headers and blocks the host until the
 // reset they name, when the answer is a 429 or says the budget is spent.
 func (l *Limiter) Observe(host string, code int, h http.Header) {

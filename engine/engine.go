@@ -101,9 +101,6 @@ func (e *Engine) Snapshot() *Snapshot { return e.snapshot.Load() }
 // Ready reports whether the stored readings are loaded and a snapshot exists.
 func (e *Engine) Ready() bool { return e.ready.Load() }
 
-// Store is the engine's store.
-func (e *Engine) Store() *store.Store { return e.store }
-
 // Load reads the store into memory and publishes the first snapshot, so that
 // the last good values are served before any API answers.
 func (e *Engine) Load(ctx context.Context) error {
