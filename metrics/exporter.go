@@ -65,88 +65,161 @@ func (x *Exporter) Collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return
 	}
-	visit(s, func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, t, v, labels...) //nolint:promlinter // sends the descriptors linted above
-	})
+	o := &order{snap: s}
+	for _, f := range families {
+		f.samples(s, o, func(v float64, labels []string) {
+			ch <- prometheus.MustNewConstMetric(f.desc, f.typ, v, labels...) //nolint:promlinter // sends the descriptors linted above
+		})
+	}
 }
 
-// sink receives one sample.
-type sink func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string)
+// sink receives one sample of the family being written; labels are in the
+// descriptor's order and valid only during the call (the families reuse one
+// array for all their samples, which spares an allocation a sample).
+type sink func(v float64, labels []string)
 
-// visit sends every sample of a snapshot to emit: the one place that says
-// which series exist. Within each family the samples come in the order
+// familySpec is one metric family: its descriptor, its type, and how its
+// samples are read from a snapshot. samples sends them in the order
 // client_golang sorts them (by label values, labels in name order), so that
 // Render can write them as they come.
-func visit(s *engine.Snapshot, emit sink) {
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) { emit(d, prometheus.GaugeValue, v, labels...) }
-	if s.Plan.ShardIndex == 0 {
-		gauge(planInfo, 1, s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String())
-	}
-	for _, i := range kpiOrder(s.KPIs) {
-		k := &s.KPIs[i]
-		l := []string{k.Name, k.Channel, k.Account, k.Metric}
-		gauge(kpiExpected, k.Expected, l...)
-		if k.HasValue {
-			gauge(kpiValue, k.Value, l...)
-			gauge(kpiLastObs, seconds(k.LastObservation), l...)
+type familySpec struct {
+	desc    *prometheus.Desc
+	typ     prometheus.ValueType
+	samples func(s *engine.Snapshot, o *order, emit sink)
+}
+
+// families is the one place that says which series exist, in name order
+// (sorted at start-up), so that Render writes one family after another
+// without holding any of them.
+var families = sortFamilies([]familySpec{
+	{planInfo, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		if s.Plan.ShardIndex == 0 { // plan-level series come from one shard only
+			emit(1, []string{s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String()})
 		}
-		if k.HasTarget {
-			gauge(kpiTarget, k.Target, l...)
-			gauge(kpiTargetDue, seconds(k.Due), l...)
-		}
-		if k.HasProgress {
-			gauge(kpiProgress, k.Progress, l...)
-		}
-		if k.HasPace {
-			gauge(kpiForecast, k.Forecast, l...)
-			gauge(kpiDailyGrowth, k.DailyGrowth, l...)
-		}
-		if k.HasRequired {
-			gauge(kpiRequiredGrowth, k.RequiredDailyGrowth, l...)
-		}
-		for _, st := range sortedStatuses {
-			v := 0.0
-			if st == k.Status {
-				v = 1
+	}},
+	perKPI(kpiExpected, func(k *engine.KPIState) (float64, bool) { return k.Expected, true }),
+	perKPI(kpiValue, func(k *engine.KPIState) (float64, bool) { return k.Value, k.HasValue }),
+	perKPI(kpiLastObs, func(k *engine.KPIState) (float64, bool) { return seconds(k.LastObservation), k.HasValue }),
+	perKPI(kpiTarget, func(k *engine.KPIState) (float64, bool) { return k.Target, k.HasTarget }),
+	perKPI(kpiTargetDue, func(k *engine.KPIState) (float64, bool) { return seconds(k.Due), k.HasTarget }),
+	perKPI(kpiProgress, func(k *engine.KPIState) (float64, bool) { return k.Progress, k.HasProgress }),
+	perKPI(kpiForecast, func(k *engine.KPIState) (float64, bool) { return k.Forecast, k.HasPace }),
+	perKPI(kpiDailyGrowth, func(k *engine.KPIState) (float64, bool) { return k.DailyGrowth, k.HasPace }),
+	perKPI(kpiRequiredGrowth, func(k *engine.KPIState) (float64, bool) { return k.RequiredDailyGrowth, k.HasRequired }),
+	{kpiStatus, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+		var l [5]string
+		for _, i := range o.kpis() {
+			k := &s.KPIs[i]
+			for _, st := range sortedStatuses {
+				l = [5]string{k.Name, k.Channel, k.Account, k.Metric, string(st)}
+				emit(boolf(st == k.Status), l[:])
 			}
-			gauge(kpiStatus, v, k.Name, k.Channel, k.Account, k.Metric, string(st))
+		}
+	}},
+	{accountValue, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+		var l [3]string
+		for _, i := range o.accounts() {
+			a := &s.Accounts[i]
+			l = [3]string{a.Channel, a.Account, a.Metric}
+			emit(a.Value, l[:])
+		}
+	}},
+	perChannel(collSuccess, func(c *engine.ChannelState) (float64, bool) { return boolf(c.Success), c.Ran }),
+	perChannel(collLastSuccess, func(c *engine.ChannelState) (float64, bool) {
+		return seconds(c.LastSuccess), !c.LastSuccess.IsZero()
+	}),
+	perChannel(collInterval, func(c *engine.ChannelState) (float64, bool) { return c.Interval.Seconds(), c.Interval > 0 }),
+	perChannel(collDuration, func(c *engine.ChannelState) (float64, bool) { return c.Duration.Seconds(), c.Duration > 0 }),
+	{collErrors, prometheus.CounterValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		for i := range scheduled(s) {
+			c := &s.Channels[i]
+			for _, r := range sortedReasons {
+				emit(c.Errors[r], []string{c.Name, string(r)})
+			}
+		}
+	}},
+	{apiRequests, prometheus.CounterValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		for i := range scheduled(s) {
+			c := &s.Channels[i]
+			for _, code := range sortedKeys(c.Requests) {
+				emit(c.Requests[code], []string{c.Name, code})
+			}
+		}
+	}},
+	perChannel(quotaUsed, func(c *engine.ChannelState) (float64, bool) { return c.QuotaUsed, c.HasQuota }),
+	perChannel(quotaLimit, func(c *engine.ChannelState) (float64, bool) { return c.QuotaLimit, c.HasQuota }),
+	{reloadOK, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) { emit(boolf(s.Reload.Success), nil) }},
+	{reloadTime, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		if !s.Reload.LastSuccess.IsZero() {
+			emit(seconds(s.Reload.LastSuccess), nil)
+		}
+	}},
+})
+
+// perKPI is a gauge with one series for each KPI that has a value for it.
+func perKPI(d *prometheus.Desc, value func(*engine.KPIState) (float64, bool)) familySpec {
+	return familySpec{d, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+		var l [4]string
+		for _, i := range o.kpis() {
+			k := &s.KPIs[i]
+			if v, ok := value(k); ok {
+				l = [4]string{k.Name, k.Channel, k.Account, k.Metric}
+				emit(v, l[:])
+			}
+		}
+	}}
+}
+
+// perChannel is a gauge with one series for each scheduled channel that has
+// a value for it.
+func perChannel(d *prometheus.Desc, value func(*engine.ChannelState) (float64, bool)) familySpec {
+	return familySpec{d, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		for i := range scheduled(s) {
+			c := &s.Channels[i]
+			if v, ok := value(c); ok {
+				emit(v, []string{c.Name})
+			}
+		}
+	}}
+}
+
+// scheduled yields the indexes of the channels that run on a schedule (the
+// snapshot keeps them sorted by name); manual channels have no runs.
+func scheduled(s *engine.Snapshot) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		for i := range s.Channels {
+			if s.Channels[i].Scheduled && !yield(i) {
+				return
+			}
 		}
 	}
-	for _, i := range accountOrder(s.Accounts) {
-		a := s.Accounts[i]
-		gauge(accountValue, a.Value, a.Channel, a.Account, a.Metric)
+}
+
+func sortFamilies(fs []familySpec) []familySpec {
+	name := func(i int) string { n, _, _ := describe(fs[i].desc); return n }
+	sort.Slice(fs, func(i, j int) bool { return name(i) < name(j) })
+	return fs
+}
+
+// order sorts a snapshot's KPIs and account values in label order once,
+// for all the families that list them.
+type order struct {
+	snap            *engine.Snapshot
+	kpiIdx, acctIdx []int
+}
+
+func (o *order) kpis() []int {
+	if o.kpiIdx == nil {
+		o.kpiIdx = kpiOrder(o.snap.KPIs)
 	}
-	for _, c := range s.Channels { // sorted by name
-		if !c.Scheduled {
-			continue
-		}
-		if c.Ran {
-			gauge(collSuccess, boolf(c.Success), c.Name)
-		}
-		if !c.LastSuccess.IsZero() {
-			gauge(collLastSuccess, seconds(c.LastSuccess), c.Name)
-		}
-		if c.Interval > 0 {
-			gauge(collInterval, c.Interval.Seconds(), c.Name)
-		}
-		if c.Duration > 0 {
-			gauge(collDuration, c.Duration.Seconds(), c.Name)
-		}
-		for _, r := range sortedReasons {
-			emit(collErrors, prometheus.CounterValue, c.Errors[r], c.Name, string(r))
-		}
-		for _, code := range sortedKeys(c.Requests) {
-			emit(apiRequests, prometheus.CounterValue, c.Requests[code], c.Name, code)
-		}
-		if c.HasQuota {
-			gauge(quotaUsed, c.QuotaUsed, c.Name)
-			gauge(quotaLimit, c.QuotaLimit, c.Name)
-		}
+	return o.kpiIdx
+}
+
+func (o *order) accounts() []int {
+	if o.acctIdx == nil {
+		o.acctIdx = accountOrder(o.snap.Accounts)
 	}
-	gauge(reloadOK, boolf(s.Reload.Success))
-	if !s.Reload.LastSuccess.IsZero() {
-		gauge(reloadTime, seconds(s.Reload.LastSuccess))
-	}
+	return o.acctIdx
 }
 
 var (

@@ -27,14 +27,13 @@ type Cache struct {
 	logger   *slog.Logger
 
 	current atomic.Pointer[Rendered]
-	render  sync.Mutex     // one render at a time; guards sizes
-	sizes   map[string]int // each family's size in the last render
+	render  sync.Mutex // one render at a time
 }
 
 // NewCache renders snapshot() together with the extra collectors' families
 // (constant ones, such as the build info).
 func NewCache(snapshot func() *engine.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
-	return &Cache{snapshot: snapshot, extra: extra, logger: logger, sizes: map[string]int{}}
+	return &Cache{snapshot: snapshot, extra: extra, logger: logger}
 }
 
 // Get returns the latest rendering. It renders only when there is none yet
@@ -61,7 +60,11 @@ func (c *Cache) refresh() *Rendered {
 	if snap == nil {
 		return &Rendered{}
 	}
-	r, err := render(snap, c.sizes, c.extra...)
+	var size int
+	if old := c.current.Load(); old != nil {
+		size = len(old.Gzip)
+	}
+	r, err := render(snap, size, c.extra...)
 	if err != nil {
 		c.logger.Error("rendering the metrics failed", "err", err)
 		if old := c.current.Load(); old != nil {
