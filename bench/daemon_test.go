@@ -18,15 +18,19 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
-// BenchmarkDaemon runs the real binary, as users do, on N YouTube channels
-// against the fake API (20 ms a call) and reports what the targets
-// name: the time from start until every value is read and shown, the calls
-// that took, the best of 5 scrapes asked the way Prometheus asks (gzip), and
-// the daemon's peak RSS.
+// BenchmarkDaemon runs the real binary, built as the image builds it
+// (scripts/build.sh), on N YouTube channels against the fake API (20 ms a
+// call) and reports what the targets name: the time from start until
+// every value is read and shown, the calls that took, the best of 5 scrapes
+// asked the way Prometheus asks (gzip), and the daemon's peak RSS. "fresh"
+// starts from an empty store; "history" from one holding
+// KPI_BENCH_READINGS readings (default 1,000,000) of those channels, as
+// after weeks of running, without the cache checkpoint.
 func BenchmarkDaemon(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "collector")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/collector")
+	build := exec.Command("sh", "scripts/build.sh", bin)
+	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("building: %v\n%s", err, out)
 	}
@@ -37,11 +41,27 @@ func BenchmarkDaemon(b *testing.B) {
 	if err := os.WriteFile(cfg, []byte(planYAML(api.URL, N)), 0o600); err != nil {
 		b.Fatal(err)
 	}
+	history := filepath.Join(dir, "history")
+	fill(b, history, envInt("KPI_BENCH_READINGS", 1_000_000))
+	b.Run("fresh", func(b *testing.B) { runDaemon(b, bin, cfg, api, "") })
+	b.Run("history", func(b *testing.B) { runDaemon(b, bin, cfg, api, history) })
+}
+
+// runDaemon starts the binary b.N times, each on a copy of the store in from
+// (an empty store when from is "").
+func runDaemon(b *testing.B, bin, cfg string, api *fakeapi.Server, from string) {
+	dir := b.TempDir()
 	for i := range b.N {
+		data := filepath.Join(dir, fmt.Sprint("data", i))
+		if from != "" {
+			if err := os.CopyFS(data, os.DirFS(from)); err != nil {
+				b.Fatal(err)
+			}
+		}
 		addr := freeAddr(b)
 		before := api.Calls(fakeapi.YouTube)
 		start := time.Now()
-		cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, fmt.Sprint("data", i)), "--web.listen-address="+addr, "--log.level=warn")
+		cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+data, "--web.listen-address="+addr, "--log.level=warn")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)

@@ -15,30 +15,46 @@ type seriesKey struct{ channel, account, metric string }
 // accountKey names one account of one channel.
 type accountKey struct{ channel, account string }
 
-// cache is the store's content in memory, kept current by tailing the store
-// by row id, so that readings written by another process (`collector record`)
-// show up too.
+// cache is what the plan needs of the store's content, in memory (see
+// keepRules), kept current by tailing the store by sequence number, so that
+// readings written by another process (`collector record`) show up too.
 type cache struct {
 	series     map[seriesKey][]plan.Point
 	items      map[accountKey][]time.Time // feed items' dates, ascending
 	lastID     int64
 	lastItemID int64
+
+	rules *keepRules
+	marks []bool // scratch for thinning
 }
 
-func newCache() *cache {
-	return &cache{series: map[seriesKey][]plan.Point{}, items: map[accountKey][]time.Time{}}
+func newCache(rules *keepRules) *cache {
+	return &cache{series: map[seriesKey][]plan.Point{}, items: map[accountKey][]time.Time{}, rules: rules}
 }
 
 const tailPage = 10000
 
-func (c *cache) tail(ctx context.Context, st *store.Store) error {
+// tail reads what the store holds beyond the cache and thins the series it
+// touched as of now. While a long tail runs (the whole store at start-up) a
+// series is thinned whenever it has doubled since, so that the cache never
+// holds much more than it keeps.
+func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error {
+	touched := map[seriesKey]int{} // each series' length after its last thinning
 	last, err := st.ChunksAfter(ctx, c.lastID, func(ch store.Chunk) error {
 		k := seriesKey{ch.Channel, ch.Account, ch.Metric}
-		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
+		ps := replaceDay(c.series[k], ch.Day, ch.Readings)
+		if n := touched[k]; len(ps) >= 2*n+64 {
+			ps, c.marks = c.rules.thin(k, ps, now, c.marks)
+		}
+		touched[k] = len(ps)
+		c.series[k] = ps
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for k := range touched {
+		c.series[k], c.marks = c.rules.thin(k, c.series[k], now, c.marks)
 	}
 	c.lastID = last
 	for {
@@ -105,6 +121,13 @@ func (c *cache) feedSeries(channel, account string) []plan.Point {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
+}
+
+// thinAll thins every series as of now.
+func (c *cache) thinAll(now time.Time) {
+	for k, ps := range c.series {
+		c.series[k], c.marks = c.rules.thin(k, ps, now, c.marks)
+	}
 }
 
 // prune applies the store's retention to the series in memory, as the store

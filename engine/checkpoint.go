@@ -18,15 +18,18 @@ import (
 // so that a restart reads it (a few megabytes) and tails only the readings
 // stored since, instead of scanning every reading in SQLite. It is a cache of
 // the store, never the record: a missing, damaged or foreign checkpoint is
-// ignored and the store is read whole.
+// ignored and the store is read whole. So is one thinned for another plan
+// (keepRules' fingerprint differs) or after the moment the engine evaluates
+// at (`collector report --at` an earlier day): it may lack readings these need.
 
 // CheckpointFile is the checkpoint's name inside --storage.path.
 const CheckpointFile = "cache.checkpoint"
 
-const checkpointMagic = "KPIC1\n"
+const checkpointMagic = "KPIC2\n"
 
-// writeCheckpoint writes the cache atomically (a temporary file renamed).
-func (c *cache) writeCheckpoint(path, storeID string) error {
+// writeCheckpoint writes the cache, as thinned by now, atomically (a
+// temporary file renamed).
+func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp) //nolint:gosec // the path is the operator's storage folder
 	if err != nil {
@@ -38,6 +41,8 @@ func (c *cache) writeCheckpoint(path, storeID string) error {
 	putStr := func(s string) { putInt(int64(len(s))); _, _ = w.WriteString(s) }
 	_, _ = w.WriteString(checkpointMagic)
 	putStr(storeID)
+	putInt(int64(c.rules.fingerprint)) //nolint:gosec // the bits, read back the same way
+	putInt(now.UnixMilli())
 	putInt(c.lastID)
 	putInt(c.lastItemID)
 	putInt(int64(len(c.series)))
@@ -82,10 +87,14 @@ func (c *cache) writeCheckpoint(path, storeID string) error {
 	return os.Rename(tmp, path)
 }
 
-var errForeign = errors.New("the checkpoint belongs to another store")
+var (
+	errForeign = errors.New("the checkpoint belongs to another store")
+	errThinned = errors.New("the checkpoint was thinned for another plan or a later moment")
+)
 
-// readCheckpoint fills an empty cache from a checkpoint of the store storeID.
-func (c *cache) readCheckpoint(path, storeID string) error {
+// readCheckpoint fills an empty cache from a checkpoint of the store
+// storeID, thinned by the cache's rules at or before now.
+func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 	f, err := os.Open(path) //nolint:gosec // the path is the operator's storage folder
 	if err != nil {
 		return err
@@ -130,6 +139,10 @@ func (c *cache) readCheckpoint(path, storeID string) error {
 	}
 	if id := getStr(); rerr == nil && id != storeID {
 		return errForeign
+	}
+	fingerprint, at := uint64(getInt()), getInt() //nolint:gosec // the bits, as written
+	if rerr == nil && (fingerprint != c.rules.fingerprint || now.UnixMilli() < at) {
+		return errThinned
 	}
 	c.lastID, c.lastItemID = getInt(), getInt()
 	for range count() {

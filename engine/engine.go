@@ -78,7 +78,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		types:      types,
 		logger:     logger,
 		now:        time.Now,
-		cache:      newCache(),
+		cache:      newCache(newKeepRules(cfg)),
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
@@ -138,9 +138,9 @@ func (e *Engine) readCheckpoint(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	c := newCache()
-	if err := c.readCheckpoint(e.checkpointPath(), id); err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
+	c := newCache(e.cache.rules)
+	if err := c.readCheckpoint(e.checkpointPath(), id, e.now()); err != nil {
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errThinned) {
 			e.logger.Warn("ignoring the cache checkpoint; reading the store whole", "err", err)
 		}
 		return
@@ -160,7 +160,7 @@ func (e *Engine) WriteCheckpoint(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.cache.writeCheckpoint(e.checkpointPath(), id)
+	return e.cache.writeCheckpoint(e.checkpointPath(), id, e.now())
 }
 
 // Refresh tails the store (readings written by the daemon or by `collector
@@ -168,7 +168,7 @@ func (e *Engine) WriteCheckpoint(ctx context.Context) error {
 func (e *Engine) Refresh(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.cache.tail(ctx, e.store); err != nil {
+	if err := e.cache.tail(ctx, e.store, e.now()); err != nil {
 		return err
 	}
 	e.publishLocked(ctx)
@@ -189,10 +189,23 @@ func (e *Engine) healthOf(name string) *health {
 }
 
 // ApplyConfig swaps in a new, already validated config. Collectors are
-// rebuilt for channels whose config changed; stored readings stay.
+// rebuilt for channels whose config changed; stored readings stay. A config
+// whose plan needs other readings than the cache kept (new KPIs, other
+// milestones or dates) gets the cache read from the store again.
 func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 	e.cfg.Store(cfg)
 	e.mu.Lock()
+	if rules := newKeepRules(cfg); rules.fingerprint != e.cache.rules.fingerprint {
+		c := newCache(rules)
+		if err := c.tail(ctx, e.store, e.now()); err != nil {
+			// The old cache stays: the new plan's evaluation may lack
+			// readings of the past until the next restart.
+			e.logger.Error("reading the store for the new plan failed; older readings it needs are missing until a restart", "err", err)
+			e.cache.rules = rules
+		} else {
+			e.cache = c
+		}
+	}
 	for name, b := range e.collectors {
 		if ch, ok := cfg.Channels[name]; !ok || !sameChannel(ch, b.channel) {
 			delete(e.collectors, name)
@@ -225,6 +238,7 @@ func (e *Engine) Prune(ctx context.Context, retention time.Duration) (int64, err
 	}
 	e.mu.Lock()
 	e.cache.prune(e.now(), retention)
+	e.cache.thinAll(e.now())
 	e.publishLocked(ctx)
 	e.mu.Unlock()
 	return n, nil

@@ -377,8 +377,9 @@ func TestUnstoredReadingsAreNotShown(t *testing.T) {
 	}
 }
 
-// Retention thins the series in memory as in the store, and the latest value
-// stays.
+// Retention and the plan's needs thin the series in memory: every reading of
+// the pace's window stays, a few older ones the plan asks for, none older
+// than the retention, and the latest value.
 func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	a := newAPI(t)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -396,8 +397,20 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps := e.cache.series[seriesKey{"offline", "default", "relationships"}]
-	if want := 30*24 + 12 + 10; len(ps) < want-3 || len(ps) > want+3 { // 30 days hourly, the half day before, then daily
-		t.Errorf("%d points in memory after pruning, want about %d", len(ps), want)
+	window := 0
+	for _, p := range ps {
+		if now.Sub(p.Time) <= plan.PaceWindow {
+			window++
+		}
+		if now.Sub(p.Time) > 40*24*time.Hour {
+			t.Errorf("a point older than the retention stays: %v", p)
+		}
+	}
+	if want := 14*24 + 1; window != want {
+		t.Errorf("%d points of the pace's window in memory, want %d", window, want)
+	}
+	if older := len(ps) - window; older > 2+SparkPoints {
+		t.Errorf("%d older points in memory, want at most %d", older, 2+SparkPoints)
 	}
 	if k := kpi(e.Snapshot(), "relationships"); k.Value != 60*24 {
 		t.Errorf("the latest value after pruning: %v", k.Value)
@@ -448,5 +461,67 @@ func TestCheckpoint(t *testing.T) {
 				t.Errorf("series after restart: %v", ps)
 			}
 		})
+	}
+}
+
+// A reload whose plan needs readings the cache dropped reads them from the
+// store again; so does a start whose checkpoint was thinned for another plan
+// or a later moment.
+func TestCacheFollowsThePlansNeeds(t *testing.T) {
+	a := newAPI(t)
+	dir := t.TempDir()
+	now := time.Date(2026, 9, 30, 12, 0, 0, 0, time.UTC)
+	cfg := testConfig(t, a.URL)
+	e, st := newEngine(t, dir, cfg, now)
+	for h := 90 * 24; h >= 0; h -= 6 {
+		if _, err := st.Record(context.Background(), "offline", "default", "relationships", now.Add(-time.Duration(h)*time.Hour), float64(90*24-h), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	key := seriesKey{"offline", "default", "relationships"}
+	at := func(c *cache, t0 time.Time) bool {
+		for _, p := range c.series[key] {
+			if p.Time.Equal(t0) {
+				return true
+			}
+		}
+		return false
+	}
+	dueAug15 := time.Date(2026, 8, 16, 0, 0, 0, 0, time.UTC) // 24:00 of 2026-08-15; a reading falls on it
+	if at(e.cache, dueAug15) {
+		t.Fatal("the cache keeps a reading no rule asks for")
+	}
+	if err := e.WriteCheckpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	next := testConfig(t, a.URL)
+	next.KPIs[2].Plan.Milestones = append([]plan.Milestone{{Due: dueAug15, Target: 3}}, next.KPIs[2].Plan.Milestones...)
+	next.KPIs[2].Plan.Milestones[1].Due = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	e.ApplyConfig(context.Background(), next)
+	if !at(e.cache, dueAug15) {
+		t.Error("after the reload the cache lacks the reading at the new milestone's due time")
+	}
+	st.Close()
+
+	for _, tt := range []struct {
+		name string
+		cfg  *config.Config
+		now  time.Time
+	}{
+		{"another plan", next, now},
+		{"an earlier moment", cfg, now.Add(-30 * 24 * time.Hour)},
+	} {
+		e2, st2 := newEngine(t, dir, tt.cfg, tt.now)
+		if !at(e2.cache, dueAug15) && tt.cfg == next {
+			t.Errorf("%s: the checkpoint of the old plan was used", tt.name)
+		}
+		if tt.now.Before(now) && !at(e2.cache, tt.now.Add(-2*24*time.Hour)) {
+			t.Errorf("%s: the checkpoint of a later moment was used: the pace's window then is missing", tt.name)
+		}
+		st2.Close()
 	}
 }

@@ -46,7 +46,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
 			Evaluation: ev,
-			Recent:     recent(series, start, now, ev.Reference),
+			Recent:     recent(series, e.cache.rules.spark, start, now, ev.Reference),
 		})
 	}
 
@@ -109,20 +109,30 @@ func (e *Engine) publishLocked(_ context.Context) {
 	}
 }
 
-// recent picks up to SparkPoints values, evenly spread over the readings from
-// the plan's start to now, the last one always included.
-func recent(series []plan.Point, start, now time.Time, reference float64) []plan.Point {
-	from := sort.Search(len(series), func(i int) bool { return !series[i].Time.Before(start) })
-	to := lastUpTo(series, now) + 1
-	if to <= from {
+// recent is the KPI's value at each of the sparkline's moments from the
+// plan's start to now (the last reading at or before each, none before the
+// start, none twice), and the latest value: at most SparkPoints points,
+// spread over time as the plan is.
+func recent(series []plan.Point, moments []time.Time, start, now time.Time, reference float64) []plan.Point {
+	last := lastUpTo(series, now)
+	if last < 0 || series[last].Time.Before(start) {
 		return nil
 	}
-	window := series[from:to]
-	n := min(len(window), SparkPoints)
-	out := make([]plan.Point, 0, n)
-	for i := range n {
-		p := window[i*(len(window)-1)/max(n-1, 1)]
-		out = append(out, plan.Point{Time: p.Time, Value: p.Value - reference})
+	out := make([]plan.Point, 0, len(moments)+1)
+	prev := -1
+	for _, t := range moments {
+		if t.After(now) {
+			break
+		}
+		i := lastUpTo(series[:last+1], t)
+		if i < 0 || i == prev || series[i].Time.Before(start) {
+			continue
+		}
+		out = append(out, plan.Point{Time: series[i].Time, Value: series[i].Value - reference})
+		prev = i
+	}
+	if prev != last {
+		out = append(out, plan.Point{Time: series[last].Time, Value: series[last].Value - reference})
 	}
 	return out
 }

@@ -132,7 +132,7 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		}
 		h.quotaUsed += calls
 	}
-	tailErr := e.cache.tail(context.WithoutCancel(ctx), e.store)
+	tailErr := e.cache.tail(context.WithoutCancel(ctx), e.store, e.now())
 	e.publishLocked(ctx)
 	e.mu.Unlock()
 

@@ -45,7 +45,9 @@ type KPIState struct {
 	Milestones []plan.Milestone
 	plan.Evaluation
 	// Recent is a few of the KPI's values (readings counted as its count
-	// says) since the plan started, for sparklines; at most SparkPoints.
+	// says) since the plan started, for sparklines: the value at moments
+	// spread evenly over the plan, up to now, and the latest; at most
+	// SparkPoints.
 	Recent []plan.Point
 }
 

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"sort"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/plan"
+)
+
+// keepRules say which readings of a series the plan can still ask for, so
+// that the cache holds those and not the store's whole history: a daemon
+// with 10,000 accounts collecting four times a day would otherwise hold
+// millions of points after a year. Evaluation stays exact: for a KPI's
+// series the cache keeps
+//
+//   - the latest reading at or before now, and every reading after now;
+//   - every reading within plan.PaceWindow of that latest one, and the one
+//     before them (the pace is fitted through at least two);
+//   - the last reading at or before the plan's start and the first after it
+//     (the reference growth counts from);
+//   - the first reading at or after each milestone's due time (whether it
+//     was missed);
+//   - the last reading at or before each of the sparkline's moments.
+//
+// A series no KPI reads keeps its latest reading only (kpi_account_value).
+// What the rules drop is still in the store; a config that asks for other
+// readings gets a cache read from the store again (see fingerprint).
+type keepRules struct {
+	start time.Time
+	spark []time.Time // the sparkline's moments
+	// dues holds, for each series a KPI reads, the due times of its
+	// milestones (of every KPI on it), ascending; a KPI series without
+	// milestones has an empty entry.
+	dues map[seriesKey][]time.Time
+	// fingerprint tells two rule sets apart: a cache thinned by other rules
+	// may lack readings these need.
+	fingerprint uint64
+}
+
+// newKeepRules builds the rules of a config.
+func newKeepRules(cfg *config.Config) *keepRules {
+	r := &keepRules{
+		start: cfg.Plan.StartTime(),
+		spark: sparkMoments(cfg.Plan.StartTime(), cfg.Plan.EndTime()),
+		dues:  map[seriesKey][]time.Time{},
+	}
+	for _, k := range cfg.KPIs {
+		key := seriesKey{k.Channel, k.Account, k.Metric}
+		ds := r.dues[key]
+		for _, m := range k.Plan.Milestones {
+			ds = append(ds, m.Due)
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i].Before(ds[j]) })
+		r.dues[key] = ds
+	}
+	r.fingerprint = r.hash()
+	return r
+}
+
+// sparkMoments spreads SparkPoints-1 moments evenly over the plan, from its
+// start to its end; the sparkline's last point is the latest value.
+func sparkMoments(start, end time.Time) []time.Time {
+	out := make([]time.Time, SparkPoints-1)
+	span := end.Sub(start)
+	for i := range out {
+		out[i] = start.Add(time.Duration(float64(span) * float64(i) / float64(len(out)-1)))
+	}
+	return out
+}
+
+func (r *keepRules) hash() uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	putTime := func(t time.Time) {
+		binary.LittleEndian.PutUint64(b[:], uint64(t.UnixNano())) //nolint:gosec // a hash input: the bits, not the number
+		_, _ = h.Write(b[:])
+	}
+	putTime(r.start)
+	for _, t := range r.spark {
+		putTime(t)
+	}
+	keys := make([]seriesKey, 0, len(r.dues))
+	for k := range r.dues {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	for _, k := range keys {
+		for _, s := range []string{k.channel, k.account, k.metric} {
+			_, _ = h.Write([]byte(s))
+			_, _ = h.Write([]byte{0})
+		}
+		for _, d := range r.dues[k] {
+			putTime(d)
+		}
+		_, _ = h.Write([]byte{1})
+	}
+	return h.Sum64()
+}
+
+func (k seriesKey) less(o seriesKey) bool {
+	switch {
+	case k.channel != o.channel:
+		return k.channel < o.channel
+	case k.account != o.account:
+		return k.account < o.account
+	default:
+		return k.metric < o.metric
+	}
+}
+
+// thin drops, in place, the points of the series k that the rules do not
+// keep at the moment now; marks is scratch space, returned for reuse.
+func (r *keepRules) thin(k seriesKey, ps []plan.Point, now time.Time, marks []bool) ([]plan.Point, []bool) {
+	last := lastUpTo(ps, now)
+	if last <= 0 {
+		return ps, marks // nothing before the latest reading
+	}
+	dues, isKPI := r.dues[k]
+	if !isKPI {
+		return shrink(append(ps[:0], ps[last:]...)), marks
+	}
+	if cap(marks) < len(ps) {
+		marks = make([]bool, len(ps))
+	} else {
+		marks = marks[:len(ps)]
+		clear(marks)
+	}
+	for i := last; i < len(ps); i++ {
+		marks[i] = true
+	}
+	// The pace's window, and the reading before it.
+	from := sort.Search(last, func(i int) bool { return ps[last].Time.Sub(ps[i].Time) <= plan.PaceWindow })
+	for i := max(from-1, 0); i < last; i++ {
+		marks[i] = true
+	}
+	lastAtOrBefore := func(t time.Time) {
+		if i := lastUpTo(ps[:last+1], t); i >= 0 {
+			marks[i] = true
+		}
+	}
+	firstAtOrAfter := func(t time.Time) {
+		if i := sort.Search(last+1, func(i int) bool { return !ps[i].Time.Before(t) }); i <= last {
+			marks[i] = true
+		}
+	}
+	lastAtOrBefore(r.start)
+	if i := lastUpTo(ps[:last+1], r.start) + 1; i <= last { // the first after the start
+		marks[i] = true
+	}
+	for _, d := range dues {
+		firstAtOrAfter(d)
+	}
+	for _, t := range r.spark {
+		lastAtOrBefore(t)
+	}
+	out := ps[:0]
+	for i, p := range ps {
+		if marks[i] {
+			out = append(out, p)
+		}
+	}
+	return shrink(out), marks
+}
+
+// shrink moves a thinned series to an array of its size (and a little room
+// to grow) when the one it is in is mostly empty, so that the memory goes.
+func shrink(ps []plan.Point) []plan.Point {
+	if cap(ps) <= 2*len(ps)+8 {
+		return ps
+	}
+	out := make([]plan.Point, len(ps), len(ps)+len(ps)/4+2)
+	copy(out, ps)
+	return out
+}
