@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/store"
 )
 
 // BenchmarkDaemon runs the real binary, built as the image builds it
@@ -23,9 +25,10 @@ import (
 // call) and reports what the targets name: the time from start until
 // every value is read and shown, the calls that took, the best of 5 scrapes
 // asked the way Prometheus asks (gzip), and the daemon's peak RSS. "fresh"
-// starts from an empty store; "history" from one holding
-// KPI_BENCH_READINGS readings (default 1,000,000) of those channels, as
-// after weeks of running, without the cache checkpoint.
+// starts from an empty store; "history" from one holding what the daemon
+// stores in KPI_BENCH_HISTORY_DAYS (default 60) days of runs every six hours
+// (the YouTube default), three metrics a channel, without the cache
+// checkpoint.
 func BenchmarkDaemon(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "collector")
@@ -42,7 +45,7 @@ func BenchmarkDaemon(b *testing.B) {
 		b.Fatal(err)
 	}
 	history := filepath.Join(dir, "history")
-	fill(b, history, envInt("KPI_BENCH_READINGS", 1_000_000))
+	fillHistory(b, history, envInt("KPI_BENCH_HISTORY_DAYS", 60), 6*time.Hour)
 	b.Run("fresh", func(b *testing.B) { runDaemon(b, bin, cfg, api, "") })
 	b.Run("history", func(b *testing.B) { runDaemon(b, bin, cfg, api, history) })
 }
@@ -88,6 +91,36 @@ func runDaemon(b *testing.B, bin, cfg string, api *fakeapi.Server, from string) 
 		b.ReportMetric(vmHWM(cmd.Process.Pid), "peak-RSS-MB")
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
+	}
+}
+
+// fillHistory stores the runs of the last days, one every interval, of N
+// channels with three metrics each, as the YouTube collector stores them.
+func fillHistory(b *testing.B, dir string, days int, every time.Duration) {
+	st, err := store.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	var readings int
+	for at := now.Add(-time.Duration(days) * 24 * time.Hour); at.Before(now); at = at.Add(every) {
+		run := store.Run{Channel: "youtube", Time: at, Success: true}
+		h := float64(at.Unix() / 3600)
+		for i := 1; i <= N; i++ {
+			account := fmt.Sprintf("UCgen%d", i)
+			run.Readings = append(run.Readings,
+				store.Reading{Account: account, Metric: "subscribers", Value: float64(i) + h/10},
+				store.Reading{Account: account, Metric: "views", Value: float64(i) + h},
+				store.Reading{Account: account, Metric: "videos", Value: float64(i) + h/100})
+		}
+		if err := st.SaveRun(context.Background(), run); err != nil {
+			b.Fatal(err)
+		}
+		readings += len(run.Readings)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, store.FileName)); fi != nil {
+		b.Logf("history: %d readings, %.1f MB", readings, float64(fi.Size())/1e6)
 	}
 }
 

@@ -19,7 +19,7 @@ type accountKey struct{ channel, account string }
 // keepRules), kept current by tailing the store by sequence number, so that
 // readings written by another process (`collector record`) show up too.
 type cache struct {
-	series     map[seriesKey][]plan.Point
+	series     map[seriesKey][]sample
 	items      map[accountKey][]time.Time // feed items' dates, ascending
 	lastID     int64
 	lastItemID int64
@@ -29,32 +29,35 @@ type cache struct {
 }
 
 func newCache(rules *keepRules) *cache {
-	return &cache{series: map[seriesKey][]plan.Point{}, items: map[accountKey][]time.Time{}, rules: rules}
+	return &cache{series: map[seriesKey][]sample{}, items: map[accountKey][]time.Time{}, rules: rules}
 }
 
 const tailPage = 10000
 
-// tail reads what the store holds beyond the cache and thins the series it
-// touched as of now. While a long tail runs (the whole store at start-up) a
-// series is thinned whenever it has doubled since, so that the cache never
-// holds much more than it keeps.
+// tail reads what the store holds beyond the cache and thins each series it
+// touched as of now, as soon as the store moves on to another series: read
+// whole (at start-up) the store gives its chunks series by series, so the
+// cache never holds more than one series unthinned.
 func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error {
-	touched := map[seriesKey]int{} // each series' length after its last thinning
+	var prev seriesKey
+	touched := false
+	thinPrev := func() {
+		if touched {
+			c.series[prev], c.marks = c.rules.thin(prev, c.series[prev], now, c.marks)
+		}
+	}
 	last, err := st.ChunksAfter(ctx, c.lastID, func(ch store.Chunk) error {
 		k := seriesKey{ch.Channel, ch.Account, ch.Metric}
-		ps := replaceDay(c.series[k], ch.Day, ch.Readings)
-		if n := touched[k]; len(ps) >= 2*n+64 {
-			ps, c.marks = c.rules.thin(k, ps, now, c.marks)
+		if k != prev {
+			thinPrev()
 		}
-		touched[k] = len(ps)
-		c.series[k] = ps
+		prev, touched = k, true
+		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
 		return nil
 	})
+	thinPrev()
 	if err != nil {
 		return err
-	}
-	for k := range touched {
-		c.series[k], c.marks = c.rules.thin(k, c.series[k], now, c.marks)
 	}
 	c.lastID = last
 	for {
@@ -79,25 +82,51 @@ func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error 
 	return nil
 }
 
+// sample is a reading in the cache: half the size of a plan.Point (the
+// store keeps milliseconds), which matters at millions of them.
+type sample struct {
+	ms    int64 // Unix milliseconds
+	value float64
+}
+
+func sampleOf(t time.Time, v float64) sample { return sample{t.UnixMilli(), v} }
+
+func (s sample) time() time.Time { return time.UnixMilli(s.ms) }
+
+func (s sample) point() plan.Point { return plan.Point{Time: s.time(), Value: s.value} }
+
+// points appends the samples to dst as plan points.
+func points(dst []plan.Point, ss []sample) []plan.Point {
+	for _, s := range ss {
+		dst = append(dst, s.point())
+	}
+	return dst
+}
+
+// lastSampleUpTo is the index of the last sample at or before t, or -1.
+func lastSampleUpTo(ss []sample, t time.Time) int {
+	ms := t.UnixMilli()
+	return sort.Search(len(ss), func(i int) bool { return ss[i].ms > ms }) - 1
+}
+
 // replaceDay puts a day's readings, as the store now holds them, in place of
-// the points the series had for that UTC day.
-func replaceDay(ps []plan.Point, day time.Time, rs []store.Reading) []plan.Point {
-	next := day.Add(24 * time.Hour)
-	from := sort.Search(len(ps), func(i int) bool { return !ps[i].Time.Before(day) })
-	to := sort.Search(len(ps), func(i int) bool { return !ps[i].Time.Before(next) })
-	if to == len(ps) { // the common case: the series' last day, rewritten in place
-		ps = ps[:from]
+// the samples the series had for that UTC day.
+func replaceDay(ss []sample, day time.Time, rs []store.Reading) []sample {
+	from := sort.Search(len(ss), func(i int) bool { return ss[i].ms >= day.UnixMilli() })
+	to := sort.Search(len(ss), func(i int) bool { return ss[i].ms >= day.Add(24*time.Hour).UnixMilli() })
+	if to == len(ss) { // the common case: the series' last day, rewritten in place
+		ss = ss[:from]
 		for _, r := range rs {
-			ps = append(ps, plan.Point{Time: r.Time, Value: r.Value})
+			ss = append(ss, sampleOf(r.Time, r.Value))
 		}
-		return ps
+		return ss
 	}
-	out := make([]plan.Point, 0, len(ps)-(to-from)+len(rs))
-	out = append(out, ps[:from]...)
+	out := make([]sample, 0, len(ss)-(to-from)+len(rs))
+	out = append(out, ss[:from]...)
 	for _, r := range rs {
-		out = append(out, plan.Point{Time: r.Time, Value: r.Value})
+		out = append(out, sampleOf(r.Time, r.Value))
 	}
-	return append(out, ps[to:]...)
+	return append(out, ss[to:]...)
 }
 
 // feedSeries turns a feed's ledger into readings the plan can count from:
@@ -114,7 +143,7 @@ func (c *cache) feedSeries(channel, account string) []plan.Point {
 		out = append(out, plan.Point{Time: d.Add(-time.Millisecond), Value: float64(i)}, plan.Point{Time: d, Value: float64(i + 1)})
 	}
 	if n := len(stored); n > 0 {
-		last := stored[n-1]
+		last := stored[n-1].point()
 		if len(out) == 0 || last.Time.After(out[len(out)-1].Time) {
 			out = append(out, last)
 		}
@@ -139,11 +168,11 @@ func (c *cache) prune(now time.Time, retention time.Duration) {
 	for k, ps := range c.series {
 		out := ps[:0]
 		for i, p := range ps {
-			d := utcDay(p.Time)
+			d := utcDay(p.time())
 			switch {
 			case d.Before(oldest):
 				continue
-			case d.Before(thin) && i+1 < len(ps) && utcDay(ps[i+1].Time).Equal(d):
+			case d.Before(thin) && i+1 < len(ps) && utcDay(ps[i+1].time()).Equal(d):
 				continue // a later point of the same day follows
 			}
 			out = append(out, p)

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/kpi-collector/kpi-collector/plan"
 )
 
 // The checkpoint is the in-memory cache written to a file beside the store,
@@ -53,11 +51,10 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 		putInt(int64(len(ps)))
 		var prev int64
 		for _, p := range ps {
-			ms := p.Time.UnixMilli()
-			putInt(ms - prev)
-			prev = ms
+			putInt(p.ms - prev)
+			prev = p.ms
 			var fb [8]byte
-			binary.LittleEndian.PutUint64(fb[:], math.Float64bits(p.Value))
+			binary.LittleEndian.PutUint64(fb[:], math.Float64bits(p.value))
 			_, _ = w.Write(fb[:])
 		}
 	}
@@ -148,7 +145,7 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 	for range count() {
 		k := seriesKey{getStr(), getStr(), getStr()}
 		n := count()
-		ps := make([]plan.Point, 0, n)
+		ps := make([]sample, 0, n)
 		var ms int64
 		for range n {
 			ms += getInt()
@@ -156,7 +153,7 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 			if _, err := io.ReadFull(r, fb[:]); err != nil && rerr == nil {
 				rerr = err
 			}
-			ps = append(ps, plan.Point{Time: time.UnixMilli(ms), Value: math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))})
+			ps = append(ps, sample{ms, math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))})
 		}
 		if rerr != nil {
 			return rerr

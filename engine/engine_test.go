@@ -399,10 +399,10 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	ps := e.cache.series[seriesKey{"offline", "default", "relationships"}]
 	window := 0
 	for _, p := range ps {
-		if now.Sub(p.Time) <= plan.PaceWindow {
+		if now.Sub(p.time()) <= plan.PaceWindow {
 			window++
 		}
-		if now.Sub(p.Time) > 40*24*time.Hour {
+		if now.Sub(p.time()) > 40*24*time.Hour {
 			t.Errorf("a point older than the retention stays: %v", p)
 		}
 	}
@@ -457,7 +457,7 @@ func TestCheckpoint(t *testing.T) {
 			e2, st2 := newEngine(t, dir, cfg, now.Add(2*time.Hour))
 			defer st2.Close()
 			ps := e2.cache.series[seriesKey{"youtube", "UC1", "subscribers"}]
-			if len(ps) != 2 || ps[0].Value != 1000 || ps[1].Value != 1100 {
+			if len(ps) != 2 || ps[0].value != 1000 || ps[1].value != 1100 {
 				t.Errorf("series after restart: %v", ps)
 			}
 		})
@@ -484,7 +484,7 @@ func TestCacheFollowsThePlansNeeds(t *testing.T) {
 	key := seriesKey{"offline", "default", "relationships"}
 	at := func(c *cache, t0 time.Time) bool {
 		for _, p := range c.series[key] {
-			if p.Time.Equal(t0) {
+			if p.time().Equal(t0) {
 				return true
 			}
 		}

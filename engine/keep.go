@@ -113,8 +113,8 @@ func (k seriesKey) less(o seriesKey) bool {
 
 // thin drops, in place, the points of the series k that the rules do not
 // keep at the moment now; marks is scratch space, returned for reuse.
-func (r *keepRules) thin(k seriesKey, ps []plan.Point, now time.Time, marks []bool) ([]plan.Point, []bool) {
-	last := lastUpTo(ps, now)
+func (r *keepRules) thin(k seriesKey, ps []sample, now time.Time, marks []bool) ([]sample, []bool) {
+	last := lastSampleUpTo(ps, now)
 	if last <= 0 {
 		return ps, marks // nothing before the latest reading
 	}
@@ -132,22 +132,24 @@ func (r *keepRules) thin(k seriesKey, ps []plan.Point, now time.Time, marks []bo
 		marks[i] = true
 	}
 	// The pace's window, and the reading before it.
-	from := sort.Search(last, func(i int) bool { return ps[last].Time.Sub(ps[i].Time) <= plan.PaceWindow })
+	window := ps[last].ms - plan.PaceWindow.Milliseconds()
+	from := sort.Search(last, func(i int) bool { return ps[i].ms >= window })
 	for i := max(from-1, 0); i < last; i++ {
 		marks[i] = true
 	}
 	lastAtOrBefore := func(t time.Time) {
-		if i := lastUpTo(ps[:last+1], t); i >= 0 {
+		if i := lastSampleUpTo(ps[:last+1], t); i >= 0 {
 			marks[i] = true
 		}
 	}
 	firstAtOrAfter := func(t time.Time) {
-		if i := sort.Search(last+1, func(i int) bool { return !ps[i].Time.Before(t) }); i <= last {
+		ms := t.UnixMilli()
+		if i := sort.Search(last+1, func(i int) bool { return ps[i].ms >= ms }); i <= last {
 			marks[i] = true
 		}
 	}
 	lastAtOrBefore(r.start)
-	if i := lastUpTo(ps[:last+1], r.start) + 1; i <= last { // the first after the start
+	if i := lastSampleUpTo(ps[:last+1], r.start) + 1; i <= last { // the first after the start
 		marks[i] = true
 	}
 	for _, d := range dues {
@@ -167,11 +169,11 @@ func (r *keepRules) thin(k seriesKey, ps []plan.Point, now time.Time, marks []bo
 
 // shrink moves a thinned series to an array of its size (and a little room
 // to grow) when the one it is in is mostly empty, so that the memory goes.
-func shrink(ps []plan.Point) []plan.Point {
+func shrink(ps []sample) []sample {
 	if cap(ps) <= 2*len(ps)+8 {
 		return ps
 	}
-	out := make([]plan.Point, len(ps), len(ps)+len(ps)/4+2)
+	out := make([]sample, len(ps), len(ps)+len(ps)/4+2)
 	copy(out, ps)
 	return out
 }

@@ -68,25 +68,27 @@ kpis:
 				if tt.wave {
 					v = 1000 + 40*math.Sin(at.Sub(start).Hours()/7) + rng.Float64()*10
 				}
-				all = append(all, plan.Point{Time: at.Add(time.Duration(rng.IntN(600)) * time.Second), Value: v})
+				taken := time.UnixMilli(at.Add(time.Duration(rng.IntN(600)) * time.Second).UnixMilli()) // as the store gives it
+				all = append(all, plan.Point{Time: taken, Value: v})
 			}
 
-			var kept []plan.Point
+			var kept []sample
 			var marks []bool
 			next := 0
 			for now := start.Add(-7 * 24 * time.Hour); now.Before(cfg.Plan.EndTime().Add(48 * time.Hour)); now = now.Add(5 * time.Hour) {
 				for next < len(all) && !all[next].Time.After(now) { // the readings taken by now arrive
-					kept = append(kept, all[next])
+					kept = append(kept, sampleOf(all[next].Time, all[next].Value))
 					next++
 				}
 				kept, marks = rules.thin(key, kept, now, marks)
 				whole := all[:next]
 				want := plan.Evaluate(start, k.Plan, whole, now)
-				got := plan.Evaluate(start, k.Plan, kept, now)
+				keptPoints := points(nil, kept)
+				got := plan.Evaluate(start, k.Plan, keptPoints, now)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("at %s, from %d of %d readings:\n got %+v\nwant %+v", now, len(kept), len(whole), got, want)
 				}
-				if g, w := recent(kept, rules.spark, start, now, want.Reference), recent(whole, rules.spark, start, now, want.Reference); !reflect.DeepEqual(g, w) {
+				if g, w := recent(nil, keptPoints, rules.spark, start, now, want.Reference), recent(nil, whole, rules.spark, start, now, want.Reference); !reflect.DeepEqual(g, w) {
 					t.Fatalf("at %s the sparkline differs:\n got %v\nwant %v", now, g, w)
 				}
 			}
@@ -111,12 +113,12 @@ func TestThinningASeriesNoKPIReads(t *testing.T) {
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	rules := newKeepRules(cfg)
 	base := time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC)
-	var ps []plan.Point
+	var ps []sample
 	for i := range 10 {
-		ps = append(ps, plan.Point{Time: base.Add(time.Duration(i) * time.Hour), Value: float64(i)})
+		ps = append(ps, sampleOf(base.Add(time.Duration(i)*time.Hour), float64(i)))
 	}
 	got, _ := rules.thin(seriesKey{"youtube", "UC1", "views"}, ps, base.Add(7*time.Hour+time.Minute), nil)
-	if len(got) != 3 || got[0].Value != 7 || got[2].Value != 9 {
+	if len(got) != 3 || got[0].value != 7 || got[2].value != 9 {
 		t.Errorf("kept %v", got)
 	}
 }
@@ -142,15 +144,13 @@ func TestThinningKeepsReadingsAfterNow(t *testing.T) {
 	cfg := testConfig(t, "http://127.0.0.1:1")
 	rules := newKeepRules(cfg)
 	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
-	var ps []plan.Point
+	var ps []sample
 	for i := range 100 {
-		ps = append(ps, plan.Point{Time: base.Add(time.Duration(i) * 24 * time.Hour), Value: float64(i)})
+		ps = append(ps, sampleOf(base.Add(time.Duration(i)*24*time.Hour), float64(i)))
 	}
 	now := base.Add(50*24*time.Hour + time.Hour)
 	got, _ := rules.thin(seriesKey{"youtube", "UC1", "subscribers"}, ps, now, nil)
-	if n := len(upToTest(got, now)); len(got)-n != 49 {
+	if n := lastSampleUpTo(got, now) + 1; len(got)-n != 49 {
 		t.Errorf("%d readings after now kept, want 49", len(got)-n)
 	}
 }
-
-func upToTest(ps []plan.Point, t time.Time) []plan.Point { return ps[:lastUpTo(ps, t)+1] }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -28,13 +29,21 @@ func (e *Engine) publishLocked(_ context.Context) {
 		Accounts: make([]AccountValue, 0, len(e.cache.series)),
 	}
 	start := cfg.Plan.StartTime()
-	for _, k := range cfg.KPIs {
+	// A sparkline that has not changed since the last snapshot is shared
+	// with it (snapshots are immutable), so that a publish between two
+	// collections allocates none.
+	prev := e.snapshot.Load()
+	if prev == nil || e.publishedOf != cfg || len(prev.KPIs) != len(cfg.KPIs) {
+		prev = nil
+	}
+	e.publishedOf = cfg
+	var series, spark []plan.Point // one KPI's at a time, the arrays reused
+	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
-		var series []plan.Point
 		if ch.Type == "feed" && k.Metric == "posts" {
 			series = e.cache.feedSeries(k.Channel, k.Account)
 		} else {
-			series = e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}]
+			series = points(series[:0], e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}])
 		}
 		if ch.Type == "manual" && len(series) > 0 && series[0].Time.After(start) {
 			// Counts kept by hand start from nothing: growth since the start
@@ -42,11 +51,19 @@ func (e *Engine) publishLocked(_ context.Context) {
 			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
 		}
 		ev := plan.Evaluate(start, k.Plan, series, now)
+		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
+		var shown []plan.Point
+		switch {
+		case prev != nil && slices.Equal(prev.KPIs[i].Recent, spark):
+			shown = prev.KPIs[i].Recent
+		case len(spark) > 0:
+			shown = slices.Clone(spark)
+		}
 		snap.KPIs = append(snap.KPIs, KPIState{
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
 			Evaluation: ev,
-			Recent:     recent(series, e.cache.rules.spark, start, now, ev.Reference),
+			Recent:     shown,
 		})
 	}
 
@@ -55,13 +72,13 @@ func (e *Engine) publishLocked(_ context.Context) {
 		if !configured[accountKey{key.channel, key.account}] || len(ps) == 0 {
 			continue
 		}
-		last := lastUpTo(ps, now)
+		last := lastSampleUpTo(ps, now)
 		if last < 0 {
 			continue
 		}
 		snap.Accounts = append(snap.Accounts, AccountValue{
 			Channel: key.channel, Account: key.account, Metric: key.metric,
-			Value: ps[last].Value, Time: ps[last].Time,
+			Value: ps[last].value, Time: ps[last].time(),
 		})
 	}
 	sort.Slice(snap.Accounts, func(i, j int) bool {
@@ -113,12 +130,12 @@ func (e *Engine) publishLocked(_ context.Context) {
 // plan's start to now (the last reading at or before each, none before the
 // start, none twice), and the latest value: at most SparkPoints points,
 // spread over time as the plan is.
-func recent(series []plan.Point, moments []time.Time, start, now time.Time, reference float64) []plan.Point {
+// It appends them to out.
+func recent(out, series []plan.Point, moments []time.Time, start, now time.Time, reference float64) []plan.Point {
 	last := lastUpTo(series, now)
 	if last < 0 || series[last].Time.Before(start) {
-		return nil
+		return out
 	}
-	out := make([]plan.Point, 0, len(moments)+1)
 	prev := -1
 	for _, t := range moments {
 		if t.After(now) {

@@ -120,7 +120,9 @@ func Handler(c *Cache, live prometheus.Gatherer, logger *slog.Logger) http.Handl
 		w.Header().Set("Content-Type", string(format))
 		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			_, _ = w.Write(before.Bytes())
-			_, _ = w.Write(cached.Text())
+			if err := cached.WriteText(w); err != nil {
+				logger.Error("writing the metrics failed", "err", err)
+			}
 			_, _ = w.Write(after.Bytes())
 			return
 		}

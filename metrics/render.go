@@ -29,15 +29,23 @@ type Rendered struct {
 
 // Text is the exposition uncompressed.
 func (r *Rendered) Text() []byte {
+	var b bytes.Buffer
+	_ = r.WriteText(&b)
+	return b.Bytes()
+}
+
+// WriteText writes the exposition uncompressed, inflating it as it goes:
+// serving the plain text holds no copy of it.
+func (r *Rendered) WriteText(w io.Writer) error {
 	if len(r.Gzip) == 0 {
 		return nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(r.Gzip))
 	if err != nil {
-		return nil
+		return err
 	}
-	b, _ := io.ReadAll(zr)
-	return b
+	_, err = io.Copy(w, zr) //nolint:gosec // our own rendering, not input from outside
+	return err
 }
 
 // Render writes the exporter's metrics for snap, plus the families of extra

@@ -152,18 +152,18 @@ func walk(day int64, data []byte, fn func(ms int64, src uint64, v float64, whole
 // seriesKey names a series.
 type seriesKey struct{ channel, account, metric string }
 
-// seriesIDs returns the ids of the series, creating those that are new in a
-// transaction of their own (so that an id handed out is always committed).
-func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) (map[seriesKey]int64, error) {
+// seriesIDs returns the ids of the series, in the keys' order, creating
+// those that are new in a transaction of their own.
+func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[seriesKey]int64, len(keys))
-	var missing []seriesKey
-	for _, k := range keys {
+	out := make([]int64, len(keys))
+	var missing []int // indexes into keys
+	for i, k := range keys {
 		if id, ok := s.series[k]; ok {
-			out[k] = id
+			out[i] = id
 		} else {
-			missing = append(missing, k)
+			missing = append(missing, i)
 		}
 	}
 	if len(missing) == 0 {
@@ -180,18 +180,17 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) (map[seriesKey]
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
 	defer ins.Close()
-	ids := make([]int64, len(missing))
-	for i, k := range missing {
-		if err := ins.QueryRowContext(ctx, k.channel, k.account, k.metric).Scan(&ids[i]); err != nil {
+	for _, i := range missing {
+		k := keys[i]
+		if err := ins.QueryRowContext(ctx, k.channel, k.account, k.metric).Scan(&out[i]); err != nil {
 			return nil, fmt.Errorf("adding series %s/%s/%s: %w", k.channel, k.account, k.metric, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
-	for i, k := range missing {
-		s.series[k] = ids[i]
-		out[k] = ids[i]
+	for _, i := range missing {
+		s.series[keys[i]] = out[i]
 	}
 	return out, nil
 }
@@ -262,65 +261,74 @@ func (w *chunkWriter) add(ctx context.Context, series int64, rs []Reading) error
 	return nil
 }
 
-// addAll adds one day's readings of many series: the day's existing chunks
-// are read a thousand series at a time, not one query each.
-func (w *chunkWriter) addAll(ctx context.Context, tx *sql.Tx, day int64, bySeries map[int64][]Reading) error {
-	ids := make([]int64, 0, len(bySeries))
-	for id := range bySeries {
-		ids = append(ids, id)
-	}
-	have := make(map[int64][]byte, len(ids))
-	for start := 0; start < len(ids); start += 1000 {
-		part := ids[start:min(start+1000, len(ids))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, day)
-		marks := make([]byte, 0, 2*len(part))
-		for i, id := range part {
-			if i > 0 {
-				marks = append(marks, ',')
-			}
-			marks = append(marks, '?')
-			args = append(args, id)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT series, data FROM chunks WHERE day = ? AND series IN (`+string(marks)+`)`, args...) //nolint:gosec // only placeholders are spliced in
-		if err != nil {
-			return fmt.Errorf("reading chunks: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var data []byte
-			if err := rows.Scan(&id, &data); err != nil {
-				rows.Close()
-				return fmt.Errorf("reading chunks: %w", err)
-			}
-			have[id] = data
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("reading chunks: %w", err)
+// seriesReadings are one series' readings of a run.
+type seriesReadings struct {
+	id int64
+	rs []Reading
+}
+
+// addAll adds one day's readings of many series, a thousand series at a
+// time: their existing chunks are read in one query, not one each, and no
+// more than a thousand are held.
+func (w *chunkWriter) addAll(ctx context.Context, tx *sql.Tx, day int64, groups []seriesReadings) error {
+	for start := 0; start < len(groups); start += 1000 {
+		if err := w.addPart(ctx, tx, day, groups[start:min(start+1000, len(groups))]); err != nil {
+			return err
 		}
 	}
-	for id, add := range bySeries {
-		for _, r := range add {
+	return nil
+}
+
+func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part []seriesReadings) error {
+	args := make([]any, 0, len(part)+1)
+	args = append(args, day)
+	marks := make([]byte, 0, 2*len(part))
+	for i, g := range part {
+		if i > 0 {
+			marks = append(marks, ',')
+		}
+		marks = append(marks, '?')
+		args = append(args, g.id)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT series, data FROM chunks WHERE day = ? AND series IN (`+string(marks)+`)`, args...) //nolint:gosec // only placeholders are spliced in
+	if err != nil {
+		return fmt.Errorf("reading chunks: %w", err)
+	}
+	have := make(map[int64][]byte, len(part))
+	for rows.Next() {
+		var id int64
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading chunks: %w", err)
+		}
+		have[id] = data
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading chunks: %w", err)
+	}
+	for _, g := range part {
+		for _, r := range g.rs {
 			if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
 				return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", r.Channel, r.Account, r.Metric)
 			}
 		}
 		// The common case, a reading later than the day's last, appends.
-		data, ok, err := appendTo(day, have[id], add)
+		data, ok, err := appendTo(day, have[g.id], g.rs)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			rs, err := decode(day, have[id])
+			rs, err := decode(day, have[g.id])
 			if err != nil {
 				return err
 			}
-			all := append(rs, add...)
+			all := append(rs, g.rs...)
 			sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
 			data = encode(day, all)
 		}
-		if _, err := w.put.ExecContext(ctx, id, day, w.seq, data); err != nil {
+		if _, err := w.put.ExecContext(ctx, g.id, day, w.seq, data); err != nil {
 			return fmt.Errorf("writing a chunk: %w", err)
 		}
 	}
@@ -328,14 +336,18 @@ func (w *chunkWriter) addAll(ctx context.Context, tx *sql.Tx, day int64, bySerie
 }
 
 // ChunksAfter calls fn with every chunk written after sequence number after,
-// in sequence order; with after 0 it calls fn with every chunk. It returns the
-// highest sequence number seen (after, if none).
+// in sequence order; with after 0 it calls fn with every chunk, series by
+// series and each series' days in order (the table's own order, so that a
+// reader can finish one series before the next). It returns the highest
+// sequence number seen (after, if none).
 func (s *Store) ChunksAfter(ctx context.Context, after int64, fn func(Chunk) error) (int64, error) {
 	q := `SELECT c.seq, s.channel, s.account, s.metric, c.day, c.data FROM chunks c JOIN series s ON s.id = c.series`
 	var args []any
 	if after > 0 {
 		q += ` WHERE c.seq > ? ORDER BY c.seq`
 		args = append(args, after)
+	} else {
+		q += ` ORDER BY c.series, c.day`
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

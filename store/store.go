@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -220,12 +221,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		defer w.close()
-		bySeries := make(map[int64][]Reading, len(readings))
-		for _, r := range readings {
-			id := ids[seriesKey{run.Channel, r.Account, r.Metric}]
-			bySeries[id] = append(bySeries[id], r)
-		}
-		if err := w.addAll(ctx, tx, dayOf(run.Time), bySeries); err != nil {
+		if err := w.addAll(ctx, tx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 	}
@@ -255,6 +251,29 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	return nil
 }
 
+// groupBySeries sorts the readings by their series' ids (ids[i] is the id of
+// readings[i]; the order of a series' own readings stays) and cuts them into
+// one group a series.
+func groupBySeries(ids []int64, readings []Reading) []seriesReadings {
+	order := make([]int, len(readings))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ids[order[a]] < ids[order[b]] })
+	sorted := make([]Reading, len(readings))
+	var groups []seriesReadings
+	for n, i := range order {
+		sorted[n] = readings[i]
+		if len(groups) == 0 || groups[len(groups)-1].id != ids[i] {
+			groups = append(groups, seriesReadings{id: ids[i], rs: sorted[n : n+1]})
+		} else {
+			g := &groups[len(groups)-1]
+			g.rs = sorted[n-len(g.rs) : n+1]
+		}
+	}
+	return groups
+}
+
 // Record stores a manual reading. With add, the value is added to the latest
 // reading at or before t (0 if none); otherwise it is the reading. It returns
 // the value stored.
@@ -267,13 +286,14 @@ func (s *Store) Record(ctx context.Context, channel, account, metric string, t t
 	if err != nil {
 		return 0, err
 	}
+	id := ids[0]
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("recording: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	if add {
-		last, err := lastAtOrBefore(ctx, tx, ids[key], t)
+		last, err := lastAtOrBefore(ctx, tx, id, t)
 		if err != nil {
 			return 0, err
 		}
@@ -284,7 +304,7 @@ func (s *Store) Record(ctx context.Context, channel, account, metric string, t t
 		return 0, fmt.Errorf("recording: %w", err)
 	}
 	defer w.close()
-	if err := w.add(ctx, ids[key], []Reading{{Channel: channel, Account: account, Metric: metric, Time: t, Value: value, Source: SourceManual}}); err != nil {
+	if err := w.add(ctx, id, []Reading{{Channel: channel, Account: account, Metric: metric, Time: t, Value: value, Source: SourceManual}}); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
