@@ -69,10 +69,14 @@ type Store struct {
 // so a reading once shown on /metrics survives both. Writes are a handful per
 // collection, so the extra fsync costs nothing that matters.
 // busy_timeout lets `collector record` and the daemon share the file.
+// _txlock=immediate: every transaction here writes, so it takes the write
+// lock when it begins and waits for it (busy_timeout); a deferred one that
+// read first would fail at once with SQLITE_BUSY when another writer had
+// committed since its read (pruning beside a run did).
 // cache_size=-1000 keeps each connection's page cache to 1 MB: the daemon reads
 // the store at start and then tails it, so a big cache buys nothing.
 // auto_vacuum=INCREMENTAL (for a new file) lets Prune give pages back.
-const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS series (

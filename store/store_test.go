@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"testing"
@@ -227,5 +228,47 @@ func TestAppendToChunk(t *testing.T) {
 	}
 	if _, ok, _ := appendTo(day, encode(day, rs), []Reading{{Time: start, Value: 1}}); ok {
 		t.Error("an earlier reading must make the chunk rebuilt, not appended")
+	}
+}
+
+// Pruning while runs are saved makes neither fail: each write transaction
+// takes the write lock when it begins, so the other waits (busy_timeout)
+// instead of failing when a read turns into a write.
+func TestPruneBesideRuns(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for h := 60 * 24; h > 0; h -= 6 { // 60 days, 100 accounts: thinning takes two batches
+		run := Run{Channel: "youtube", Time: now.Add(-time.Duration(h) * time.Hour), Success: true}
+		for a := range 100 {
+			run.Readings = append(run.Readings, Reading{Account: fmt.Sprintf("UC%d", a), Metric: "views", Value: float64(h)})
+		}
+		if err := s.SaveRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Prune(ctx, now, 400*24*time.Hour)
+		done <- err
+	}()
+	for i := 0; ; i++ {
+		run := Run{Channel: "youtube", Time: now.Add(time.Duration(i) * time.Second), Success: true,
+			Readings: []Reading{{Account: "UC1", Metric: "views", Value: float64(i)}}}
+		if err := s.SaveRun(ctx, run); err != nil {
+			t.Fatalf("a run saved beside pruning failed: %v", err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("pruning beside runs failed: %v", err)
+			}
+			return
+		default:
+		}
 	}
 }
