@@ -126,11 +126,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 	}
 }
 
-// recent is the KPI's value at each of the sparkline's moments from the
-// plan's start to now (the last reading at or before each, none before the
-// start, none twice), and the latest value: at most SparkPoints points,
-// spread over time as the plan is.
-// It appends them to out.
+// recent appends to out the KPI's value at each of the sparkline's moments
+// from the plan's start to now (the last reading at or before each, none
+// before the start, none twice), and the latest value: at most SparkPoints
+// points, spread over time as the plan is.
 func recent(out, series []plan.Point, moments []time.Time, start, now time.Time, reference float64) []plan.Point {
 	last := lastUpTo(series, now)
 	if last < 0 || series[last].Time.Before(start) {
