@@ -2,11 +2,11 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -77,7 +77,7 @@ func validate(ps *problems, cfg *Config, types Types) {
 	if len(cfg.Channels) == 0 {
 		ps.path([]any{"channels"}, "channels: the plan names no channel; add at least one")
 	}
-	for _, name := range sortedKeys(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		validateChannel(ps, name, cfg.Channels[name], types)
 	}
 	if len(cfg.KPIs) == 0 {
@@ -138,9 +138,9 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	spec, ok := types[ch.Type]
 	if !ok {
 		if ch.Type == "" {
-			ps.path(at(), "channels.%s.type is missing; give one of %s", name, strings.Join(sortedKeys(types), ", "))
+			ps.path(at(), "channels.%s.type is missing; give one of %s", name, strings.Join(slices.Sorted(maps.Keys(types)), ", "))
 		} else {
-			ps.path(at("type"), "channels.%s.type: %q is not a channel type; give one of %s", name, ch.Type, strings.Join(sortedKeys(types), ", "))
+			ps.path(at("type"), "channels.%s.type: %q is not a channel type; give one of %s", name, ch.Type, strings.Join(slices.Sorted(maps.Keys(types)), ", "))
 		}
 		return
 	}
@@ -199,7 +199,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		if len(ch.Metrics) == 0 {
 			ps.path(at("metrics"), "channels.%s.metrics: a %s channel needs at least one metric: name -> where to find it", name, ch.Type)
 		}
-		for _, m := range sortedKeys(ch.Metrics) {
+		for _, m := range slices.Sorted(maps.Keys(ch.Metrics)) {
 			if !metricName.MatchString(m) {
 				ps.path(at("metrics", m), "channels.%s.metrics: %q is not a metric name (lower case letters, digits and _)", name, m)
 			}
@@ -267,9 +267,9 @@ func validateKPI(ps *problems, cfg *Config, i int, k *KPI, types Types) {
 	ch := cfg.Channels[k.Channel]
 	switch {
 	case k.Channel == "":
-		ps.path(at(), "%s names no channel; give one of %s", label, strings.Join(sortedKeys(cfg.Channels), ", "))
+		ps.path(at(), "%s names no channel; give one of %s", label, strings.Join(slices.Sorted(maps.Keys(cfg.Channels)), ", "))
 	case ch == nil:
-		ps.path(at("channel"), "%s: channel %q is not among channels (%s)", label, k.Channel, strings.Join(sortedKeys(cfg.Channels), ", "))
+		ps.path(at("channel"), "%s: channel %q is not among channels (%s)", label, k.Channel, strings.Join(slices.Sorted(maps.Keys(cfg.Channels)), ", "))
 	default:
 		if k.Account == "" {
 			ps.path(at(), "%s names no account, and channel %s has %d; give account: one of %s", label, k.Channel, len(ch.Accounts), strings.Join(ch.Accounts, ", "))
@@ -287,7 +287,7 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 	var known []string
 	switch {
 	case spec.UserMetrics:
-		known = sortedKeys(ch.Metrics)
+		known = slices.Sorted(maps.Keys(ch.Metrics))
 	case len(spec.Metrics) > 0:
 		known = spec.Metrics
 	}
@@ -359,13 +359,4 @@ func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label 
 		prev = m.Due
 		k.Plan.Milestones = append(k.Plan.Milestones, plan.Milestone{Due: due, Target: m.Target})
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

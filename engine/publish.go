@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -83,17 +84,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 	}
 	sort.Slice(snap.Accounts, func(i, j int) bool {
 		a, b := &snap.Accounts[i], &snap.Accounts[j]
-		switch {
-		case a.Channel != b.Channel:
-			return a.Channel < b.Channel
-		case a.Account != b.Account:
-			return a.Account < b.Account
-		default:
-			return a.Metric < b.Metric
-		}
+		return seriesKey{a.Channel, a.Account, a.Metric}.less(seriesKey{b.Channel, b.Account, b.Metric})
 	})
 
-	for _, name := range sortedNames(cfg.Channels) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		ch := cfg.Channels[name]
 		spec := e.types[ch.Type]
 		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled}
@@ -108,8 +102,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 		{
 			h := e.healthOf(name)
 			cs.Ran, cs.Success, cs.LastSuccess, cs.LastError, cs.Duration = h.ran, h.success, h.lastSuccess, h.lastError, h.duration
-			cs.Errors = copyMap(h.errors)
-			cs.Requests = copyMap(h.requests)
+			cs.Errors = maps.Clone(h.errors)
+			cs.Requests = maps.Clone(h.requests)
 			if limit := quotaLimit(ch.Quota, spec); limit > 0 {
 				cs.HasQuota, cs.QuotaLimit = true, float64(limit)
 				if h.quotaDay == quotaDay(spec, now) {
@@ -156,23 +150,6 @@ func recent(out, series []plan.Point, moments []time.Time, start, now time.Time,
 // lastUpTo is the index of the last point at or before t, or -1.
 func lastUpTo(ps []plan.Point, t time.Time) int {
 	return sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(t) }) - 1
-}
-
-func copyMap[K comparable](m map[K]float64) map[K]float64 {
-	out := make(map[K]float64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // configuredAccounts is the set of a config's channel accounts, built once

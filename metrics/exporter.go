@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -141,7 +143,7 @@ var families = sortFamilies([]familySpec{
 	{apiRequests, prometheus.CounterValue, func(s *engine.Snapshot, _ *order, emit sink) {
 		for i := range scheduled(s) {
 			c := &s.Channels[i]
-			for _, code := range sortedKeys(c.Requests) {
+			for _, code := range slices.Sorted(maps.Keys(c.Requests)) {
 				emit(c.Requests[code], []string{c.Name, code})
 			}
 		}
@@ -223,24 +225,9 @@ func (o *order) accounts() []int {
 }
 
 var (
-	sortedStatuses = sortedCopy(plan.Statuses)
-	sortedReasons  = sortedCopy(collectors.Reasons)
+	sortedStatuses = slices.Sorted(slices.Values(plan.Statuses))
+	sortedReasons  = slices.Sorted(slices.Values(collectors.Reasons))
 )
-
-func sortedCopy[T ~string](in []T) []T {
-	out := append([]T(nil), in...)
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-func sortedKeys(m map[string]float64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // kpiOrder sorts KPIs by their labels in name order: account, channel, kpi, metric.
 func kpiOrder(ks []engine.KPIState) []int {
