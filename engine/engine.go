@@ -142,7 +142,11 @@ func (e *Engine) readCheckpoint(ctx context.Context) {
 	}
 	c := newCache(e.cache.rules)
 	if err := c.readCheckpoint(e.checkpointPath(), id, e.now()); err != nil {
-		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errThinned) {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case errors.Is(err, errThinned): // expected after a plan change: said, not warned
+			e.logger.Info("reading the store whole", "reason", err)
+		default:
 			e.logger.Warn("ignoring the cache checkpoint; reading the store whole", "err", err)
 		}
 		return

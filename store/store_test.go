@@ -135,11 +135,7 @@ func FuzzChunkDecode(f *testing.F) {
 
 func TestRecord(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	t0 := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
@@ -166,11 +162,7 @@ func TestRecord(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	// Readings every three hours for 500 days of one series.
 	for h := 0; h < 500*24; h += 3 {
@@ -236,11 +228,7 @@ func TestAppendToChunk(t *testing.T) {
 // instead of failing when a read turns into a write.
 func TestPruneBesideRuns(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for h := 60 * 24; h > 0; h -= 6 { // 60 days, 100 accounts: thinning takes two batches
 		run := Run{Channel: "youtube", Time: now.Add(-time.Duration(h) * time.Hour), Success: true}
@@ -271,4 +259,15 @@ func TestPruneBesideRuns(t *testing.T) {
 		default:
 		}
 	}
+}
+
+// openTemp opens a store in a fresh folder, closed when the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
