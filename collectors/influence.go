@@ -19,6 +19,25 @@ func errTooManyPages(maxPages int) *Error {
 	return Fail(Quota, fmt.Errorf("the follower list is longer than max_pages (%d) pages; raise max_pages to count it whole", maxPages))
 }
 
+// countPages reads a follower list page by page: page is given the cursor
+// of the page to read ("" for the first) and returns how many of its
+// followers count and the next cursor ("" after the last page). More than
+// maxPages pages give no count at all.
+func countPages(maxPages int, page func(cursor string) (int, string, error)) (float64, *Error) {
+	n, cursor := 0, ""
+	for range maxPages {
+		counted, next, err := page(cursor)
+		if err != nil {
+			return 0, Classify(err)
+		}
+		n += counted
+		if cursor = next; cursor == "" {
+			return float64(n), nil
+		}
+	}
+	return 0, errTooManyPages(maxPages)
+}
+
 // twitterFollowers is a page of GET /2/users/:id/followers.
 type twitterFollowers struct {
 	Data []struct {
@@ -35,28 +54,23 @@ type twitterFollowers struct {
 // influential counts an X user's followers with at least min followers.
 func (x *twitterV2) influential(ctx context.Context, id string) (float64, *Error) {
 	ch := x.env.Channel
-	n, token := 0, ""
-	for page := 0; ; page++ {
-		if page == ch.MaxPages {
-			return 0, errTooManyPages(ch.MaxPages)
-		}
+	return countPages(ch.MaxPages, func(token string) (int, string, error) {
 		q := url.Values{"user.fields": {"public_metrics"}, "max_results": {"1000"}}
 		if token != "" {
 			q.Set("pagination_token", token)
 		}
 		var body twitterFollowers
 		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/"+url.PathEscape(id)+"/followers")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
-			return 0, Classify(err)
+			return 0, "", err
 		}
+		n := 0
 		for _, f := range body.Data {
 			if f.PublicMetrics != nil && f.PublicMetrics.FollowersCount >= int64(ch.MinFollowers) {
 				n++
 			}
 		}
-		if token = body.Meta.NextToken; token == "" {
-			return float64(n), nil
-		}
-	}
+		return n, body.Meta.NextToken, nil
+	})
 }
 
 // blueskyFollowers is a page of app.bsky.graph.getFollowers.
@@ -71,27 +85,24 @@ type blueskyFollowers struct {
 // followers: getFollowers gives the followers, getProfiles their counts.
 func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Error) {
 	ch := b.env.Channel
-	n, cursor := 0, ""
-	for page := 0; ; page++ {
-		if page == ch.MaxPages {
-			return 0, errTooManyPages(ch.MaxPages)
-		}
+	return countPages(ch.MaxPages, func(cursor string) (int, string, error) {
 		q := url.Values{"actor": {actor}, "limit": {strconv.Itoa(100)}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
 		var body blueskyFollowers
 		if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.graph.getFollowers")+"?"+q.Encode(), nil, &body, classifyBluesky); err != nil {
-			return 0, Classify(err)
+			return 0, "", err
 		}
 		dids := make([]string, 0, len(body.Followers))
 		for _, f := range body.Followers {
 			dids = append(dids, f.DID)
 		}
+		n := 0
 		for _, batch := range Batches(dids, BlueskyBatch) {
 			var profiles blueskyProfiles
 			if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.actor.getProfiles")+"?"+url.Values{"actors": batch}.Encode(), nil, &profiles, classifyBluesky); err != nil {
-				return 0, Classify(err)
+				return 0, "", err
 			}
 			for _, p := range profiles.Profiles {
 				if p.FollowersCount != nil && *p.FollowersCount >= int64(ch.MinFollowers) {
@@ -99,8 +110,6 @@ func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Erro
 				}
 			}
 		}
-		if cursor = body.Cursor; cursor == "" {
-			return float64(n), nil
-		}
-	}
+		return n, body.Cursor, nil
+	})
 }
