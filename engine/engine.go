@@ -39,8 +39,6 @@ type Engine struct {
 	// accounts is the account set of the config accountsOf, for publish.
 	accounts   map[accountKey]bool
 	accountsOf *config.Config
-	// publishedOf is the config of the last snapshot published.
-	publishedOf *config.Config
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex

@@ -30,14 +30,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 		Accounts: make([]AccountValue, 0, len(e.cache.series)),
 	}
 	start := cfg.Plan.StartTime()
-	// A sparkline that has not changed since the last snapshot is shared
-	// with it (snapshots are immutable), so that a publish between two
-	// collections allocates none.
+	// A sparkline equal to the one in the same place of the last snapshot
+	// is shared with it (snapshots are immutable), so that a publish between
+	// two collections allocates none.
 	prev := e.snapshot.Load()
-	if prev == nil || e.publishedOf != cfg || len(prev.KPIs) != len(cfg.KPIs) {
-		prev = nil
-	}
-	e.publishedOf = cfg
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
@@ -55,7 +51,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
 		var shown []plan.Point
 		switch {
-		case prev != nil && slices.Equal(prev.KPIs[i].Recent, spark):
+		case prev != nil && i < len(prev.KPIs) && slices.Equal(prev.KPIs[i].Recent, spark):
 			shown = prev.KPIs[i].Recent
 		case len(spark) > 0:
 			shown = slices.Clone(spark)
