@@ -1,12 +1,17 @@
 package collectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 )
 
 // feed reads an RSS or Atom feed and reports its items; the engine keeps the
@@ -22,13 +27,15 @@ func (f *feed) Collect(ctx context.Context, accounts []string) Result {
 	return EachBatch(ctx, accounts, 1, f.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
 		var res Result
 		account := batch[0]
-		parser := gofeed.NewParser()
-		parser.Client = f.env.Client
-		parser.UserAgent = UserAgent()
-		parser.MaxByteSize = MaxBodySize
-		parsed, err := parser.ParseURLWithContext(account, ctx)
+		header := http.Header{"Accept": {"application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}}
+		body, contentType, err := GetWithType(ctx, f.env.Client, account, header, nil)
 		if err != nil {
-			res.Errors = append(res.Errors, classifyFeed(err, account))
+			res.fail(err, account)
+			return res
+		}
+		parsed, err := parseFeed(body, contentType)
+		if err != nil {
+			res.fail(Fail(Decode, fmt.Errorf("feed: %w", err)), account)
 			return res
 		}
 		res.ItemAccounts = append(res.ItemAccounts, account)
@@ -55,17 +62,32 @@ func (f *feed) Collect(ctx context.Context, accounts []string) Result {
 	})
 }
 
-func classifyFeed(err error, account string) *Error {
-	var he gofeed.HTTPError
-	if errors.As(err, &he) {
-		return Fail(ReasonForStatus(he.StatusCode), fmt.Errorf("feed: HTTP %d", he.StatusCode), account)
+var (
+	// xmlDeclEncoding finds the encoding a document declares of itself.
+	xmlDeclEncoding = regexp.MustCompile(`^\s*<\?xml[^>]*\sencoding\s*=`)
+	// itemElement finds an RSS item or Atom entry element in a body.
+	itemElement = regexp.MustCompile(`<(item|entry)[\s>/]`)
+)
+
+// parseFeed parses a feed body. The charset of the Content-Type header is
+// honoured when the document declares none of its own (the XML declaration
+// wins, as XML says). A body that has item or entry elements but parses into
+// no items is ill-formed, not an empty feed: counting it would store a false 0.
+func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {
+	var r io.Reader = bytes.NewReader(body)
+	if _, params, err := mime.ParseMediaType(contentType); err == nil && params["charset"] != "" && !xmlDeclEncoding.Match(body) {
+		cr, err := charset.NewReaderLabel(params["charset"], r)
+		if err != nil {
+			return nil, fmt.Errorf("the answer's charset %q is not one this collector reads: %w", params["charset"], err)
+		}
+		r = cr
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return Classify(ScrubError(err), account)
+	parsed, err := gofeed.NewParser().Parse(r)
+	if err != nil {
+		return nil, err
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return Classify(err, account)
+	if len(parsed.Items) == 0 && itemElement.Match(body) {
+		return nil, errors.New("the feed has item or entry elements, but none could be read: it is not well-formed XML")
 	}
-	return Fail(Decode, fmt.Errorf("feed: %w", err), account)
+	return parsed, nil
 }

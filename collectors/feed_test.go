@@ -33,6 +33,15 @@ func TestFeed(t *testing.T) {
 				{ID: "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6b", Published: time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)},
 			},
 		},
+		{name: "a well-formed feed without items is a true 0", path: "/feed/empty.xml"},
+		{
+			name: "the charset of the Content-Type header, where the document declares none", path: "/feed/latin1.xml",
+			wantItems: []Item{
+				{ID: "https://cafe.acme.example/creme", Published: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)},
+				{ID: "https://cafe.acme.example/ete", Published: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)},
+			},
+		},
+		{name: "items that cannot be read are a decode error, not 0 posts", path: "/feed/unclosed.xml", wantError: Decode},
 		{name: "404 is not found", path: "/feed/gone.xml", wantError: NotFound},
 		{name: "HTML is a decode error", path: "/feed/broken.xml", wantError: Decode},
 		{name: "a feed that hangs times out", path: "/feed/slow.xml", timeout: 200 * time.Millisecond, wantError: Timeout},

@@ -105,31 +105,39 @@ func GetJSON(ctx context.Context, client *http.Client, rawURL string, header htt
 // Get fetches url and returns a 2xx answer's body, retrying what may pass
 // (see Retry).
 func Get(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, error) {
-	var body []byte
-	err := Retry(ctx, func() error {
-		var err error
-		body, err = getOnce(ctx, client, rawURL, header, classify)
-		return err
-	})
+	body, _, err := GetWithType(ctx, client, rawURL, header, classify)
 	return body, err
 }
 
-func getOnce(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, error) {
+// GetWithType is Get that also returns the answer's Content-Type, for bodies
+// whose charset only the header gives.
+func GetWithType(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, string, error) {
+	var body []byte
+	var contentType string
+	err := Retry(ctx, func() error {
+		var err error
+		body, contentType, err = getOnce(ctx, client, rawURL, header, classify)
+		return err
+	})
+	return body, contentType, err
+}
+
+func getOnce(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, Fail(Server, fmt.Errorf("building the request: %w", ScrubError(err)))
+		return nil, "", Fail(Server, fmt.Errorf("building the request: %w", ScrubError(err)))
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
 	resp, err := Do(client, req)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, "", Classify(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize))
 	if err != nil {
-		return nil, Classify(ScrubError(err))
+		return nil, "", Classify(ScrubError(err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		se := &StatusError{Code: resp.StatusCode, Header: resp.Header, Body: body}
@@ -139,9 +147,9 @@ func getOnce(ctx context.Context, client *http.Client, rawURL string, header htt
 		}
 		e := Fail(reason, se)
 		e.RetryAt = ResetTime(se.Code, resp.Header, time.Now())
-		return nil, e
+		return nil, "", e
 	}
-	return body, nil
+	return body, resp.Header.Get("Content-Type"), nil
 }
 
 // Batches splits items into runs of at most size: the APIs' batch limits.

@@ -5,8 +5,12 @@ import (
 	"time"
 )
 
-// feed serves /feed/rss.xml and /feed/atom.xml as recorded, /feed/broken.xml
-// as HTML, /feed/slow.xml after 5 seconds, and 404 for the rest.
+// feed serves /feed/rss.xml and /feed/atom.xml as recorded, /feed/empty.xml
+// with no items, /feed/unclosed.xml ill-formed (a blank line before the
+// declaration, an element never closed around its items), /feed/latin1.xml in
+// ISO-8859-1 with the charset only in the Content-Type header,
+// /feed/broken.xml as HTML, /feed/slow.xml after 5 seconds, and 404 for the
+// rest.
 func (s *Server) feed(w http.ResponseWriter, r *http.Request, mode string) {
 	if mode == "server" {
 		reply(w, http.StatusBadGateway, []byte("<h1>502 Bad Gateway</h1>"), "Content-Type", "text/html")
@@ -17,6 +21,10 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, mode string) {
 		reply(w, http.StatusOK, File("feed/rss.xml"), "Content-Type", "application/rss+xml")
 	case "/feed/atom.xml":
 		reply(w, http.StatusOK, File("feed/atom.xml"), "Content-Type", "application/atom+xml")
+	case "/feed/empty.xml", "/feed/unclosed.xml":
+		reply(w, http.StatusOK, File(r.URL.Path[1:]), "Content-Type", "application/rss+xml")
+	case "/feed/latin1.xml":
+		reply(w, http.StatusOK, File("feed/latin1.xml"), "Content-Type", "application/rss+xml; charset=ISO-8859-1")
 	case "/feed/broken.xml":
 		reply(w, http.StatusOK, []byte("<html><body>Not a feed</body></html>"), "Content-Type", "text/html")
 	case "/feed/slow.xml":
