@@ -41,6 +41,24 @@ type Result struct {
 	// ItemAccounts lists the accounts whose feed was read, even if empty.
 	ItemAccounts []string
 	Errors       []*Error
+	// Hidden are counts the API withholds (a hidden subscriber count, an
+	// account that hides its follower lists): unknown, so no reading, but
+	// said, so that a KPI on one is not a silent no_data.
+	Hidden []Hidden
+}
+
+// Hidden is a count an API withholds, and why.
+type Hidden struct {
+	Account string
+	Metric  string
+	Why     string // "hidden by the account", or the API's own reason
+}
+
+// HiddenByAccount is the reason of a count the account's owner chose to hide.
+const HiddenByAccount = "hidden by the account"
+
+func (r *Result) hide(account, metric, why string) {
+	r.Hidden = append(r.Hidden, Hidden{Account: account, Metric: metric, Why: why})
 }
 
 func (r *Result) add(account, metric string, v float64) {

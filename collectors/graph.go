@@ -81,6 +81,7 @@ func (g *graph) collectBatch(ctx context.Context, batch, fields []string, res *R
 		q := url.Values{"ids": {strings.Join(batch, ",")}, "fields": {strings.Join(fields, ",")}}
 		var body map[string]map[string]json.RawMessage
 		err := GetJSON(ctx, g.env.Client, joinURL(g.base, "/"+g.version+"/")+"?"+q.Encode(), g.header, &body, classifyGraph)
+		g.explainPermission(err)
 		if missing := missingAliases(err); len(missing) > 0 {
 			var rest []string
 			for _, id := range batch {
@@ -148,7 +149,43 @@ func missingAliases(err error) []string {
 	return out
 }
 
-// classifyGraph goes by error.code, not the HTTP status, which Meta varies.
+// graphPermissions is what each type's token needs, for the message of a
+// permission error.
+var graphPermissions = map[string]string{
+	"facebook":  "the pages_read_engagement permission, and the Page Public Content Access feature (with an app token or app secret proof) for Pages its user does not manage",
+	"instagram": "the instagram_basic and pages_read_engagement permissions",
+}
+
+// explainPermission says, in an auth error for a missing permission, which
+// permissions the channel's token needs.
+func (g *graph) explainPermission(err error) {
+	var e *Error
+	var se *StatusError
+	if !errors.As(err, &e) || e.Reason != Auth || !errors.As(err, &se) || !isGraphPermission(se) {
+		return
+	}
+	e.Err = fmt.Errorf("the access token lacks a permission: a %s token needs %s: %w", g.env.Channel.Type, graphPermissions[g.env.Channel.Type], e.Err)
+}
+
+// isGraphPermission tells code 100 for a missing permission, feature or app
+// secret proof from code 100 for an id that does not exist: Meta uses the
+// same code for both and only the message differs.
+func isGraphPermission(se *StatusError) bool {
+	var ge graphError
+	if json.Unmarshal(se.Body, &ge) != nil || ge.Error.Code != 100 || ge.Error.Subcode == 33 {
+		return false
+	}
+	m := strings.ToLower(ge.Error.Message)
+	for _, word := range []string{"permission", "public content access", "secret proof", "app token", "reviewable feature"} {
+		if strings.Contains(m, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// classifyGraph goes by error.code, not the HTTP status, which Meta varies,
+// and for code 100 by the message too (see isGraphPermission).
 func classifyGraph(se *StatusError) Reason {
 	var ge graphError
 	if json.Unmarshal(se.Body, &ge) != nil || ge.Error.Code == 0 {
@@ -157,7 +194,7 @@ func classifyGraph(se *StatusError) Reason {
 	switch c := ge.Error.Code; {
 	case c == 4 || c == 17 || c == 32 || c == 613 || c == 80001 || c == 80002:
 		return RateLimited
-	case c == 190 || c == 102 || c == 10 || (c >= 200 && c < 300):
+	case c == 190 || c == 102 || c == 10 || (c >= 200 && c < 300) || isGraphPermission(se):
 		return Auth
 	case c == 803 || (c == 100 && ge.Error.Subcode == 33):
 		return NotFound

@@ -23,6 +23,7 @@ func TestFacebook(t *testing.T) {
 		accounts     []string
 		wantReadings []Reading
 		wantErrors   map[string]Reason
+		wantMessage  string
 	}{
 		{
 			name: "counts are numbers; a missing fan_count is no reading", token: fakeapi.GraphToken,
@@ -42,6 +43,8 @@ func TestFacebook(t *testing.T) {
 		{name: "code 32 with HTTP 400 is rate limited", mode: "page_limit", token: fakeapi.GraphToken, accounts: []string{"20531316728"}, wantErrors: map[string]Reason{"20531316728": RateLimited}},
 		{name: "code 190 with HTTP 400 is auth", token: "EAAGstale-token-XYZ", accounts: []string{"20531316728"}, wantErrors: map[string]Reason{"20531316728": Auth}},
 		{name: "code 100/33 is not found", mode: "not_found", token: fakeapi.GraphToken, accounts: []string{"123"}, wantErrors: map[string]Reason{"123": NotFound}},
+		{name: "code 100 wanting Page Public Content Access is auth", mode: "ppca", token: fakeapi.GraphToken, accounts: []string{"20531316728"}, wantErrors: map[string]Reason{"20531316728": Auth}, wantMessage: "pages_read_engagement"},
+		{name: "code 100 for a missing permission is auth", mode: "permission", token: fakeapi.GraphToken, accounts: []string{"20531316728"}, wantErrors: map[string]Reason{"20531316728": Auth}, wantMessage: "Page Public Content Access"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +56,9 @@ func TestFacebook(t *testing.T) {
 			}
 			if got := reasons(res); !reflect.DeepEqual(got, mapOrEmpty(tt.wantErrors)) {
 				t.Errorf("errors: got %v, want %v (%v)", got, tt.wantErrors, res.Errors)
+			}
+			if tt.wantMessage != "" && (len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Error(), tt.wantMessage)) {
+				t.Errorf("errors %v do not say %q", res.Errors, tt.wantMessage)
 			}
 			for _, e := range res.Errors {
 				if strings.Contains(e.Error(), tt.token) {

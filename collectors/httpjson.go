@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"math"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -55,14 +58,14 @@ func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 		}
 		for _, m := range metrics {
 			path := j.env.Channel.Metrics[m]
-			v := gjson.GetBytes(body, path)
-			if !v.Exists() || v.Type != gjson.Number {
-				e := Fail(Decode, fmt.Errorf("path %q found %s, not a number", path, describe(v)), account)
+			n, err := jsonNumber(gjson.GetBytes(body, path))
+			if err != nil {
+				e := Fail(Decode, fmt.Errorf("path %q: %w", path, err), account)
 				e.Metric = m
 				res.Errors = append(res.Errors, e)
 				continue
 			}
-			res.add(account, m, v.Float())
+			res.add(account, m, n)
 		}
 		return res
 	})
@@ -83,6 +86,33 @@ func withQuery(account string, q url.Values) string {
 	}
 	u.RawQuery = all.Encode()
 	return u.String()
+}
+
+// plainDecimal is a number as many APIs write counts, in a JSON string.
+var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// jsonNumber reads a finite JSON number, or a string holding a plain decimal
+// number ("1927873", as YouTube, GA4 and Matomo write counts). A string such
+// as "1.2K" or "45%" is refused: its number is a rounding or another unit.
+func jsonNumber(v gjson.Result) (float64, error) {
+	switch {
+	case v.Type == gjson.Number:
+		f := v.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, fmt.Errorf("found %s, which is beyond what a number can hold", v.Raw)
+		}
+		return f, nil
+	case v.Type == gjson.String && plainDecimal.MatchString(v.Str):
+		f, err := strconv.ParseFloat(v.Str, 64)
+		if err != nil || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("found the string %q, which is beyond what a number can hold", v.Str)
+		}
+		return f, nil
+	case v.Type == gjson.String:
+		return 0, fmt.Errorf("found the string %q, not a plain decimal number (a rounded or unit-suffixed figure is not a count)", v.Str)
+	default:
+		return 0, fmt.Errorf("found %s, not a number", describe(v))
+	}
 }
 
 func describe(v gjson.Result) string {

@@ -29,6 +29,24 @@ func TestHTTPJSON(t *testing.T) {
 		t.Errorf("errors:\n got %v\nwant %v", got, wantErr)
 	}
 
+	// Counts written as strings, as YouTube, GA4 and Matomo write them.
+	strs := api.URL + "/json/strings"
+	res, _ = collect(t, &config.Channel{Type: "http_json", Metrics: map[string]string{
+		"subscribers": "items.0.statistics.subscriberCount", "views": "items.0.statistics.viewCount",
+		"rounded": "display.subscribers", "percent": "display.growth",
+	}, Credentials: config.Credentials{BearerToken: config.Secret(fakeapi.JSONToken)}}, []string{strs})
+	if want := []Reading{{strs, "subscribers", 1927873}, {strs, "views", 3074518203}}; !reflect.DeepEqual(res.Readings, want) {
+		t.Errorf("string counts:\n got %v\nwant %v", res.Readings, want)
+	}
+	if got, want := reasons(res), map[string]Reason{strs + "/rounded": Decode, strs + "/percent": Decode}; !reflect.DeepEqual(got, want) {
+		t.Errorf("\"1.93M\" and \"45%%\": got %v, want %v", got, want)
+	}
+	for _, e := range res.Errors {
+		if !strings.Contains(e.Error(), "not a plain decimal number") {
+			t.Errorf("the message does not say why: %v", e)
+		}
+	}
+
 	res, _ = collect(t, ch("wrong"), []string{list})
 	if got := reasons(res); got[list] != Auth || len(res.Readings) != 0 {
 		t.Errorf("a 401 gave %v and %d readings, want auth and none", got, len(res.Readings))

@@ -238,6 +238,7 @@ func EachBatch(ctx context.Context, accounts []string, size, concurrency int, re
 		out.Items = append(out.Items, r.Items...)
 		out.ItemAccounts = append(out.ItemAccounts, r.ItemAccounts...)
 		out.Errors = append(out.Errors, r.Errors...)
+		out.Hidden = append(out.Hidden, r.Hidden...)
 	}
 	return out
 }

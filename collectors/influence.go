@@ -41,8 +41,9 @@ func countPages(maxPages int, page func(cursor string) (int, string, error)) (fl
 // twitterFollowers is a page of GET /2/users/:id/followers.
 type twitterFollowers struct {
 	Data []struct {
+		ID            string `json:"id"`
 		PublicMetrics *struct {
-			FollowersCount int64 `json:"followers_count"`
+			FollowersCount *int64 `json:"followers_count"`
 		} `json:"public_metrics"`
 	} `json:"data"`
 	Meta struct {
@@ -65,7 +66,12 @@ func (x *twitterV2) influential(ctx context.Context, id string) (float64, *Error
 		}
 		n := 0
 		for _, f := range body.Data {
-			if f.PublicMetrics != nil && f.PublicMetrics.FollowersCount >= int64(ch.MinFollowers) {
+			// user.fields=public_metrics was asked for: a follower without
+			// it has an unknown count, which makes the whole count unknown.
+			if f.PublicMetrics == nil || f.PublicMetrics.FollowersCount == nil {
+				return 0, "", Fail(Decode, fmt.Errorf("follower %s came without public_metrics.followers_count, so the count of influential followers is unknown", f.ID))
+			}
+			if *f.PublicMetrics.FollowersCount >= int64(ch.MinFollowers) {
 				n++
 			}
 		}
@@ -105,7 +111,10 @@ func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Erro
 				return 0, "", err
 			}
 			for _, p := range profiles.Profiles {
-				if p.FollowersCount != nil && *p.FollowersCount >= int64(ch.MinFollowers) {
+				if p.FollowersCount == nil {
+					return 0, "", Fail(Decode, fmt.Errorf("follower %s has no followersCount, so the count of influential followers is unknown", p.DID))
+				}
+				if *p.FollowersCount >= int64(ch.MinFollowers) {
 					n++
 				}
 			}

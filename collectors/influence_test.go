@@ -20,6 +20,7 @@ func TestInfluentialFollowers(t *testing.T) {
 	tests := []struct {
 		name       string
 		ch         config.Channel
+		fail       map[fakeapi.API]string
 		account    string
 		want       float64
 		wantCalls  map[fakeapi.API]int
@@ -45,10 +46,23 @@ func TestInfluentialFollowers(t *testing.T) {
 			ch:   config.Channel{Type: "bluesky", MinFollowers: 100, MaxPages: 1}, account: "bsky.app",
 			wantReason: Quota, wantCalls: map[fakeapi.API]int{fakeapi.BlueskyFollowers: 1},
 		},
+		{
+			name: "X: a follower without public_metrics makes the count unknown, not lower",
+			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.Credentials{BearerToken: fakeapi.XBearer}}, account: "XDevelopers",
+			fail: map[fakeapi.API]string{fakeapi.XFollowers: "no_metrics"}, wantReason: Decode, wantCalls: map[fakeapi.API]int{fakeapi.XFollowers: 2},
+		},
+		{
+			name: "Bluesky: a follower without followersCount makes the count unknown, not lower",
+			ch:   config.Channel{Type: "bluesky", MinFollowers: 100, MaxPages: 50}, account: "bsky.app",
+			fail: map[fakeapi.API]string{fakeapi.BlueskyFollowers: "no_counts"}, wantReason: Decode, wantCalls: map[fakeapi.API]int{fakeapi.BlueskyFollowers: 1},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newAPI(t)
+			for a, mode := range tt.fail {
+				api.Fail(a, mode)
+			}
 			ch := tt.ch
 			ch.APIURL = api.URL
 			res, _ := collect(t, &ch, []string{tt.account})

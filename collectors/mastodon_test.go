@@ -9,17 +9,28 @@ import (
 
 func TestMastodon(t *testing.T) {
 	api := newAPI(t)
-	res, _ := collect(t, &config.Channel{Type: "mastodon", APIURL: api.URL}, []string{"Gargron@mastodon.social", "@nobody@mastodon.social", "busy@example.social"})
-	want := []Reading{{"Gargron@mastodon.social", "followers", 345678}, {"Gargron@mastodon.social", "following", 512}, {"Gargron@mastodon.social", "posts", 78901}}
+	res, _ := collect(t, &config.Channel{Type: "mastodon", APIURL: api.URL}, []string{
+		"Gargron@mastodon.social", "Gargron@social.example", "quiet@fosstodon.org", "@nobody@mastodon.social", "busy@example.social",
+	})
+	want := []Reading{
+		{"Gargron@mastodon.social", "followers", 345678}, {"Gargron@mastodon.social", "following", 512}, {"Gargron@mastodon.social", "posts", 78901},
+		// The same user name on another instance is another account.
+		{"Gargron@social.example", "followers", 17}, {"Gargron@social.example", "following", 40}, {"Gargron@social.example", "posts", 9},
+		// hide_collections: the 0 followers and following are unknown, not 0.
+		{"quiet@fosstodon.org", "posts", 412},
+	}
 	if !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("readings:\n got %v\nwant %v", res.Readings, want)
+	}
+	wantHidden := []Hidden{{"quiet@fosstodon.org", "followers", HiddenByAccount}, {"quiet@fosstodon.org", "following", HiddenByAccount}}
+	if !reflect.DeepEqual(res.Hidden, wantHidden) {
+		t.Errorf("hidden:\n got %v\nwant %v", res.Hidden, wantHidden)
 	}
 	wantErr := map[string]Reason{"@nobody@mastodon.social": NotFound, "busy@example.social": RateLimited}
 	if got := reasons(res); !reflect.DeepEqual(got, wantErr) {
 		t.Errorf("errors: got %v, want %v", got, wantErr)
 	}
 }
-
 func TestAccountChecks(t *testing.T) {
 	for _, tt := range []struct {
 		check func(string) error

@@ -31,6 +31,10 @@ func (s *Server) bluesky(w http.ResponseWriter, r *http.Request, mode string) {
 				out = append(out, p)
 			}
 		}
+		if a == "did:plc:nocount" {
+			// The lexicon makes the counts optional.
+			out = append(out, map[string]any{"did": a, "handle": "nocount.bsky.social"})
+		}
 		if n, ok := generated(strings.TrimPrefix(a, "did:plc:"), "gen"); ok {
 			handle := strings.TrimPrefix(a, "did:plc:")
 			out = append(out, map[string]any{"did": "did:plc:" + handle, "handle": handle, "followersCount": n, "followsCount": 1, "postsCount": 2})
@@ -65,6 +69,9 @@ func (s *Server) blueskyFollowers(w http.ResponseWriter, r *http.Request, mode s
 	for i := from; i < min(from+limit, BlueskyFollowersOfBsky); i++ {
 		h := fmt.Sprintf("gen%d.bsky.social", i)
 		followers = append(followers, map[string]any{"did": "did:plc:" + h, "handle": h, "displayName": h})
+	}
+	if mode == "no_counts" && from == 0 {
+		followers = append(followers, map[string]any{"did": "did:plc:nocount", "handle": "nocount.bsky.social"})
 	}
 	body := map[string]any{"subject": map[string]any{"did": "did:plc:z72i7hdynmk6r22z27h6tvur", "handle": "bsky.app"}, "followers": followers}
 	if from+limit < BlueskyFollowersOfBsky {

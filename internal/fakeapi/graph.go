@@ -38,6 +38,12 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
 	case "not_found":
 		reply(w, http.StatusBadRequest, File("facebook/not_found.json"))
 		return
+	case "ppca":
+		reply(w, http.StatusBadRequest, File("facebook/ppca_required.json"))
+		return
+	case "permission":
+		reply(w, http.StatusBadRequest, File("facebook/missing_permission.json"))
+		return
 	case "server":
 		reply(w, http.StatusInternalServerError, []byte(`{"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"is_transient":true}}`))
 		return

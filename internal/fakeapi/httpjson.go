@@ -3,7 +3,9 @@ package fakeapi
 import "net/http"
 
 // httpJSON serves a Mailchimp-like list at /json/lists/42 (bearer
-// JSONToken), HTML at /json/lists/html and 404 for the rest.
+// JSONToken), an answer whose counts are JSON strings at /json/strings (as
+// YouTube, GA4 and Matomo write them), HTML at /json/lists/html and 404 for
+// the rest.
 func (s *Server) httpJSON(w http.ResponseWriter, r *http.Request, mode string) {
 	if r.Header.Get("Authorization") != "Bearer "+JSONToken {
 		reply(w, http.StatusUnauthorized, File("http_json/mailchimp_401.json"), "Content-Type", "application/problem+json")
@@ -14,6 +16,8 @@ func (s *Server) httpJSON(w http.ResponseWriter, r *http.Request, mode string) {
 		reply(w, http.StatusInternalServerError, []byte(`{"title":"Internal Server Error","status":500}`))
 	case r.URL.Path == "/json/lists/42":
 		reply(w, http.StatusOK, File("http_json/mailchimp_list.json"))
+	case r.URL.Path == "/json/strings":
+		reply(w, http.StatusOK, File("http_json/youtube_strings.json"))
 	case r.URL.Path == "/json/lists/html":
 		reply(w, http.StatusOK, []byte("<html>maintenance</html>"), "Content-Type", "text/html")
 	default:

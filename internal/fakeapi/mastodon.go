@@ -2,16 +2,25 @@ package fakeapi
 
 import "net/http"
 
-// mastodon answers accounts/lookup: Gargron is recorded, the rest are not found.
+// mastodon answers accounts/lookup?acct=user@domain, as an instance does for
+// local and remote accounts: Gargron@mastodon.social is recorded, a namesake
+// on social.example has its own counts, quiet@fosstodon.org hides its
+// follower lists, busy@… is rate limited and the rest are not found. A bare
+// user (no domain) would be looked up among the instance's local accounts,
+// of which this fake has none.
 func (s *Server) mastodon(w http.ResponseWriter, r *http.Request, mode string) {
 	acct := r.URL.Query().Get("acct")
+	limits := []string{"X-RateLimit-Limit", "300", "X-RateLimit-Remaining", "299", "X-RateLimit-Reset", "2026-03-02T10:05:00.123456Z"}
 	switch {
-	case mode == "rate" || acct == "busy":
+	case mode == "rate" || acct == "busy@example.social":
 		reply(w, http.StatusTooManyRequests, File("mastodon/too_many_requests.json"),
 			"X-RateLimit-Limit", "300", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "2026-03-02T10:05:00.123456Z")
-	case acct == "Gargron":
-		reply(w, http.StatusOK, File("mastodon/account.json"),
-			"X-RateLimit-Limit", "300", "X-RateLimit-Remaining", "299", "X-RateLimit-Reset", "2026-03-02T10:05:00.123456Z")
+	case acct == "Gargron@mastodon.social":
+		reply(w, http.StatusOK, File("mastodon/account.json"), limits...)
+	case acct == "Gargron@social.example":
+		reply(w, http.StatusOK, File("mastodon/account_other_instance.json"), limits...)
+	case acct == "quiet@fosstodon.org":
+		reply(w, http.StatusOK, File("mastodon/account_hidden.json"), limits...)
 	default:
 		reply(w, http.StatusNotFound, File("mastodon/not_found.json"))
 	}

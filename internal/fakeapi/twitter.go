@@ -112,8 +112,12 @@ func (s *Server) xFollowers(w http.ResponseWriter, r *http.Request, mode string)
 	from, _ := strconv.Atoi(strings.TrimPrefix(q.Get("pagination_token"), "page"))
 	var data []map[string]any
 	for i := from; i < min(from+size, total); i++ {
-		data = append(data, map[string]any{"id": fmt.Sprint(5000000 + i), "name": fmt.Sprintf("Follower %d", i), "username": fmt.Sprintf("follower%d", i),
-			"public_metrics": map[string]int{"followers_count": i, "following_count": 10, "tweet_count": 5, "listed_count": 0}})
+		f := map[string]any{"id": fmt.Sprint(5000000 + i), "name": fmt.Sprintf("Follower %d", i), "username": fmt.Sprintf("follower%d", i),
+			"public_metrics": map[string]int{"followers_count": i, "following_count": 10, "tweet_count": 5, "listed_count": 0}}
+		if mode == "no_metrics" && i == 1234 {
+			delete(f, "public_metrics") // a follower whose metrics the API left out
+		}
+		data = append(data, f)
 	}
 	meta := map[string]any{"result_count": len(data)}
 	if from+size < total {
