@@ -2,6 +2,10 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
 	"log/slog"
 	"net/http"
 	"time"
@@ -65,6 +69,23 @@ func (r *Result) add(account, metric string, v float64) {
 	r.Readings = append(r.Readings, Reading{Account: account, Metric: metric, Value: v})
 }
 
+// addCount adds a count as an API wrote it (see countOf); an absent, null,
+// negative or otherwise impossible count is a decode error for the account
+// and metric, never a value.
+func (r *Result) addCount(account, metric string, raw json.RawMessage) {
+	n, ok, err := countOf(raw)
+	if err == nil && !ok {
+		err = errors.New("the count is absent or null, and the API does not say it is hidden")
+	}
+	if err != nil {
+		e := Fail(Decode, fmt.Errorf("%s: %w", metric, err), account)
+		e.Metric = metric
+		r.Errors = append(r.Errors, e)
+		return
+	}
+	r.add(account, metric, float64(n))
+}
+
 func (r *Result) fail(err error, accounts ...string) {
 	r.Errors = append(r.Errors, Classify(err, accounts...))
 }
@@ -79,10 +100,47 @@ type Env struct {
 
 // New builds the collector of a channel, or returns nil for types that are
 // not collected (manual).
+//
+// The collector of a type whose metrics are counts is guarded: a reading that
+// is no count (negative, fractional, not finite) becomes a decode error for
+// its account and metric, whatever the collector's own checks missed.
 func New(env Env) (Collector, error) {
 	t, ok := registry[env.Channel.Type]
 	if !ok || t.New == nil {
 		return nil, nil
 	}
-	return t.New(env)
+	c, err := t.New(env)
+	if err != nil || t.UserMetrics {
+		return c, err
+	}
+	return countsOnly{c}, nil
+}
+
+// countsOnly lets through only readings that are counts.
+type countsOnly struct{ Collector }
+
+// Collect runs the collector and turns every impossible count into a decode
+// error.
+func (g countsOnly) Collect(ctx context.Context, accounts []string) Result {
+	res := g.Collector.Collect(ctx, accounts)
+	kept := res.Readings[:0]
+	for _, r := range res.Readings {
+		if IsCount(r.Value) {
+			kept = append(kept, r)
+			continue
+		}
+		e := Fail(Decode, fmt.Errorf("the API gave %s as %v, which is not a count (a non-negative whole number)", r.Metric, r.Value), r.Account)
+		e.Metric = r.Metric
+		res.Errors = append(res.Errors, e)
+	}
+	res.Readings = kept
+	return res
+}
+
+// MaxCount is the largest count a float64 holds exactly (2^53).
+const MaxCount = 1 << 53
+
+// IsCount reports whether v is a count: a whole number from 0 to MaxCount.
+func IsCount(v float64) bool {
+	return v >= 0 && v <= MaxCount && v == math.Trunc(v)
 }

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -254,4 +255,66 @@ func checkHTTPURL(s string) error {
 		return errors.New("carries a credential, and accounts are shown in metrics and pages; move it to credentials.query (or credentials.headers)")
 	}
 	return nil
+}
+
+// captured is an answer kept for a collector whose client library decodes
+// counts into plain integers, where an absent or null count would become 0:
+// the collector reads the counts from the answer's own bytes instead.
+type captured struct {
+	mu     sync.Mutex
+	status int
+	body   []byte
+}
+
+type captureKey struct{}
+
+// withCapture returns a context whose requests, sent through a transport
+// that calls capture, keep their answer in the returned *captured.
+func withCapture(ctx context.Context) (context.Context, *captured) {
+	c := &captured{}
+	return context.WithValue(ctx, captureKey{}, c), c
+}
+
+// capture keeps a copy of resp's body where req's context asks for it, and
+// gives resp a body that reads the same bytes.
+func capture(req *http.Request, resp *http.Response) error {
+	c, ok := req.Context().Value(captureKey{}).(*captured)
+	if !ok || resp == nil {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize))
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.status, c.body = resp.StatusCode, body
+	c.mu.Unlock()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return nil
+}
+
+// answer is the last answer captured.
+func (c *captured) answer() (int, []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status, c.body
+}
+
+// countOf reads a count the way the APIs write them: a JSON number or a
+// string of digits. ok is false for an absent or null count (unknown); an
+// error is a value that is no count (negative, fractional, not a number).
+func countOf(raw json.RawMessage) (n int64, ok bool, err error) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return 0, false, nil
+	}
+	if unq, err := strconv.Unquote(s); err == nil && strings.HasPrefix(s, `"`) {
+		s = unq
+	}
+	n, err = strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, fmt.Errorf("%s is not a count (a non-negative whole number)", raw)
+	}
+	return n, true, nil
 }

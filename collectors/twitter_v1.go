@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,7 +16,7 @@ import (
 // the few apps whose access level still serves API v1.1. The library is
 // deprecated upstream and v1.1 only: it stays behind `api: v1.1`.
 type twitterV1 struct {
-	client *twitter.Client
+	http *http.Client
 }
 
 func newTwitterV1(env Env) (Collector, error) {
@@ -33,7 +34,7 @@ func newTwitterV1(env Env) (Collector, error) {
 		// rewriting each request's scheme and host.
 		client.Transport.(*rewriteTransport).target = u
 	}
-	return &twitterV1{client: twitter.NewClient(&client)}, nil
+	return &twitterV1{http: &client}, nil
 }
 
 // rewriteTransport adds the app's bearer token and, where api_url is set,
@@ -53,7 +54,23 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		req.URL.Host = t.target.Host
 		req.Host = t.target.Host
 	}
-	return t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		if err := capture(req, resp); err != nil {
+			return nil, err
+		}
+	}
+	return resp, err
+}
+
+// twitterV1User is a user of users/lookup as sent: the library decodes the
+// counts into plain integers, where an absent or null count would read as 0.
+type twitterV1User struct {
+	ScreenName     string          `json:"screen_name"`
+	FollowersCount json.RawMessage `json:"followers_count"`
+	FriendsCount   json.RawMessage `json:"friends_count"`
+	StatusesCount  json.RawMessage `json:"statuses_count"`
+	ListedCount    json.RawMessage `json:"listed_count"`
 }
 
 // Collect reads every account; see Collector.
@@ -68,12 +85,25 @@ func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
 		for i, a := range batch {
 			names[i] = strings.TrimPrefix(a, "@")
 		}
-		users, resp, err := x.lookup(ctx, names) //nolint:bodyclose // sling's Receive reads and closes the body
+		callCtx, got := withCapture(ctx)
+		_, resp, err := x.lookup(callCtx, names) //nolint:bodyclose // sling's Receive reads and closes the body
+		status, body := got.answer()
+		if err == nil && (status < 200 || status > 299) {
+			// The library reports an error only for a body in v1.1's own
+			// shape; any other failure (a proxy's page, an empty body) would
+			// otherwise read as "no such user".
+			err = fmt.Errorf("twitter v1.1: HTTP %d", status)
+		}
 		if err != nil {
 			res.Errors = append(res.Errors, classifyTwitterV1(err, resp, batch))
 			continue
 		}
-		byName := map[string]twitter.User{}
+		var users []twitterV1User
+		if err := json.Unmarshal(body, &users); err != nil {
+			res.fail(Fail(Decode, fmt.Errorf("twitter v1.1: users/lookup answered %d with a body that is not a list of users", status)), batch...)
+			continue
+		}
+		byName := map[string]twitterV1User{}
 		for _, u := range users {
 			byName[strings.ToLower(u.ScreenName)] = u
 		}
@@ -83,20 +113,33 @@ func (x *twitterV1) Collect(ctx context.Context, accounts []string) Result {
 				res.fail(Fail(NotFound, errors.New("users/lookup did not return this user")), account)
 				continue
 			}
-			res.add(account, "followers", float64(u.FollowersCount))
-			res.add(account, "following", float64(u.FriendsCount))
-			res.add(account, "posts", float64(u.StatusesCount))
-			res.add(account, "listed", float64(u.ListedCount))
+			res.addCount(account, "followers", u.FollowersCount)
+			res.addCount(account, "following", u.FriendsCount)
+			res.addCount(account, "posts", u.StatusesCount)
+			res.addCount(account, "listed", u.ListedCount)
 		}
 	}
 	return res
 }
 
-// lookup runs Users.Lookup; the library takes no context, so the run's
-// deadline reaches it through the HTTP client's per-request timeout and a
-// canceled run is honored between batches.
-func (x *twitterV1) lookup(_ context.Context, names []string) ([]twitter.User, *http.Response, error) {
-	return x.client.Users.Lookup(&twitter.UserLookupParams{ScreenName: names})
+// lookup runs Users.Lookup. The library takes no context of its own, so the
+// call goes through a client whose requests carry ctx: the run's deadline and
+// the capture of the answer reach the transport that way.
+func (x *twitterV1) lookup(ctx context.Context, names []string) ([]twitter.User, *http.Response, error) {
+	client := *x.http
+	client.Transport = contextTransport{ctx: ctx, base: x.http.Transport}
+	return twitter.NewClient(&client).Users.Lookup(&twitter.UserLookupParams{ScreenName: names})
+}
+
+// contextTransport sends every request with its context.
+type contextTransport struct {
+	ctx  context.Context //nolint:containedctx // the library builds requests without one
+	base http.RoundTripper
+}
+
+// RoundTrip sends req under the transport's context.
+func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.base.RoundTrip(req.WithContext(t.ctx))
 }
 
 // classifyTwitterV1 reads v1.1's {"errors":[{"code":N}]}.

@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,50 +49,88 @@ type apiKeyTransport struct {
 	key  string
 }
 
-// RoundTrip adds the API key header.
+// RoundTrip adds the API key header and keeps the answer for the
+// collector where the context asks (see withCapture).
 func (t *apiKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("X-Goog-Api-Key", t.key)
-	return t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		if err := capture(req, resp); err != nil {
+			return nil, err
+		}
+	}
+	return resp, err
+}
+
+// youTubeChannels is channels.list's answer as sent. The library decodes
+// the counts into plain integers, so an absent or null count would read as
+// 0: the collector reads them from the answer's bytes.
+type youTubeChannels struct {
+	Items []struct {
+		ID         string `json:"id"`
+		Statistics *struct {
+			SubscriberCount       json.RawMessage `json:"subscriberCount"`
+			HiddenSubscriberCount bool            `json:"hiddenSubscriberCount"`
+			ViewCount             json.RawMessage `json:"viewCount"`
+			VideoCount            json.RawMessage `json:"videoCount"`
+		} `json:"statistics"`
+	} `json:"items"`
 }
 
 // Collect reads every account; see Collector.
 func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 	return EachBatch(ctx, accounts, YouTubeBatch, y.conc, func(ctx context.Context, batch []string) Result {
 		var res Result
-		var resp *youtube.ChannelListResponse
+		var body []byte
 		err := Retry(ctx, func() error {
-			var err error
-			resp, err = y.svc.Channels.List([]string{"statistics"}).Id(batch...).MaxResults(YouTubeBatch).Context(ctx).Do()
-			if err != nil {
+			callCtx, got := withCapture(ctx)
+			_, err := y.svc.Channels.List([]string{"statistics"}).Id(batch...).MaxResults(YouTubeBatch).Context(callCtx).Do()
+			var status int
+			status, body = got.answer()
+			var ge *googleapi.Error
+			switch {
+			case err == nil:
+				return nil
+			case !errors.As(err, &ge) && status >= 200 && status < 300:
+				// A 200 whose body is not channels.list's JSON (an HTML page
+				// from a proxy): retrying will not make it readable.
+				return Fail(Decode, fmt.Errorf("youtube: channels.list answered %d with a body that is not its JSON: %w", status, ScrubError(err)), batch...)
+			default:
 				return classifyGoogle(err, batch)
 			}
-			return nil
 		})
 		if err != nil {
 			res.fail(err, batch...)
 			return res
 		}
-		found := make(map[string]*youtube.Channel, len(resp.Items))
-		for _, ch := range resp.Items {
-			found[ch.Id] = ch
+		var list youTubeChannels
+		if err := json.Unmarshal(body, &list); err != nil {
+			res.fail(Fail(Decode, fmt.Errorf("youtube: reading channels.list's answer: %w", err)), batch...)
+			return res
+		}
+		found := make(map[string]int, len(list.Items))
+		for i, ch := range list.Items {
+			found[ch.ID] = i
 		}
 		for _, id := range batch {
-			ch, ok := found[id]
-			switch {
-			case !ok:
+			i, ok := found[id]
+			if !ok {
 				res.fail(Fail(NotFound, errors.New("channels.list did not return this channel id")), id)
-			case ch.Statistics == nil:
-				res.fail(Fail(Decode, errors.New("channels.list returned no statistics")), id)
-			default:
-				st := ch.Statistics
-				// A hidden subscriber count decodes as 0: it is unknown, not 0.
-				if !st.HiddenSubscriberCount {
-					res.add(id, "subscribers", float64(st.SubscriberCount))
-				}
-				res.add(id, "views", float64(st.ViewCount))
-				res.add(id, "videos", float64(st.VideoCount))
+				continue
 			}
+			st := list.Items[i].Statistics
+			if st == nil {
+				res.fail(Fail(Decode, errors.New("channels.list returned no statistics")), id)
+				continue
+			}
+			if st.HiddenSubscriberCount {
+				res.hide(id, "subscribers", HiddenByAccount)
+			} else {
+				res.addCount(id, "subscribers", st.SubscriberCount)
+			}
+			res.addCount(id, "views", st.ViewCount)
+			res.addCount(id, "videos", st.VideoCount)
 		}
 		return res
 	})

@@ -23,6 +23,8 @@ func TestYouTube(t *testing.T) {
 		accounts     []string
 		wantReadings []Reading
 		wantErrors   map[string]Reason
+		wantHidden   []Hidden
+		wantCalls    int
 	}{
 		{
 			name:     "string counts are read, a hidden subscriber count is unknown, an unknown id is not found",
@@ -36,6 +38,25 @@ func TestYouTube(t *testing.T) {
 				{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "views", 254851364},
 			},
 			wantErrors: map[string]Reason{"UCdoesNotExist0000000000": NotFound},
+			wantHidden: []Hidden{{"UCHiddenSubs000000000000", "subscribers", HiddenByAccount}},
+		},
+		{
+			name:     "a null or absent subscriberCount that is not hidden is a decode error, never 0",
+			key:      fakeapi.YouTubeKey,
+			accounts: []string{"UCNullSubs00000000000000", "UCNoSubsField00000000000"},
+			wantReadings: []Reading{
+				{"UCNoSubsField00000000000", "videos", 3}, {"UCNoSubsField00000000000", "views", 880},
+				{"UCNullSubs00000000000000", "videos", 7}, {"UCNullSubs00000000000000", "views", 5100},
+			},
+			wantErrors: map[string]Reason{"UCNullSubs00000000000000/subscribers": Decode, "UCNoSubsField00000000000/subscribers": Decode},
+		},
+		{
+			name:       "an HTML 200 is a decode error, not retried",
+			mode:       "html",
+			key:        fakeapi.YouTubeKey,
+			accounts:   []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw"},
+			wantErrors: map[string]Reason{"UC_x5XG1OV2P6uZZ5FSM9Ttw": Decode},
+			wantCalls:  1,
 		},
 		{
 			name:       "an answer without items makes every id not found",
@@ -79,6 +100,12 @@ func TestYouTube(t *testing.T) {
 			}
 			if got := reasons(res); !reflect.DeepEqual(got, mapOrEmpty(tt.wantErrors)) {
 				t.Errorf("errors: got %v, want %v (%v)", got, tt.wantErrors, res.Errors)
+			}
+			if !reflect.DeepEqual(res.Hidden, tt.wantHidden) {
+				t.Errorf("hidden: got %v, want %v", res.Hidden, tt.wantHidden)
+			}
+			if tt.wantCalls > 0 && api.Calls(fakeapi.YouTube) != tt.wantCalls {
+				t.Errorf("%d calls, want %d", api.Calls(fakeapi.YouTube), tt.wantCalls)
 			}
 			for _, e := range res.Errors {
 				if strings.Contains(e.Error(), tt.key) {

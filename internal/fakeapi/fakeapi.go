@@ -80,7 +80,7 @@ func (s *Server) Close() {
 
 // Fail makes api answer with a documented failure until Fail(api, ""):
 //
-//	youtube: quota, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
+//	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
 //	bluesky: rate, invalid;  mastodon: rate;  feed, http_json: server;  any: hang.

@@ -18,6 +18,9 @@ func (s *Server) youtube(w http.ResponseWriter, r *http.Request, mode string) {
 	case "quota":
 		reply(w, http.StatusForbidden, File("youtube/quota_exceeded.json"))
 		return
+	case "html":
+		reply(w, http.StatusOK, []byte("<html><body>Service maintenance</body></html>"), "Content-Type", "text/html")
+		return
 	case "server":
 		reply(w, http.StatusServiceUnavailable, []byte(`{"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"}}`))
 		return
