@@ -109,11 +109,32 @@ func New(env Env) (Collector, error) {
 	if !ok || t.New == nil {
 		return nil, nil
 	}
+	if len(env.Channel.Credentials.Values()) > 0 && env.Client != nil {
+		client := *env.Client
+		client.CheckRedirect = sameHostRedirects
+		env.Client = &client
+	}
 	c, err := t.New(env)
 	if err != nil || t.UserMetrics {
 		return c, err
 	}
 	return countsOnly{c}, nil
+}
+
+// sameHostRedirects follows a redirect only to the host (and scheme) of the
+// request it came from. Go's client drops only Authorization on a redirect
+// to another host: an API key header that a transport sets on every hop,
+// a custom header or a query credential would travel along. A channel with
+// credentials therefore never follows a redirect off its configured host.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	from := via[0].URL
+	if req.URL.Host != from.Host || (from.Scheme == "https" && req.URL.Scheme != "https") {
+		return Fail(Server, fmt.Errorf("refused a redirect from %s to %s://%s: this channel's credentials are only ever sent to the configured host; set api_url to where the API lives now", from.Host, req.URL.Scheme, req.URL.Host))
+	}
+	return nil
 }
 
 // countsOnly lets through only readings that are counts.

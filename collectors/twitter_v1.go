@@ -144,6 +144,10 @@ func (t contextTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // classifyTwitterV1 reads v1.1's {"errors":[{"code":N}]}.
 func classifyTwitterV1(err error, resp *http.Response, batch []string) *Error {
+	var ours *Error
+	if errors.As(err, &ours) {
+		return Classify(ScrubError(err), batch...)
+	}
 	var apiErr twitter.APIError
 	if !errors.As(err, &apiErr) || len(apiErr.Errors) == 0 {
 		if resp != nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {

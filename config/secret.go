@@ -36,3 +36,31 @@ func (s Secret) MarshalYAML() (any, error) { return redacted, nil }
 
 // LogValue logs <secret>.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// Values lists every secret value the credentials hold, for redacting them
+// from text an API may echo back.
+func (c Credentials) Values() []string {
+	var out []string
+	for _, s := range []Secret{c.APIKey, c.BearerToken, c.AccessToken, c.Token} {
+		if s.IsSet() {
+			out = append(out, s.Reveal())
+		}
+	}
+	for _, m := range []map[string]Secret{c.Headers, c.Query} {
+		for _, s := range m {
+			if s.IsSet() {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	return out
+}
+
+// Secrets lists every secret value of every channel.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, ch := range c.Channels {
+		out = append(out, ch.Credentials.Values()...)
+	}
+	return out
+}
