@@ -2,11 +2,15 @@ package collectors
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,13 +26,15 @@ const (
 	Auth        Reason = "auth"         // a bad, expired or underpowered credential
 	NotFound    Reason = "not_found"    // the account does not exist or is hidden
 	Timeout     Reason = "timeout"      // no answer in time
-	Server      Reason = "server"       // the API failed or refused otherwise
+	Server      Reason = "server"       // the API answered with a failure, or refused otherwise
+	Network     Reason = "network"      // the API could not be reached: name resolution, connection, TLS
 	Decode      Reason = "decode"       // an answer that cannot be read
 	Version     Reason = "version"      // the API version asked for is gone
+	Storage     Reason = "storage"      // what was read could not be stored (a full disk)
 )
 
 // Reasons lists every reason.
-var Reasons = []Reason{RateLimited, Quota, Payment, Auth, NotFound, Timeout, Server, Decode, Version}
+var Reasons = []Reason{RateLimited, Quota, Payment, Auth, NotFound, Timeout, Server, Network, Decode, Version, Storage}
 
 // Error is a failure to read one or more accounts (none: the whole channel).
 type Error struct {
@@ -88,9 +94,36 @@ func Classify(err error, accounts ...string) *Error {
 		return Fail(Timeout, err, accounts...)
 	case errors.Is(err, context.Canceled):
 		return Fail(Timeout, err, accounts...)
+	case isNetwork(err):
+		return Fail(Network, err, accounts...)
 	default:
 		return Fail(Server, err, accounts...)
 	}
+}
+
+// isNetwork tells a failure to reach the API (the name does not resolve, the
+// connection is refused or reset, the TLS handshake fails) from a failure of
+// the API itself: the first is the network's or the configuration's to fix.
+func isNetwork(err error) bool {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var recordErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	var alert tls.AlertError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &dnsErr), errors.As(err, &recordErr), errors.As(err, &certErr), errors.As(err, &alert),
+		errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid):
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // StatusError is an API's non-2xx answer, with the start of its body for the

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,9 +43,61 @@ func TestTransportErrorsAreScrubbed(t *testing.T) {
 		t.Fatalf("error = %v; want one without the secret", err)
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Reason != Server {
-		t.Errorf("a refused connection is %v, want reason server", err)
+	if !errors.As(err, &e) || e.Reason != Network {
+		t.Errorf("a refused connection is %v, want reason network", err)
 	}
+}
+
+// Failing to reach an API is network, not server: the alert text tells the
+// two apart ("the API failed" against "it could not be reached").
+func TestNetworkFailures(t *testing.T) {
+	attempts := RetryAttempts
+	RetryAttempts = 1
+	defer func() { RetryAttempts = attempts }()
+
+	tlsServer := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer tlsServer.Close()
+	hangUp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hangUp.Close()
+	go func() {
+		for {
+			c, err := hangUp.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*net.TCPConn).SetLinger(0) // a reset, not a clean close
+			c.Close()
+		}
+	}()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer failing.Close()
+
+	client := NewHTTPClient(2*time.Second, nil, nil)
+	for _, tt := range []struct {
+		name string
+		err  error
+		want Reason
+	}{
+		{"connection refused", getErr(client, "http://127.0.0.1:1/"), Network},
+		{"TLS handshake with an unknown authority", getErr(client, tlsServer.URL), Network},
+		{"connection reset", getErr(client, "http://"+hangUp.Addr().String()+"/"), Network},
+		{"name resolution", &url.Error{Op: "Get", URL: "https://api.example.invalid/", Err: &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}}, Network},
+		{"HTTP 500 is the API's own failure", getErr(client, failing.URL), Server},
+	} {
+		if got := Classify(tt.err).Reason; got != tt.want {
+			t.Errorf("%s: %v is %s, want %s", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+func getErr(client *http.Client, u string) error {
+	_, err := Get(context.Background(), client, u, nil, nil)
+	return err
 }
 
 func TestBatches(t *testing.T) {

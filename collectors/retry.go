@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Retry policy: what may pass on its own (a 429, a 5xx, a time-out, a broken
-// connection) is tried again with capped exponential backoff and jitter,
+// Retry policy: what may pass on its own (a 429, a 5xx, a time-out, a network
+// failure) is tried again with capped exponential backoff and jitter,
 // within the run's deadline; what will not (auth, not_found, payment,
 // version, decode, quota) is returned at once.
 var (
@@ -61,6 +61,7 @@ func retryWait(ctx context.Context, err error, attempt int) (time.Duration, bool
 	switch {
 	case e.Reason == RateLimited:
 	case e.Reason == Timeout:
+	case e.Reason == Network:
 	case e.Reason == Server && (!hasStatus || se.Code >= 500):
 	default:
 		return 0, false

@@ -120,6 +120,7 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 	switch {
 	case rep.SaveError != nil:
 		h.success = false
+		h.errors[collectors.Storage]++
 		h.lastError = "store: " + rep.SaveError.Error()
 	case run.Success:
 		h.success, h.lastSuccess, h.lastError = true, now, ""

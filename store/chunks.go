@@ -169,7 +169,7 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error
 	if len(missing) == 0 {
 		return out, nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}

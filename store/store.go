@@ -60,6 +60,63 @@ type Store struct {
 
 	mu     sync.Mutex // guards series
 	series map[seriesKey]int64
+
+	// writeMu queues this process's writers. SQLite lets one writer in at a
+	// time and makes the others poll (busy_timeout) without any order, so a
+	// writer beside a steady stream of others can lose every poll and fail
+	// with SQLITE_BUSY however long the timeout (pruning beside runs did,
+	// after 15 s). Go's mutex hands over in order under contention; the
+	// busy timeout is then only for other processes (`collector record`).
+	writeMu sync.Mutex
+}
+
+// writeTx is a write transaction that holds the process's write turn
+// (writeMu) until it ends.
+type writeTx struct {
+	*sql.Tx
+	s    *Store
+	done bool
+}
+
+// begin waits for the process's write turn and begins a write transaction
+// (it takes SQLite's write lock at once: _txlock=immediate).
+func (s *Store) begin(ctx context.Context) (*writeTx, error) {
+	s.writeMu.Lock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		s.writeMu.Unlock()
+		return nil, err
+	}
+	return &writeTx{Tx: tx, s: s}, nil
+}
+
+// Commit commits and gives the write turn back.
+func (w *writeTx) Commit() error {
+	err := w.Tx.Commit()
+	w.release()
+	return err
+}
+
+// Rollback rolls back (unless committed) and gives the write turn back.
+func (w *writeTx) Rollback() error {
+	err := w.Tx.Rollback()
+	w.release()
+	return err
+}
+
+func (w *writeTx) release() {
+	if !w.done {
+		w.done = true
+		w.s.writeMu.Unlock()
+	}
+}
+
+// exec runs one write statement outside a transaction, in the process's
+// write turn.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.db.ExecContext(ctx, query, args...)
 }
 
 // The pragmas every connection gets.
@@ -193,7 +250,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 	}
@@ -220,12 +277,12 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 		readings = append(readings, Reading{Channel: run.Channel, Account: account, Metric: "posts", Time: run.Time, Value: float64(n), Source: SourceFeed})
 	}
 	if len(readings) > 0 {
-		w, err := newChunkWriter(ctx, tx)
+		w, err := newChunkWriter(ctx, tx.Tx)
 		if err != nil {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		defer w.close()
-		if err := w.addAll(ctx, tx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
+		if err := w.addAll(ctx, tx.Tx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 	}
@@ -291,19 +348,19 @@ func (s *Store) Record(ctx context.Context, channel, account, metric string, t t
 		return 0, err
 	}
 	id := ids[0]
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("recording: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	if add {
-		last, err := lastAtOrBefore(ctx, tx, id, t)
+		last, err := lastAtOrBefore(ctx, tx.Tx, id, t)
 		if err != nil {
 			return 0, err
 		}
 		value += last
 	}
-	w, err := newChunkWriter(ctx, tx)
+	w, err := newChunkWriter(ctx, tx.Tx)
 	if err != nil {
 		return 0, fmt.Errorf("recording: %w", err)
 	}
@@ -437,7 +494,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duratio
 	var total int64
 	oldest := dayOf(now.Add(-retention))
 	for {
-		res, err := s.db.ExecContext(ctx,
+		res, err := s.exec(ctx,
 			`DELETE FROM chunks WHERE (series, day) IN (SELECT series, day FROM chunks WHERE day < ? LIMIT ?)`, oldest, pruneBatch)
 		if err != nil {
 			return total, fmt.Errorf("pruning the store: %w", err)
@@ -460,7 +517,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duratio
 		}
 	}
 	if total > 0 {
-		if _, err := s.db.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+		if _, err := s.exec(ctx, `PRAGMA incremental_vacuum`); err != nil {
 			return total, fmt.Errorf("vacuuming the store: %w", err)
 		}
 	}
@@ -471,7 +528,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, retention time.Duratio
 // day thin that are still tailed, and retires them from tailing (seq 0). It
 // returns how many chunks it rewrote.
 func (s *Store) thinBatch(ctx context.Context, thin int64) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("pruning the store: %w", err)
 	}

@@ -182,6 +182,7 @@ func Health() *dashboard.DashboardBuilder {
 			WithTarget(query(`kpi:collection_success_age_seconds / on (channel) kpi_collection_interval_seconds`, "{{channel}}").Instant()).
 			Min(0).Thresholds(thresholds(step(nil, "green"), step(cog.ToPtr(1.5), "orange"), step(cog.ToPtr(3.0), "red")))).
 		WithPanel(graph().Title("Errors by reason").Height(8).Span(12).
+			Description("server: the API answered with a failure; network: it could not be reached (DNS, connection, TLS); storage: the collector could not write its store (a full disk); auth, quota, rate_limited, payment, not_found, timeout, decode, version as the README's failure modes say.").
 			WithTarget(query(`sum by (channel, reason) (increase(kpi_collection_errors_total[$__rate_interval])) > 0`, "{{channel}}: {{reason}}"))).
 		WithPanel(graph().Title("API calls per second").Height(8).Span(12).
 			WithTarget(query(`sum by (channel, code) (rate(kpi_api_requests_total[$__rate_interval]))`, "{{channel}} {{code}}")).Unit("reqps")).
