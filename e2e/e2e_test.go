@@ -473,7 +473,7 @@ func TestOnceCommand(t *testing.T) {
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
-	for _, want := range []string{"youtube\tUC_x5XG1OV2P6uZZ5FSM9Ttw\tsubscribers\t2.51e+06", "youtube\tUCHiddenSubs000000000000\tviews\t120034", "blog\t" + a.URL + "/feed.xml\tposts\t4"} {
+	for _, want := range []string{"youtube\tUC_x5XG1OV2P6uZZ5FSM9Ttw\tsubscribers\t2510000", "youtube\tUC_x5XG1OV2P6uZZ5FSM9Ttw\tviews\t254851364", "youtube\tUCHiddenSubs000000000000\tviews\t120034", "blog\t" + a.URL + "/feed.xml\tposts\t4"} {
 		found := false
 		for _, l := range lines {
 			found = found || l == want

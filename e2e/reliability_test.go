@@ -171,11 +171,31 @@ func TestCrashSafety(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "plan.yml")
 	storage := filepath.Join(dir, "data")
-	writePlan(t, cfg, fastPlan(api.URL, ""))
+	writePlan(t, cfg, recordingPlan(api.URL))
 	type shown struct{ at, value float64 }
 	var seen []shown
+	// Recordings go on over HTTP while the daemon is killed: every one
+	// acknowledged must be in the store after the kill.
+	var acked, attempted int
+	client := &http.Client{Timeout: 5 * time.Second}
 	for i := range 20 {
 		d := start(t, cfg, storage)
+		stopRecording := make(chan struct{})
+		recorded := make(chan struct{})
+		go func() {
+			defer close(recorded)
+			for {
+				select {
+				case <-stopRecording:
+					return
+				default:
+				}
+				attempted++
+				if ok, _ := postAdd(client, d.addr); ok {
+					acked++
+				}
+			}
+		}()
 		var last shown
 		waitFor(t, "a new collection", func() bool {
 			_, mfs := d.scrape(t)
@@ -188,6 +208,8 @@ func TestCrashSafety(t *testing.T) {
 		time.Sleep(time.Duration(i%7) * 150 * time.Millisecond) // kill at varying points of a run
 		d.cmd.Process.Kill()
 		<-d.done
+		close(stopRecording)
+		<-recorded
 
 		st, err := store.Open(storage)
 		if err != nil {
@@ -202,7 +224,11 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("kill %d: reading the store: %v", i+1, err)
 		}
 		have := map[int64]float64{}
+		var relationships []store.Reading
 		for _, r := range rs {
+			if r.Channel == "offline" && r.Metric == "relationships" {
+				relationships = append(relationships, r)
+			}
 			if r.Channel == "youtube" && r.Metric == "subscribers" && r.Account == "UC_x5XG1OV2P6uZZ5FSM9Ttw" {
 				have[r.Time.UnixMilli()] = r.Value
 			}
@@ -212,6 +238,18 @@ func TestCrashSafety(t *testing.T) {
 				t.Fatalf("kill %d: the reading shown at %v (%v) is not in the store", i+1, s.at, s.value)
 			}
 		}
+		// A recording in flight at the kill may be stored without its
+		// answer: at least every acknowledged one, at most every attempted.
+		var latest float64
+		for _, r := range relationships {
+			if r.Value > latest {
+				latest = r.Value
+			}
+		}
+		if latest < float64(acked) || latest > float64(attempted) {
+			t.Fatalf("kill %d: %d recordings acknowledged (%d attempted), the store holds %v", i+1, acked, attempted, latest)
+		}
+		acked, attempted = int(latest), int(latest) // the next adds count on from what is stored
 	}
 }
 

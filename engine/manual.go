@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/store"
 )
 
 // ManualReading is a value recorded by hand for a manual channel.
@@ -19,8 +21,15 @@ type ManualReading struct {
 	Metric  string
 	Value   float64
 	Add     bool // raise the latest reading by Value instead of setting it
-	Time    time.Time
+	// Time is the moment the reading is about when Backdated (its author
+	// gave it); otherwise it is filled in with now.
+	Time      time.Time
+	Backdated bool
 }
+
+// earliestRecording is the earliest moment a recording may be about: any
+// earlier time is a mistake (a zero time, a lost century), not history.
+var earliestRecording = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // InputError is a recording refused for what it asks; callers answer it
 // with a 4xx (HTTP) or exit 1 (CLI), quoting the message.
@@ -56,10 +65,16 @@ func CheckManual(cfg *config.Config, m *ManualReading, now time.Time) error {
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0 {
 		return badInput("the number must be finite and not negative")
 	}
-	if m.Time.IsZero() {
+	if m.Value > store.MaxValue {
+		return badInput("the number must be at most 9007199254740992 (2^53): beyond it a count is no longer kept exactly")
+	}
+	switch {
+	case !m.Backdated:
 		m.Time = now
-	} else if m.Time.After(now.Add(time.Minute)) {
+	case m.Time.After(now.Add(time.Minute)):
 		return badInput("time %s is in the future", m.Time.Format(time.RFC3339))
+	case m.Time.Before(earliestRecording):
+		return badInput("time %s is out of range: a recording must be about a moment since %s", m.Time.Format(time.RFC3339), earliestRecording.Format("2006-01-02"))
 	}
 	return nil
 }
@@ -82,10 +97,16 @@ func (e *Engine) Record(ctx context.Context, m ManualReading) (ManualReading, er
 	if err := CheckManual(e.cfg.Load(), &m, e.now()); err != nil {
 		return m, err
 	}
-	v, err := e.store.Record(ctx, m.Channel, m.Account, m.Metric, m.Time, m.Value, m.Add)
+	stored, err := e.store.Save(ctx, store.Recording{
+		Channel: m.Channel, Account: m.Account, Metric: m.Metric,
+		Time: m.Time, Backdated: m.Backdated, Value: m.Value, Add: m.Add,
+	})
+	if errors.Is(err, store.ErrBeyondMaxValue) {
+		return m, badInput("%v", err)
+	}
 	if err != nil {
 		return m, err
 	}
-	m.Value, m.Add = v, false
+	m.Value, m.Time, m.Add = stored.Value, stored.Time, false
 	return m, e.Refresh(ctx)
 }

@@ -208,6 +208,7 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 
 // chunkWriter adds readings to chunks within one transaction.
 type chunkWriter struct {
+	tx       *sql.Tx
 	get, put *sql.Stmt
 	seq      int64
 }
@@ -227,7 +228,7 @@ func newChunkWriter(ctx context.Context, tx *sql.Tx) (*chunkWriter, error) {
 		get.Close()
 		return nil, err
 	}
-	return &chunkWriter{get: get, put: put, seq: seq}, nil
+	return &chunkWriter{tx: tx, get: get, put: put, seq: seq}, nil
 }
 
 func (w *chunkWriter) close() { w.get.Close(); w.put.Close() }
@@ -255,6 +256,56 @@ func (w *chunkWriter) add(ctx context.Context, series int64, rs []Reading) error
 		// Stable: of two readings at the same moment the later write comes last.
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
 		if _, err := w.put.ExecContext(ctx, series, day, w.seq, encode(day, all)); err != nil {
+			return fmt.Errorf("writing a chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+// raiseAfter adds by to every reading of the series later than t: a
+// backdated add counts from its moment on.
+func (w *chunkWriter) raiseAfter(ctx context.Context, series int64, t time.Time, by float64) error {
+	rows, err := w.tx.QueryContext(ctx, `SELECT day, data FROM chunks WHERE series = ? AND day >= ?`, series, dayOf(t))
+	if err != nil {
+		return fmt.Errorf("reading later readings: %w", err)
+	}
+	type chunk struct {
+		day int64
+		rs  []Reading
+	}
+	var todo []chunk
+	for rows.Next() {
+		var c chunk
+		var data []byte
+		if err := rows.Scan(&c.day, &data); err != nil {
+			rows.Close()
+			return fmt.Errorf("reading later readings: %w", err)
+		}
+		if c.rs, err = decode(c.day, data); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading later readings: %w", err)
+	}
+	for _, c := range todo {
+		changed := false
+		for i := range c.rs {
+			if c.rs[i].Time.After(t) {
+				c.rs[i].Value += by
+				if c.rs[i].Value > MaxValue {
+					return ErrBeyondMaxValue
+				}
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if _, err := w.put.ExecContext(ctx, series, c.day, w.seq, encode(c.day, c.rs)); err != nil {
 			return fmt.Errorf("writing a chunk: %w", err)
 		}
 	}

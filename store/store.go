@@ -335,70 +335,124 @@ func groupBySeries(ids []int64, readings []Reading) []seriesReadings {
 	return groups
 }
 
-// Record stores a manual reading. With add, the value is added to the latest
-// reading at or before t (0 if none); otherwise it is the reading. It returns
-// the value stored.
+// MaxValue is the largest value stored: 2^53, beyond which a float64 no
+// longer counts in steps of one, so that an add would silently be lost.
+const MaxValue = 1 << 53
+
+// ErrBeyondMaxValue is a recording whose value (or sum) would exceed MaxValue.
+var ErrBeyondMaxValue = errors.New("the value would exceed 9007199254740992 (2^53), the largest count kept exactly")
+
+// Recording is a manual reading to store.
+type Recording struct {
+	Channel, Account, Metric string
+	// Time is when the reading was made. Unless Backdated, it is stored no
+	// earlier than the series' latest reading, so that recordings take
+	// effect in the order they are stored, whatever moment each request
+	// took for "now".
+	Time time.Time
+	// Backdated: Time is the moment the recording is about, given by its
+	// author; an add then also raises every later reading of the series,
+	// so that it counts from then on.
+	Backdated bool
+	Value     float64
+	Add       bool // raise the reading at Time by Value instead of setting it
+}
+
+// Record stores a manual reading, backdated to t. With add, the value is
+// added to the latest reading at or before t (0 if none) and to every later
+// one; otherwise it is the reading. It returns the value stored.
 func (s *Store) Record(ctx context.Context, channel, account, metric string, t time.Time, value float64, add bool) (float64, error) {
-	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return 0, fmt.Errorf("refusing a non-finite reading for %s/%s/%s", channel, account, metric)
+	r, err := s.Save(ctx, Recording{Channel: channel, Account: account, Metric: metric, Time: t, Backdated: true, Value: value, Add: add})
+	return r.Value, err
+}
+
+// Save stores a manual recording in one write transaction, which holds the
+// write lock from its start: the value an add raises is read, and the time
+// settled, inside it, so every acknowledged add counts exactly once whatever
+// the interleaving of requests and processes. It returns the reading stored.
+func (s *Store) Save(ctx context.Context, rec Recording) (Reading, error) {
+	stored := Reading{Channel: rec.Channel, Account: rec.Account, Metric: rec.Metric, Time: rec.Time, Source: SourceManual}
+	if math.IsNaN(rec.Value) || math.IsInf(rec.Value, 0) {
+		return stored, fmt.Errorf("refusing a non-finite reading for %s/%s/%s", rec.Channel, rec.Account, rec.Metric)
 	}
-	key := seriesKey{channel, account, metric}
+	if math.Abs(rec.Value) > MaxValue {
+		return stored, ErrBeyondMaxValue
+	}
+	key := seriesKey{rec.Channel, rec.Account, rec.Metric}
 	ids, err := s.seriesIDs(ctx, []seriesKey{key})
 	if err != nil {
-		return 0, err
+		return stored, err
 	}
 	id := ids[0]
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("recording: %w", err)
+		return stored, fmt.Errorf("recording: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if add {
-		last, err := lastAtOrBefore(ctx, tx.Tx, id, t)
-		if err != nil {
-			return 0, err
-		}
-		value += last
-	}
 	w, err := newChunkWriter(ctx, tx.Tx)
 	if err != nil {
-		return 0, fmt.Errorf("recording: %w", err)
+		return stored, fmt.Errorf("recording: %w", err)
 	}
 	defer w.close()
-	if err := w.add(ctx, id, []Reading{{Channel: channel, Account: account, Metric: metric, Time: t, Value: value, Source: SourceManual}}); err != nil {
-		return 0, err
+	if !rec.Backdated {
+		latest, ok, err := lastAtOrBefore(ctx, tx.Tx, id, time.UnixMilli(math.MaxInt64/2))
+		if err != nil {
+			return stored, err
+		}
+		if ok && latest.Time.After(stored.Time) {
+			stored.Time = latest.Time
+		}
+	}
+	stored.Value = rec.Value
+	if rec.Add {
+		last, _, err := lastAtOrBefore(ctx, tx.Tx, id, stored.Time)
+		if err != nil {
+			return stored, err
+		}
+		stored.Value += last.Value
+		if rec.Backdated {
+			if err := w.raiseAfter(ctx, id, stored.Time, rec.Value); err != nil {
+				return stored, err
+			}
+		}
+	}
+	if stored.Value > MaxValue {
+		return stored, ErrBeyondMaxValue
+	}
+	if err := w.add(ctx, id, []Reading{stored}); err != nil {
+		return stored, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("committing: %w", err)
+		return stored, fmt.Errorf("committing: %w", err)
 	}
-	return value, nil
+	return stored, nil
 }
 
-// lastAtOrBefore is the value of the series' latest reading at or before t (0
-// if none).
-func lastAtOrBefore(ctx context.Context, tx *sql.Tx, series int64, t time.Time) (float64, error) {
+// lastAtOrBefore is the series' latest reading at or before t; ok is false
+// when there is none.
+func lastAtOrBefore(ctx context.Context, tx *sql.Tx, series int64, t time.Time) (Reading, bool, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT day, data FROM chunks WHERE series = ? AND day <= ? ORDER BY day DESC`, series, dayOf(t))
 	if err != nil {
-		return 0, fmt.Errorf("reading the last value: %w", err)
+		return Reading{}, false, fmt.Errorf("reading the last value: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var day int64
 		var data []byte
 		if err := rows.Scan(&day, &data); err != nil {
-			return 0, fmt.Errorf("reading the last value: %w", err)
+			return Reading{}, false, fmt.Errorf("reading the last value: %w", err)
 		}
 		rs, err := decode(day, data)
 		if err != nil {
-			return 0, err
+			return Reading{}, false, err
 		}
 		for i := len(rs) - 1; i >= 0; i-- {
 			if !rs[i].Time.After(t) {
-				return rs[i].Value, nil
+				return rs[i], true, nil
 			}
 		}
 	}
-	return 0, rows.Err()
+	return Reading{}, false, rows.Err()
 }
 
 // loadSeries reads the series ids into memory.

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -157,6 +160,54 @@ func TestRecord(t *testing.T) {
 	}
 	if _, err := s.Record(ctx, "offline", "default", "relationships", t0, math.NaN(), false); err == nil {
 		t.Error("a NaN reading must be refused")
+	}
+	// The backdated add also raised the later reading: it counts from then on.
+	rs, err := s.Readings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for _, r := range rs {
+		got = append(got, r.Value)
+	}
+	if want := []float64{1, 3, 4, 11}; !slices.Equal(got, want) {
+		t.Errorf("series %v, want %v", got, want)
+	}
+	// A recording made "now" with a clock behind the latest reading is stored
+	// at the latest reading's time, after it: it counts on top of it.
+	r, err := s.Save(ctx, Recording{Channel: "offline", Account: "default", Metric: "relationships", Time: t0, Value: 1, Add: true})
+	if err != nil || r.Value != 12 || !r.Time.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("an add made now: %+v, %v; want 12 at %v", r, err, t0.Add(2*time.Hour))
+	}
+	if _, err := s.Save(ctx, Recording{Channel: "offline", Account: "default", Metric: "relationships", Time: t0, Value: MaxValue, Add: true}); !errors.Is(err, ErrBeyondMaxValue) {
+		t.Errorf("an add beyond 2^53: %v, want ErrBeyondMaxValue", err)
+	}
+}
+
+// Adds made at once from many goroutines each count once.
+func TestConcurrentAdds(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	now := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each takes its own "now", some earlier than others' commits.
+			at := now.Add(time.Duration(i%7) * time.Millisecond)
+			if _, err := s.Save(ctx, Recording{Channel: "offline", Account: "default", Metric: "relationships", Time: at, Value: 1, Add: true}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	rs, err := s.Readings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := rs[len(rs)-1].Value; last != 200 {
+		t.Errorf("200 adds of 1 ended at %v", last)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
 )
@@ -91,7 +92,9 @@ type apiError struct {
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // a JSON answer, not HTML: "<token>" reads as written
+	_ = enc.Encode(v)
 }
 
 func fail(w http.ResponseWriter, code int, format string, args ...any) {
@@ -99,6 +102,15 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 }
 
 func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
+	// The token is checked before anything of the body is read or answered:
+	// a caller without one learns nothing of the config.
+	cfg := s.Engine.Config()
+	token := presentedToken(r)
+	if !anyManualToken(cfg, token) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kpi-collector"`)
+		fail(w, http.StatusUnauthorized, "a manual channel's token (its credentials.token) is required: send it as \"Authorization: Bearer <token>\", or as \"%s: <token>\" where basic auth takes the Authorization header", TokenHeader)
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, MaxBodySize)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
@@ -117,15 +129,14 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ch, ok := s.Engine.Config().Channels[o.Channel]
+	ch, ok := cfg.Channels[o.Channel]
 	if !ok || ch.Type != "manual" {
 		m := engine.ManualReading{Channel: o.Channel}
-		fail(w, http.StatusBadRequest, "%v", engine.CheckManual(s.Engine.Config(), &m, time.Now()))
+		fail(w, http.StatusBadRequest, "%v", engine.CheckManual(cfg, &m, time.Now()))
 		return
 	}
-	if !authorized(r, ch.Credentials.Token.Reveal()) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="kpi-collector"`)
-		fail(w, http.StatusUnauthorized, "a valid bearer token for channel %q is required (its credentials.token)", o.Channel)
+	if !tokenMatches(token, ch.Credentials.Token.Reveal()) {
+		fail(w, http.StatusForbidden, "the token given is not channel %q's (its credentials.token)", o.Channel)
 		return
 	}
 	m := engine.ManualReading{Channel: o.Channel, Account: o.Account, Metric: o.Metric}
@@ -144,7 +155,7 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusBadRequest, "time %q is not RFC 3339, such as 2026-07-31T17:00:00+02:00", o.Time)
 			return
 		}
-		m.Time = t
+		m.Time, m.Backdated = t, true
 	}
 	stored, err := s.Engine.Record(r.Context(), m)
 	var bad *engine.InputError
@@ -162,12 +173,35 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// authorized compares the bearer token in constant time. A channel without a
-// token takes no recordings over HTTP.
-func authorized(r *http.Request, token string) bool {
-	if token == "" {
-		return false
+// TokenHeader carries a manual channel's token where the Authorization
+// header is taken by basic auth (--web.config.file's basic_auth_users).
+const TokenHeader = "X-KPI-Token"
+
+// presentedToken is the token a request carries: TokenHeader, else a
+// bearer token in Authorization.
+func presentedToken(r *http.Request) string {
+	if t := r.Header.Get(TokenHeader); t != "" {
+		return t
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return t
+}
+
+// anyManualToken reports whether token is some manual channel's token. It
+// compares with every channel's token in constant time, so that neither the
+// answer's time nor its text tells which channel, if any, came close.
+func anyManualToken(cfg *config.Config, token string) bool {
+	ok := false
+	for _, ch := range cfg.Channels {
+		if ch.Type == "manual" && tokenMatches(token, ch.Credentials.Token.Reveal()) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// tokenMatches compares in constant time. A channel without a token takes no
+// recordings over HTTP.
+func tokenMatches(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }

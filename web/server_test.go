@@ -31,12 +31,16 @@ channels:
     credentials: {token: ` + token + `}
   notoken:
     type: manual
+  events:
+    type: manual
+    credentials: {token: events-token-0ther}
   blog:
     type: feed
     accounts: [http://127.0.0.1:1/feed.xml]
 kpis:
   - {name: relationships, channel: offline, metric: relationships, count: growth, milestones: [{due: 2026-07-31, target: 5}]}
   - {name: guest_posts, channel: notoken, metric: guest_posts, count: total, baseline: 0, milestones: [{due: 2026-08-31, target: 3}]}
+  - {name: talks, channel: events, metric: talks, count: total, baseline: 0, milestones: [{due: 2026-08-31, target: 3}]}
   - {name: articles, channel: blog, metric: posts, count: growth, milestones: [{due: 2026-07-31, target: 8}]}
 `
 
@@ -72,7 +76,9 @@ func newServer(t testing.TB) (*httptest.Server, *engine.Engine, *bool) {
 func post(t testing.TB, url, auth, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if auth != "" {
+	if name, value, ok := strings.Cut(auth, ": "); ok {
+		req.Header.Set(name, value)
+	} else if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -98,9 +104,18 @@ func TestObservations(t *testing.T) {
 		{"add one", bearer, `{"channel":"offline","metric":"relationships","add":1}`, 200, `"value":1`},
 		{"add two more", bearer, `{"channel":"offline","metric":"relationships","add":2,"account":"default"}`, 200, `"value":3`},
 		{"set a value at a time", bearer, `{"channel":"offline","metric":"relationships","value":4,"time":"2026-07-10T10:00:00+02:00"}`, 200, `"value":4`},
-		{"no token", "", `{"channel":"offline","metric":"relationships","add":1}`, 401, "bearer token"},
-		{"a wrong token", "Bearer nope", `{"channel":"offline","metric":"relationships","add":1}`, 401, "bearer token"},
-		{"a channel without a token takes nothing over HTTP", "Bearer ", `{"channel":"notoken","metric":"guest_posts","add":1}`, 401, "bearer token"},
+		{"the token in its own header (basic auth holds Authorization)", "X-KPI-Token: " + token, `{"channel":"offline","metric":"relationships","add":1}`, 200, `"value":4`},
+		{"no token", "", `{"channel":"offline","metric":"relationships","add":1}`, 401, "token (its credentials.token) is required"},
+		{"a wrong token", "Bearer nope", `{"channel":"offline","metric":"relationships","add":1}`, 401, "token (its credentials.token) is required"},
+		{"a wrong token in the header", "X-KPI-Token: nope", `{"channel":"offline","metric":"relationships","add":1}`, 401, "token (its credentials.token) is required"},
+		{"a channel without a token takes nothing over HTTP", "Bearer ", `{"channel":"notoken","metric":"guest_posts","add":1}`, 401, "token (its credentials.token) is required"},
+		{"another channel's token", bearer, `{"channel":"events","metric":"talks","add":1}`, 403, "is not channel"},
+		{"without a token, nothing of the config is told", "", `{"channel":"blog","metric":"posts","add":1}`, 401, "token (its credentials.token) is required"},
+		{"without a token, nothing of the body is read", "", `{"channel":`, 401, "token (its credentials.token) is required"},
+		{"the zero time is out of range", bearer, `{"channel":"offline","metric":"relationships","add":1,"time":"0001-01-01T00:00:00Z"}`, 400, "out of range"},
+		{"a time in the future", bearer, `{"channel":"offline","metric":"relationships","add":1,"time":"2027-01-01T00:00:00Z"}`, 400, "in the future"},
+		{"beyond what a count holds", bearer, `{"channel":"offline","metric":"relationships","value":1e308}`, 400, "2^53"},
+		{"an add beyond what a count holds", bearer, `{"channel":"offline","metric":"relationships","add":9007199254740992}`, 400, "2^53"},
 		{"bad JSON", bearer, `{"channel":`, 400, "not a valid observation"},
 		{"an unknown field", bearer, `{"channel":"offline","metric":"relationships","add":1,"extra":true}`, 400, "unknown field"},
 		{"a string value", bearer, `{"channel":"offline","metric":"relationships","value":"3"}`, 400, "not a valid observation"},
@@ -126,15 +141,16 @@ func TestObservations(t *testing.T) {
 			}
 		})
 	}
-	// The last write wins as the latest reading: 3 (at noon) after 4 (at 08:00 UTC).
+	// A backdated set (4 on the 10th) leaves the later readings alone: the
+	// latest is 4, after 1, 2 and 1 added at noon.
 	var v float64
 	for _, k := range e.Snapshot().KPIs {
 		if k.Name == "relationships" {
 			v = k.Value
 		}
 	}
-	if v != 3 {
-		t.Errorf("relationships = %v, want 3", v)
+	if v != 4 {
+		t.Errorf("relationships = %v, want 4", v)
 	}
 }
 
@@ -178,7 +194,7 @@ func TestPagesAndAPI(t *testing.T) {
 		KPIs []map[string]any `json:"kpis"`
 	}
 	_, _, body := get("/api/v1/kpis")
-	if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.KPIs) != 3 || doc.KPIs[0]["value"] != nil {
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.KPIs) != 4 || doc.KPIs[0]["value"] != nil {
 		t.Errorf("kpis JSON: %v %+v", err, doc)
 	}
 	if code, _ := post(t, srv.URL+"/-/reload", "", ""); code != 200 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -99,7 +100,7 @@ func runOnce(c *commonFlags) int {
 	failed := false
 	for _, rep := range e.RunAll(context.Background()) {
 		for _, r := range rep.Readings {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\n", rep.Channel, r.Account, r.Metric, r.Value)
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", rep.Channel, r.Account, r.Metric, plainNumber(r.Value))
 		}
 		for _, err := range rep.Errors {
 			fmt.Fprintf(stderr, "%s: %v\n", rep.Channel, err)
@@ -115,7 +116,7 @@ func runOnce(c *commonFlags) int {
 	if snap := e.Snapshot(); snap != nil {
 		for _, a := range snap.Accounts {
 			if e.Config().Channels[a.Channel].Type == "feed" {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\n", a.Channel, a.Account, a.Metric, a.Value)
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", a.Channel, a.Account, a.Metric, plainNumber(a.Value))
 			}
 		}
 	}
@@ -140,7 +141,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 			fmt.Fprintf(stderr, "collector record: --time %q is not RFC 3339, such as 2026-07-31T17:00:00+02:00\n", f.time)
 			return 2
 		}
-		m.Time = t
+		m.Time, m.Backdated = t, true
 	}
 	e, st, ok := openEngine(c, nil)
 	if !ok {
@@ -157,7 +158,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		fmt.Fprintf(stderr, "collector record: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s\t%s\t%s\t%g\t%s\n", stored.Channel, stored.Account, stored.Metric, stored.Value, stored.Time.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", stored.Channel, stored.Account, stored.Metric, plainNumber(stored.Value), stored.Time.Format(time.RFC3339))
 	return 0
 }
 
@@ -216,3 +217,7 @@ func isTerminal(w io.Writer) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// plainNumber prints a value as people write it: a count as a whole number
+// (58677711, not 5.8677711e+07), anything else in plain decimal.
+func plainNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
