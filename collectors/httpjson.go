@@ -3,8 +3,8 @@ package collectors
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"math"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
