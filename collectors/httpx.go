@@ -9,13 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/common/version"
+
+	"github.com/kpi-collector/kpi-collector/internal/redact"
 )
 
 // MaxBodySize bounds every API answer read into memory.
@@ -166,31 +167,9 @@ func Batches(items []string, size int) [][]string {
 	return out
 }
 
-var secretParam = regexp.MustCompile(`(?i)(key|token|secret|password|passwd|signature|sig|auth|credential)`)
-
 // ScrubURL hides the values of query parameters that may carry a credential,
-// and any user info, so that the URL can be printed.
-func ScrubURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparsable URL>"
-	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if secretParam.MatchString(k) {
-			q[k] = []string{"REDACTED"}
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
+// and any user info, so that the URL can be printed (see redact.URL).
+func ScrubURL(raw string) string { return redact.URL(raw) }
 
 // ScrubError rewrites the URL in a *url.Error, which prints it whole.
 func ScrubError(err error) error {

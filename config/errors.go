@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kpi-collector/kpi-collector/internal/redact"
 )
 
 // Problem is one thing wrong with a config file, at a line.
@@ -48,7 +50,9 @@ func (ps *problems) at(n *yaml.Node, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	ps.list = append(ps.list, Problem{File: ps.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	// A problem may quote the value it refuses: a URL's credentials are
+	// hidden before the message goes to a log or a reload's answer.
+	ps.list = append(ps.list, Problem{File: ps.file, Line: line, Msg: redact.URLsIn(fmt.Sprintf(format, args...))})
 }
 
 // path reports a problem at the node a path names, or at the nearest node on

@@ -262,7 +262,10 @@ func TestSecretsNeverShow(t *testing.T) {
 	}
 	api := fakeapi.New()
 	defer api.Close()
-	api.Fail(fakeapi.Graph, "server")
+	// Every API answers with a body that quotes the credentials it got.
+	for _, a := range []fakeapi.API{fakeapi.YouTube, fakeapi.X, fakeapi.XV1, fakeapi.Graph, fakeapi.LinkedIn, fakeapi.HTTPJSON} {
+		api.Fail(a, "echo")
+	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "plan.yml")
 	plan := fmt.Sprintf(`plan: {name: secrets, goal: seo, start: 2026-07-01, end: 2026-12-31}
@@ -279,6 +282,19 @@ channels:
     api_url: %[1]s
     credentials: {bearer_token: %[3]s}
     accounts: [XDevelopers]
+  x_v1:
+    type: twitter
+    api: v1.1
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {bearer_token: %[3]s}
+    accounts: [XDevelopers]
+  instagram:
+    type: instagram
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {access_token: %[4]s}
+    accounts: ["17841405309211844"]
   facebook:
     type: facebook
     schedule: "@every 1s"
@@ -288,7 +304,7 @@ channels:
   linkedin:
     type: linkedin
     schedule: "@every 1s"
-    api_url: http://127.0.0.1:1
+    api_url: %[1]s
     credentials: {access_token: %[5]s}
     accounts: ["1234567"]
   newsletter:
@@ -308,7 +324,7 @@ kpis:
 	d := start(t, cfg, filepath.Join(dir, "data"))
 	waitFor(t, "every channel's failures", func() bool {
 		_, mfs := d.scrape(t)
-		for _, ch := range []string{"youtube", "x", "facebook", "linkedin", "newsletter"} {
+		for _, ch := range []string{"youtube", "x", "x_v1", "instagram", "facebook", "linkedin", "newsletter"} {
 			if v, _ := value(mfs, "kpi_collection_success", map[string]string{"channel": ch}); v != 0 {
 				return false
 			}
@@ -331,8 +347,28 @@ kpis:
 		resp.Body.Close()
 		outputs = append(outputs, path+":\n"+string(b))
 	}
+	// A reload refused because an account URL carries a credential.
+	writePlan(t, cfg, strings.Replace(plan, "accounts: ["+api.URL+"/json/lists/42,", "accounts: [\""+api.URL+"/json/lists/42?api_key="+secrets["query"]+"\",", 1))
+	resp, err := http.Post("http://"+d.addr+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "carries a credential") {
+		t.Errorf("a reload with a credential in an account URL: %d %s", resp.StatusCode, b)
+	}
+	outputs = append(outputs, "reload:\n"+string(b))
+	writePlan(t, cfg, plan)
 	d.stop(t)
 	outputs = append(outputs, "logs:\n"+d.logs.String())
+	// `collector once` prints every failure.
+	once := exec.Command(binary, "once", "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "once"))
+	onceOut, _ := once.CombinedOutput()
+	if !strings.Contains(string(onceOut), "auth") {
+		t.Errorf("once did not report the failures:\n%s", onceOut)
+	}
+	outputs = append(outputs, "once:\n"+string(onceOut))
 	// A config with problems next to the secrets.
 	check := exec.Command(binary, "check", "--config.file="+cfg)
 	writePlan(t, cfg, strings.ReplaceAll(plan, "schedule: \"@every 1s\"", "schedule: \"every second\"")+"\nbogus: "+secrets["x"]+"\n")

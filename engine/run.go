@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/redact"
 	"github.com/kpi-collector/kpi-collector/store"
 )
 
@@ -91,6 +92,10 @@ func safeCollect(ctx context.Context, c collectors.Collector, accounts []string)
 // finish commits the run, then updates health and publishes. A run whose
 // commit fails shows nothing it read.
 func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.TypeSpec, rep RunReport, res collectors.Result, started time.Time, calls int) RunReport {
+	// APIs echo what they were sent: every error text is redacted here,
+	// once, before it is stored, logged, shown or returned.
+	redactor := redact.New(e.cfg.Load().Secrets()...)
+	rep.Errors = redactErrors(redactor, rep.Errors)
 	now := e.now()
 	run := store.Run{
 		Channel: ch.Name, Time: now, Success: len(rep.Errors) == 0,
@@ -107,7 +112,9 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		run.Error = summarize(rep.Errors)
 	}
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	rep.SaveError = e.store.SaveRun(saveCtx, run)
+	if err := e.store.SaveRun(saveCtx, run); err != nil {
+		rep.SaveError = errors.New(redactor.String(err.Error()))
+	}
 	cancel()
 
 	e.mu.Lock()
@@ -150,6 +157,20 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		e.logger.Error("reading back the store failed", "err", tailErr)
 	}
 	return rep
+}
+
+// redactErrors returns errs with their texts redacted; the reasons, accounts
+// and metrics stay.
+func redactErrors(r *redact.Redactor, errs []*collectors.Error) []*collectors.Error {
+	out := make([]*collectors.Error, len(errs))
+	for i, e := range errs {
+		c := *e
+		if e.Err != nil {
+			c.Err = errors.New(r.String(e.Err.Error()))
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 func summarize(errs []*collectors.Error) string {

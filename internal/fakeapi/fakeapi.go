@@ -79,7 +79,8 @@ func (s *Server) Close() {
 }
 
 // Fail makes api answer with a documented failure until Fail(api, ""):
-//
+// "echo" (any API) answers 401 with a body that quotes the credentials it was
+// sent, as some APIs and proxies do;
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
@@ -109,6 +110,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if s.Latency > 0 {
 		time.Sleep(s.Latency)
+	}
+	if mode == "echo" {
+		echo(w, r)
+		return
 	}
 	if mode == "hang" {
 		select {
@@ -172,6 +177,14 @@ func route(r *http.Request) API {
 		return HTTPJSON
 	}
 	return Unrouted
+}
+
+// echo answers 401 quoting every credential the request carried.
+func echo(w http.ResponseWriter, r *http.Request) {
+	msg := fmt.Sprintf("invalid credentials: Authorization=%q X-Goog-Api-Key=%q X-Api-Key=%q query=%q",
+		r.Header.Get("Authorization"), r.Header.Get("X-Goog-Api-Key"), r.Header.Get("X-Api-Key"), r.URL.RawQuery)
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": 401, "message": msg, "type": "OAuthException"}})
+	reply(w, http.StatusUnauthorized, b)
 }
 
 // File returns a recorded answer, testdata/<name>.
