@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -15,15 +16,21 @@ import (
 // The checkpoint is the in-memory cache written to a file beside the store,
 // so that a restart reads it (a few megabytes) and tails only the readings
 // stored since, instead of scanning every reading in SQLite. It is a cache of
-// the store, never the record: a missing, damaged or foreign checkpoint is
-// ignored and the store is read whole. So is one thinned for another plan
+// the store, never the record: a missing, damaged (its CRC-32C does not
+// match) or foreign checkpoint is ignored and the store is read whole. So is one thinned for another plan
 // (keepRules' fingerprint differs) or after the moment the engine evaluates
 // at (`collector report --at` an earlier day): it may lack readings these need.
 
 // CheckpointFile is the checkpoint's name inside --storage.path.
 const CheckpointFile = "cache.checkpoint"
 
-const checkpointMagic = "KPIC2\n"
+const checkpointMagic = "KPIC3\n"
+
+// checkpointCRC checksums a checkpoint: its bytes up to the last four, which
+// hold the CRC-32C of the rest. A checkpoint whose bytes changed (a bad disk,
+// a stray write) is then ignored instead of serving numbers the store never
+// held.
+var checkpointCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // writeCheckpoint writes the cache, as thinned by now, atomically (a
 // temporary file renamed).
@@ -33,7 +40,8 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	sum := crc32.New(checkpointCRC)
+	w := bufio.NewWriterSize(io.MultiWriter(f, sum), 1<<20)
 	var buf [binary.MaxVarintLen64]byte
 	putInt := func(v int64) { _, _ = w.Write(buf[:binary.PutVarint(buf[:], v)]) }
 	putStr := func(s string) { putInt(int64(len(s))); _, _ = w.WriteString(s) }
@@ -74,6 +82,10 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 		f.Close()
 		return err
 	}
+	if _, err := f.Write(binary.LittleEndian.AppendUint32(nil, sum.Sum32())); err != nil {
+		f.Close()
+		return err
+	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
@@ -87,6 +99,7 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 var (
 	errForeign = errors.New("the checkpoint belongs to another store")
 	errThinned = errors.New("the checkpoint was thinned for another plan or a later moment")
+	errDamaged = errors.New("the checkpoint does not match its checksum: it is damaged")
 )
 
 // readCheckpoint fills an empty cache from a checkpoint of the store
@@ -97,7 +110,20 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 		return err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := info.Size() - 4
+	if size < int64(len(checkpointMagic)) {
+		return fmt.Errorf("not a checkpoint: %s", filepath.Base(path))
+	}
+	var want [4]byte
+	if _, err := f.ReadAt(want[:], size); err != nil {
+		return err
+	}
+	sum := crc32.New(checkpointCRC)
+	r := bufio.NewReaderSize(io.TeeReader(io.LimitReader(f, size), sum), 1<<20)
 	magic := make([]byte, len(checkpointMagic))
 	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
 		return fmt.Errorf("not a checkpoint: %s", filepath.Base(path))
@@ -174,5 +200,15 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 		}
 		c.items[k] = ts
 	}
-	return rerr
+	if rerr != nil {
+		return rerr
+	}
+	// Whatever was parsed counts only if every byte is as written.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	if sum.Sum32() != binary.LittleEndian.Uint32(want[:]) {
+		return errDamaged
+	}
+	return nil
 }

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -417,6 +420,41 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	}
 }
 
+// Eight bytes changed in a checkpoint (a value of 1000 made 7) fail its
+// checksum: the checkpoint is ignored and the store's 1000 served.
+func TestCheckpointChecksum(t *testing.T) {
+	a := newAPI(t)
+	dir := t.TempDir()
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	cfg := testConfig(t, a.URL)
+	e, st := newEngine(t, dir, cfg, now)
+	a.subscribers.Store(1000)
+	e.RunChannel(context.Background(), "youtube")
+	if err := e.WriteCheckpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	path := filepath.Join(dir, CheckpointFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from, to [8]byte
+	binary.LittleEndian.PutUint64(from[:], math.Float64bits(1000))
+	binary.LittleEndian.PutUint64(to[:], math.Float64bits(7))
+	if !bytes.Contains(good, from[:]) {
+		t.Fatal("the checkpoint does not hold 1000")
+	}
+	if err := os.WriteFile(path, bytes.Replace(good, from[:], to[:], 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e2, st2 := newEngine(t, dir, cfg, now.Add(time.Hour))
+	defer st2.Close()
+	if ps := e2.cache.series[seriesKey{"youtube", "UC1", "subscribers"}]; len(ps) != 1 || ps[0].value != 1000 {
+		t.Errorf("after a damaged checkpoint the series is %v, want the store's 1000", ps)
+	}
+}
+
 // A restart reads the checkpoint and tails only what came since; a foreign
 // or damaged checkpoint is ignored and the store read whole.
 func TestCheckpoint(t *testing.T) {
@@ -440,6 +478,7 @@ func TestCheckpoint(t *testing.T) {
 		damage func()
 	}{
 		{"from the checkpoint and the tail", func() {}},
+
 		{"a damaged checkpoint", func() { os.WriteFile(filepath.Join(dir, CheckpointFile), []byte("KPIC1\n\x99garbage"), 0o600) }},
 		{"another store's checkpoint", func() {
 			other := t.TempDir()
