@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/store"
 )
 
 // The checkpoint is the in-memory cache written to a file beside the store,
@@ -21,8 +23,9 @@ import (
 // (keepRules' fingerprint differs) or after the moment the engine evaluates
 // at (`collector report --at` an earlier day): it may lack readings these need.
 
-// CheckpointFile is the checkpoint's name inside --storage.path.
-const CheckpointFile = "cache.checkpoint"
+// CheckpointFile is the checkpoint's name inside --storage.path (the store
+// names the folder's files: its presence shows a store existed).
+const CheckpointFile = store.CheckpointFile
 
 const checkpointMagic = "KPIC3\n"
 

@@ -268,7 +268,10 @@ func TestManual(t *testing.T) {
 		{"unknown metric", ManualReading{Channel: "offline", Metric: "likes"}, `metric "likes" is not measured`},
 		{"unknown account", ManualReading{Channel: "offline", Account: "x", Metric: "relationships"}, `account "x"`},
 		{"negative", ManualReading{Channel: "offline", Metric: "relationships", Value: -1}, "not negative"},
-		{"in the future", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Time: now.Add(time.Hour)}, "in the future"},
+		{"in the future", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Time: now.Add(time.Hour), Backdated: true}, "in the future"},
+		{"the zero time", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Backdated: true}, "out of range"},
+		{"beyond 2^53", ManualReading{Channel: "offline", Metric: "relationships", Value: 1e308}, "2^53"},
+		{"an add that would pass 2^53", ManualReading{Channel: "offline", Metric: "relationships", Value: 1 << 53, Add: true}, "2^53"},
 	}
 	for _, tt := range tests {
 		_, err := e.Record(ctx, tt.m)

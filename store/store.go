@@ -179,12 +179,66 @@ var schema = []string{
 	)`,
 }
 
-// Open opens (creating if needed) the store in dir.
-func Open(dir string) (*Store, error) {
+// The other files of the storage folder: the marker the store leaves beside
+// its file, holding its id, and the engine's cache checkpoint. Either shows
+// that the folder held a store.
+const (
+	MarkerFile     = FileName + ".id"
+	CheckpointFile = "cache.checkpoint"
+)
+
+// LostError is a store file that is missing or empty while the folder shows
+// that it held one: starting over would serve every KPI as no_data and count
+// the next add from 0, so it is refused unless asked for (Init).
+type LostError struct {
+	Path     string // the store's file
+	Evidence string // the file that shows a store existed
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("the store %s is missing or empty, but %s shows that this folder held one: "+
+		"restore %s from a backup; or, to start over with no history on purpose, start once with --storage.init",
+		e.Path, e.Evidence, FileName)
+}
+
+// Open opens the store in dir, creating it where the folder holds none yet.
+// A store that was there and is gone is a *LostError.
+func Open(dir string) (*Store, error) { return open(dir, false) }
+
+// Init opens the store in dir like Open, but starts an empty one where a
+// store was lost: the operator's deliberate start over.
+func Init(dir string) (*Store, error) { return open(dir, true) }
+
+// lostEvidence names a file of dir that shows a store existed where the
+// store's file is missing or empty ("" when none does).
+func lostEvidence(dir, path string) string {
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+		return ""
+	}
+	for _, name := range []string{MarkerFile, CheckpointFile, FileName + "-wal"} {
+		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && info.Size() > 0 {
+			return filepath.Join(dir, name)
+		}
+	}
+	return ""
+}
+
+func open(dir string, init bool) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("creating the storage folder: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if evidence := lostEvidence(dir, path); evidence != "" {
+		if !init {
+			return nil, &LostError{Path: path, Evidence: evidence}
+		}
+		// Starting over: what belonged to the lost store goes with it.
+		for _, name := range []string{MarkerFile, CheckpointFile, FileName + "-wal", FileName + "-shm"} {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("starting the store over: %w", err)
+			}
+		}
+	}
 	db, err := sql.Open("sqlite", "file:"+path+pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
@@ -206,7 +260,31 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
+	if err := s.writeMarker(ctx, dir); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// writeMarker leaves the store's id beside its file (see LostError).
+func (s *Store) writeMarker(ctx context.Context, dir string) error {
+	id, err := s.ID(ctx)
+	if err != nil {
+		return err
+	}
+	marker := filepath.Join(dir, MarkerFile)
+	if have, err := os.ReadFile(marker); err == nil && string(have) == id+"\n" { //nolint:gosec // the operator's storage folder
+		return nil
+	}
+	tmp := marker + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing the store's marker: %w", err)
+	}
+	if err := os.Rename(tmp, marker); err != nil {
+		return fmt.Errorf("writing the store's marker: %w", err)
+	}
+	return nil
 }
 
 // Path is the database file.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -321,4 +324,63 @@ func openTemp(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// A store file that is missing or empty while the folder shows it held one
+// is refused; --storage.init (Init) starts over on purpose; a fresh folder
+// just starts.
+func TestLostStoreIsRefused(t *testing.T) {
+	ctx := context.Background()
+	fresh := t.TempDir()
+	s, err := Open(fresh)
+	if err != nil {
+		t.Fatalf("a fresh folder: %v", err)
+	}
+	if _, err := s.Record(ctx, "offline", "default", "relationships", time.Now(), 10, false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, tt := range []struct {
+		name   string
+		damage func(dir string)
+	}{
+		{"the file is gone", func(dir string) { os.Remove(filepath.Join(dir, FileName)) }},
+		{"the file is empty", func(dir string) { os.Truncate(filepath.Join(dir, FileName), 0) }},
+		{"only a checkpoint is left", func(dir string) {
+			os.Remove(filepath.Join(dir, FileName))
+			os.Remove(filepath.Join(dir, MarkerFile))
+			os.WriteFile(filepath.Join(dir, CheckpointFile), []byte("KPIC3\n..."), 0o600)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, name := range []string{FileName, MarkerFile} {
+				data, err := os.ReadFile(filepath.Join(fresh, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(dir, name), data, 0o600)
+			}
+			tt.damage(dir)
+			_, err := Open(dir)
+			var lost *LostError
+			if !errors.As(err, &lost) || !strings.Contains(err.Error(), "--storage.init") {
+				t.Fatalf("Open = %v, want a LostError saying how to start over", err)
+			}
+			s, err := Init(dir)
+			if err != nil {
+				t.Fatalf("Init: %v", err)
+			}
+			defer s.Close()
+			if rs, _ := s.Readings(ctx); len(rs) != 0 {
+				t.Errorf("a store started over holds %d readings", len(rs))
+			}
+			s.Close()
+			if s, err := Open(dir); err != nil {
+				t.Errorf("reopening the store started over: %v", err)
+			} else {
+				s.Close()
+			}
+		})
+	}
 }

@@ -23,10 +23,19 @@ import (
 type commonFlags struct {
 	configFile  string
 	storagePath string
+	storageInit bool
 	retention   model.Duration
 	shardCount  int
 	shardIndex  int
 	logger      *slog.Logger
+}
+
+// openStore opens the store, or starts one over with --storage.init.
+func (c *commonFlags) openStore() (*store.Store, error) {
+	if c.storageInit {
+		return store.Init(c.storagePath)
+	}
+	return store.Open(c.storagePath)
 }
 
 // load reads the config file and keeps this replica's shard of it.
@@ -65,7 +74,7 @@ func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.St
 	if !ok {
 		return nil, nil, false
 	}
-	st, err := store.Open(c.storagePath)
+	st, err := c.openStore()
 	if err != nil {
 		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
 		return nil, nil, false

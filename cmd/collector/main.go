@@ -26,6 +26,7 @@ func run(args []string) int {
 	common := &commonFlags{}
 	app.Flag("config.file", "The plan file.").Default("kpi-collector.yml").StringVar(&common.configFile)
 	app.Flag("storage.path", "Where the SQLite store lives.").Default("data/").StringVar(&common.storagePath)
+	app.Flag("storage.init", "Start an empty store where the store's file is missing or empty although the folder shows it held one (a lost store is otherwise refused).").BoolVar(&common.storageInit)
 	app.Flag("storage.retention", "How long readings are kept; beyond 30 days, one a day per account and metric.").Default("400d").SetValue(&common.retention)
 	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
 	app.Flag("shard.index", "Which of them this one is, from 0; -1 takes it from the host name's last number (a StatefulSet pod's ordinal).").Default("0").IntVar(&common.shardIndex)

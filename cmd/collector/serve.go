@@ -19,7 +19,6 @@ import (
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
-	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -36,7 +35,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
 		return 1
 	}
-	st, err := store.Open(c.storagePath)
+	st, err := c.openStore()
 	if err != nil {
 		logger.Error("cannot open the store", "err", err)
 		return 1
