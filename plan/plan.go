@@ -159,6 +159,21 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 		ev.RequiredDailyGrowth = math.Max(0, (ev.Target-ev.Value)/(ev.Due.Sub(now).Hours()/24))
 	}
 
+	if !finite(ev.Value) {
+		// Readings so far apart that their difference overflows: no value
+		// is better than an infinite one.
+		return Evaluation{Status: NoData, Expected: ev.Expected, Baseline: ev.Baseline, HasTarget: ev.HasTarget, Target: ev.Target, Due: ev.Due}
+	}
+	if !finite(ev.Progress) {
+		ev.HasProgress, ev.Progress = false, 0
+	}
+	if !finite(ev.DailyGrowth) || !finite(ev.Forecast) {
+		ev.HasPace, ev.DailyGrowth, ev.Forecast = false, 0, 0
+	}
+	if !finite(ev.RequiredDailyGrowth) {
+		ev.HasRequired, ev.RequiredDailyGrowth = false, 0
+	}
+
 	switch {
 	case len(k.Milestones) > 0 && ev.Value >= k.Milestones[len(k.Milestones)-1].Target:
 		ev.Status = Met
@@ -174,6 +189,10 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 	}
 	return ev
 }
+
+// finite reports whether v is a number a gauge can show: derived figures
+// that overflow are left unknown rather than shown as ±Inf or NaN.
+func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }
 
 // Reference is the reading growth is counted from: the last one at or before
 // start, else the first after it.

@@ -379,3 +379,29 @@ func TestRecurring(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6*math.Max(1, math.Abs(b)) }
+
+// Derived figures never go infinite: readings at the edge of what a float
+// holds give unknowns, not ±Inf or NaN.
+func TestNoInfiniteFigures(t *testing.T) {
+	byDecember := []Milestone{{Due: endOf(time.December, 31), Target: 5}}
+	tests := []struct {
+		name     string
+		kpi      KPI
+		readings []Point
+	}{
+		{"growth between two huge readings of opposite sign", KPI{Count: Growth, Milestones: byDecember},
+			[]Point{{planStart, -1e308}, {on(time.July, 2), 1e308}}},
+		{"a pace through huge readings", KPI{Count: Total, Baseline: ptr(0), Milestones: byDecember},
+			[]Point{{on(time.July, 2), 1e308}, {on(time.July, 3), 1.7e308}, {on(time.July, 4), -1.7e308}}},
+		{"progress against a tiny expected value", KPI{Count: Total, Baseline: ptr(0), Milestones: []Milestone{{Due: endOf(time.December, 31), Target: 5e-324}}},
+			[]Point{{on(time.July, 2), 1e308}}},
+	}
+	for _, tt := range tests {
+		ev := Evaluate(planStart, tt.kpi, tt.readings, on(time.July, 5))
+		for name, v := range map[string]float64{"value": ev.Value, "expected": ev.Expected, "progress": ev.Progress, "pace": ev.DailyGrowth, "forecast": ev.Forecast, "required": ev.RequiredDailyGrowth} {
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				t.Errorf("%s: %s is %v (%+v)", tt.name, name, v, ev)
+			}
+		}
+	}
+}

@@ -20,7 +20,11 @@ var pageHTML string
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"num": func(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) },
-	"pct": func(v float64) string { return strconv.Itoa(int(math.Round(v*100))) + "%" },
+	"pct": func(v float64) string {
+		// Clamped: a ratio far off the plan says as much at 100,000%, and
+		// converting a larger float to int would print nonsense.
+		return strconv.FormatFloat(math.Round(math.Max(-1e5, math.Min(1e5, v*100))), 'f', -1, 64) + "%"
+	},
 	"width": func(v, of float64) string {
 		if of <= 0 {
 			return "0"
@@ -112,7 +116,8 @@ func sparkline(k engine.KPIState, start, end time.Time) template.HTML {
 		var b strings.Builder
 		for _, p := range ps {
 			x := math.Max(0, math.Min(w, w*p.Time.Sub(start).Seconds()/span))
-			y := h - 2 - (h-4)*(p.Value-lo)/(hi-lo)
+			// Halves first: hi-lo of two huge finite values would overflow.
+			y := h - 2 - (h-4)*(p.Value/2-lo/2)/(hi/2-lo/2)
 			fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
 		}
 		return strings.TrimSpace(b.String())
