@@ -109,11 +109,32 @@ func (e *Engine) publishLocked(_ context.Context) {
 		}
 		snap.Channels = append(snap.Channels, cs)
 	}
+	snap.Quarantined = e.quarantinedLocked()
 	e.snapshot.Store(snap)
 	select {
 	case e.published <- struct{}{}:
 	default:
 	}
+}
+
+// quarantinedLocked counts the store's damaged days by series, logging each
+// one the first time it is seen. The store keeps the list in memory: no I/O.
+func (e *Engine) quarantinedLocked() []QuarantinedSeries {
+	damaged := e.store.Damaged()
+	for _, d := range damaged[min(e.damagedSeen, len(damaged)):] {
+		e.logger.Error("a damaged day of stored readings was set aside; the series goes on without it",
+			"channel", d.Channel, "account", d.Account, "metric", d.Metric, "day", d.Day.Format(time.DateOnly), "reason", d.Reason)
+	}
+	e.damagedSeen = len(damaged)
+	var out []QuarantinedSeries
+	for _, d := range damaged { // sorted by series, then day
+		if n := len(out); n > 0 && out[n-1].Channel == d.Channel && out[n-1].Account == d.Account && out[n-1].Metric == d.Metric {
+			out[n-1].Days++
+			continue
+		}
+		out = append(out, QuarantinedSeries{Channel: d.Channel, Account: d.Account, Metric: d.Metric, Days: 1})
+	}
+	return out
 }
 
 // recent appends to out the KPI's value at each of the sparkline's moments

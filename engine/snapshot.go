@@ -17,6 +17,16 @@ type Snapshot struct {
 	Accounts []AccountValue
 	Channels []ChannelState
 	Reload   ReloadState
+	// Quarantined is every series with stored days set aside as damaged,
+	// by channel, account and metric.
+	Quarantined []QuarantinedSeries
+}
+
+// QuarantinedSeries is a series with days whose stored readings were damaged
+// and set aside.
+type QuarantinedSeries struct {
+	Channel, Account, Metric string
+	Days                     int
 }
 
 // PlanInfo is the plan's frame.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"sort"
@@ -38,6 +39,7 @@ var (
 	apiRequests       = prometheus.NewDesc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", []string{"channel", "code"}, nil)
 	quotaUsed         = prometheus.NewDesc("kpi_api_quota_used", "API units spent today against the channel's daily budget.", []string{"channel"}, nil)
 	quotaLimit        = prometheus.NewDesc("kpi_api_quota_limit", "The channel's daily API budget in units.", []string{"channel"}, nil)
+	quarantined       = prometheus.NewDesc("kpi_store_quarantined_days", "Days of the series' stored readings set aside as damaged: the series goes on without them (see `collector check --store`).", []string{"channel", "account", "metric"}, nil)
 	reloadOK          = prometheus.NewDesc("kpi_config_last_reload_successful", "1 if the last config (re)load succeeded, else 0.", nil, nil)
 	reloadTime        = prometheus.NewDesc("kpi_config_last_reload_success_timestamp_seconds", "When the config was last (re)loaded successfully, in seconds since the epoch.", nil, nil)
 )
@@ -56,7 +58,7 @@ func NewExporter(snapshot func() *engine.Snapshot) *Exporter {
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast,
 		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
-		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, reloadOK, reloadTime} {
+		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
 		ch <- d
 	}
 }
@@ -124,6 +126,16 @@ var families = sortFamilies([]familySpec{
 			a := &s.Accounts[i]
 			l = [3]string{a.Channel, a.Account, a.Metric}
 			emit(a.Value, l[:])
+		}
+	}},
+	{quarantined, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+		// In client_golang's order: by label values, labels in name order.
+		qs := slices.Clone(s.Quarantined)
+		slices.SortFunc(qs, func(a, b engine.QuarantinedSeries) int {
+			return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Metric, b.Metric))
+		})
+		for _, q := range qs {
+			emit(float64(q.Days), []string{q.Channel, q.Account, q.Metric})
 		}
 	}},
 	perChannel(collSuccess, func(c *engine.ChannelState) (float64, bool) { return boolf(c.Success), c.Ran }),

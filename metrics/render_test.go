@@ -50,6 +50,7 @@ func bigSnapshot(n int) *engine.Snapshot {
 		})
 		s.Accounts = append(s.Accounts, engine.AccountValue{Channel: "youtube", Account: fmt.Sprintf("UC%d", i), Metric: "views", Value: float64(i)})
 	}
+	s.Quarantined = []engine.QuarantinedSeries{{Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Days: 1}, {Channel: "youtube", Account: "UC\"odd\\1\n", Metric: "views", Days: 3}}
 	return s
 }
 

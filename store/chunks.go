@@ -211,6 +211,16 @@ type chunkWriter struct {
 	tx       *sql.Tx
 	get, put *sql.Stmt
 	seq      int64
+	// setAsideAny is set once a damaged chunk was set aside: the store's
+	// list of them is reread after the commit.
+	setAsideAny bool
+}
+
+// setAside moves a chunk that does not decode into the quarantine, within
+// the writer's transaction, before anything is written in its place.
+func (w *chunkWriter) setAside(ctx context.Context, series, day int64, data []byte, why error) error {
+	w.setAsideAny = true
+	return setAside(ctx, w.tx, time.Now(), []damagedChunk{{series: series, day: day, data: data, reason: why.Error()}})
 }
 
 func newChunkWriter(ctx context.Context, tx *sql.Tx) (*chunkWriter, error) {
@@ -250,7 +260,10 @@ func (w *chunkWriter) add(ctx context.Context, series int64, rs []Reading) error
 		}
 		have, err := decode(day, data)
 		if err != nil {
-			return err
+			if err := w.setAside(ctx, series, day, data, err); err != nil {
+				return err
+			}
+			have = nil
 		}
 		all := append(have, add...)
 		// Stable: of two readings at the same moment the later write comes last.
@@ -274,6 +287,7 @@ func (w *chunkWriter) raiseAfter(ctx context.Context, series int64, t time.Time,
 		rs  []Reading
 	}
 	var todo []chunk
+	var damaged []damagedChunk
 	for rows.Next() {
 		var c chunk
 		var data []byte
@@ -282,14 +296,19 @@ func (w *chunkWriter) raiseAfter(ctx context.Context, series int64, t time.Time,
 			return fmt.Errorf("reading later readings: %w", err)
 		}
 		if c.rs, err = decode(c.day, data); err != nil {
-			rows.Close()
-			return err
+			damaged = append(damaged, damagedChunk{series: series, day: c.day, data: data, reason: err.Error()})
+			continue
 		}
 		todo = append(todo, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading later readings: %w", err)
+	}
+	for _, d := range damaged {
+		if err := w.setAside(ctx, d.series, d.day, d.data, errors.New(d.reason)); err != nil {
+			return err
+		}
 	}
 	for _, c := range todo {
 		changed := false
@@ -368,7 +387,11 @@ func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part [
 		// The common case, a reading later than the day's last, appends.
 		data, ok, err := appendTo(day, have[g.id], g.rs)
 		if err != nil {
-			return err
+			// A damaged chunk costs its own day of its own series, not the run.
+			if err := w.setAside(ctx, g.id, day, have[g.id], err); err != nil {
+				return err
+			}
+			data, ok = encode(day, g.rs), true
 		}
 		if !ok {
 			rs, err := decode(day, have[g.id])
@@ -392,7 +415,7 @@ func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part [
 // reader can finish one series before the next). It returns the highest
 // sequence number seen (after, if none).
 func (s *Store) ChunksAfter(ctx context.Context, after int64, fn func(Chunk) error) (int64, error) {
-	q := `SELECT c.seq, s.channel, s.account, s.metric, c.day, c.data FROM chunks c JOIN series s ON s.id = c.series`
+	q := `SELECT c.seq, c.series, s.channel, s.account, s.metric, c.day, c.data FROM chunks c JOIN series s ON s.id = c.series`
 	var args []any
 	if after > 0 {
 		q += ` WHERE c.seq > ? ORDER BY c.seq`
@@ -404,18 +427,26 @@ func (s *Store) ChunksAfter(ctx context.Context, after int64, fn func(Chunk) err
 	if err != nil {
 		return after, fmt.Errorf("reading the store: %w", err)
 	}
-	defer rows.Close()
 	maxSeq := after
+	var damaged []damagedChunk
+	defer func() {
+		// Set aside after the read: one damaged chunk costs its own day of
+		// its own series, never the start or the other series.
+		rows.Close()
+		_ = s.quarantine(context.WithoutCancel(ctx), damaged)
+	}()
 	for rows.Next() {
 		var c Chunk
-		var day int64
+		var series, day int64
 		var data []byte
-		if err := rows.Scan(&c.Seq, &c.Channel, &c.Account, &c.Metric, &day, &data); err != nil {
+		if err := rows.Scan(&c.Seq, &series, &c.Channel, &c.Account, &c.Metric, &day, &data); err != nil {
 			return maxSeq, fmt.Errorf("reading the store: %w", err)
 		}
 		c.Day = time.UnixMilli(day * dayMs).UTC()
 		if c.Readings, err = decode(day, data); err != nil {
-			return maxSeq, fmt.Errorf("reading the store: %s/%s/%s on %s: %w", c.Channel, c.Account, c.Metric, c.Day.Format(time.DateOnly), err)
+			damaged = append(damaged, damagedChunk{series: series, day: day, data: data, reason: err.Error()})
+			maxSeq = max(maxSeq, c.Seq)
+			continue
 		}
 		for i := range c.Readings {
 			c.Readings[i].Channel, c.Readings[i].Account, c.Readings[i].Metric = c.Channel, c.Account, c.Metric

@@ -58,8 +58,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	mu     sync.Mutex // guards series
-	series map[seriesKey]int64
+	mu      sync.Mutex // guards series and damaged
+	series  map[seriesKey]int64
+	damaged []Damaged
 
 	// writeMu queues this process's writers. SQLite lets one writer in at a
 	// time and makes the others poll (busy_timeout) without any order, so a
@@ -163,6 +164,14 @@ var schema = []string{
 		UNIQUE (channel, account, item_id)
 	)`,
 	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	// Chunks that no longer decode, set aside (see quarantine.go).
+	`CREATE TABLE IF NOT EXISTS quarantine (
+		series INTEGER NOT NULL,
+		day    INTEGER NOT NULL,
+		at_ms  INTEGER NOT NULL,
+		reason TEXT NOT NULL,
+		data   BLOB NOT NULL
+	)`,
 	`INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))`,
 	`INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', '0')`,
 	`CREATE TABLE IF NOT EXISTS quota_usage (
@@ -260,6 +269,10 @@ func open(dir string, init bool) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
+	if err := s.loadDamaged(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.writeMarker(ctx, dir); err != nil {
 		db.Close()
 		return nil, err
@@ -354,6 +367,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 		}
 		readings = append(readings, Reading{Channel: run.Channel, Account: account, Metric: "posts", Time: run.Time, Value: float64(n), Source: SourceFeed})
 	}
+	setAsideAny := false
 	if len(readings) > 0 {
 		w, err := newChunkWriter(ctx, tx.Tx)
 		if err != nil {
@@ -363,6 +377,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 		if err := w.addAll(ctx, tx.Tx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
+		setAsideAny = w.setAsideAny
 	}
 	success := int64(0)
 	if run.Success {
@@ -386,6 +401,9 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing the run of %s: %w", run.Channel, err)
+	}
+	if setAsideAny {
+		return s.loadDamaged(ctx)
 	}
 	return nil
 }
@@ -503,6 +521,9 @@ func (s *Store) Save(ctx context.Context, rec Recording) (Reading, error) {
 	if err := tx.Commit(); err != nil {
 		return stored, fmt.Errorf("committing: %w", err)
 	}
+	if w.setAsideAny {
+		return stored, s.loadDamaged(ctx)
+	}
 	return stored, nil
 }
 
@@ -522,7 +543,9 @@ func lastAtOrBefore(ctx context.Context, tx *sql.Tx, series int64, t time.Time) 
 		}
 		rs, err := decode(day, data)
 		if err != nil {
-			return Reading{}, false, err
+			// An add counted from an earlier day would be a false number.
+			return Reading{}, false, fmt.Errorf("the stored readings of %s are damaged on %s (%w); `collector check --store` sets that day aside",
+				seriesName(ctx, tx, series), time.UnixMilli(day*dayMs).UTC().Format(time.DateOnly), err)
 		}
 		for i := len(rs) - 1; i >= 0; i-- {
 			if !rs[i].Time.After(t) {
@@ -686,10 +709,15 @@ func (s *Store) thinBatch(ctx context.Context, thin int64) (int64, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("pruning the store: %w", err)
 	}
+	setAsideAny := false
 	for _, c := range todo {
 		rs, err := decode(c.day, c.data)
 		if err != nil {
-			return 0, err
+			setAsideAny = true
+			if err := setAside(ctx, tx.Tx, time.Now(), []damagedChunk{{series: c.series, day: c.day, data: c.data, reason: err.Error()}}); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		if len(rs) > 1 {
 			rs = rs[len(rs)-1:]
@@ -701,7 +729,19 @@ func (s *Store) thinBatch(ctx context.Context, thin int64) (int64, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("pruning the store: %w", err)
 	}
+	if setAsideAny {
+		return int64(len(todo)), s.loadDamaged(ctx)
+	}
 	return int64(len(todo)), nil
+}
+
+// seriesName is "channel/account/metric" of a series id, for messages.
+func seriesName(ctx context.Context, tx *sql.Tx, series int64) string {
+	var c, a, m string
+	if err := tx.QueryRowContext(ctx, `SELECT channel, account, metric FROM series WHERE id = ?`, series).Scan(&c, &a, &m); err != nil {
+		return fmt.Sprintf("series %d", series)
+	}
+	return c + "/" + a + "/" + m
 }
 
 // Check runs SQLite's quick_check over the whole file. It reads everything,

@@ -384,3 +384,69 @@ func TestLostStoreIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// One damaged chunk costs its own day of its own series: runs go on storing
+// every series, reading the store skips it, and it is set aside (named)
+// rather than failing the channel or the start.
+func TestDamagedChunkIsSetAside(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day1 := time.Date(2026, 7, 1, 6, 0, 0, 0, time.UTC)
+	run := func(at time.Time, v float64) error {
+		return s.SaveRun(ctx, Run{Channel: "youtube", Time: at, Success: true, Readings: []Reading{
+			{Account: "UC1", Metric: "views", Value: v}, {Account: "UC2", Metric: "views", Value: v},
+		}})
+	}
+	for _, at := range []time.Time{day1, day1.Add(time.Hour), day1.Add(24 * time.Hour)} {
+		if err := run(at, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	garbage := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}
+	if _, err := s.db.ExecContext(ctx, `UPDATE chunks SET data = ? WHERE day = ? AND series IN (SELECT id FROM series WHERE account = 'UC1')`, garbage, dayOf(day1)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reading the whole store (a start) skips the damaged day and sets it aside.
+	var read int
+	if _, err := s.ChunksAfter(ctx, 0, func(c Chunk) error { read += len(c.Readings); return nil }); err != nil {
+		t.Fatalf("reading a store with a damaged chunk: %v", err)
+	}
+	if read != 4 { // UC2's three readings and UC1's on day 2
+		t.Errorf("read %d readings, want 4", read)
+	}
+	want := []Damaged{{Channel: "youtube", Account: "UC1", Metric: "views", Day: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}}
+	got := s.Damaged()
+	if len(got) != 1 || got[0].Channel != want[0].Channel || got[0].Account != want[0].Account || !got[0].Day.Equal(want[0].Day) || got[0].Reason == "" {
+		t.Errorf("damaged = %v, want %v", got, want)
+	}
+
+	// A run writing to a day whose chunk is damaged stores every series.
+	if _, err := s.db.ExecContext(ctx, `UPDATE chunks SET data = ? WHERE day = ? AND series IN (SELECT id FROM series WHERE account = 'UC2')`, garbage, dayOf(day1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(day1.Add(2*time.Hour), 11); err != nil {
+		t.Fatalf("a run beside a damaged chunk: %v", err)
+	}
+	if len(s.Damaged()) != 2 {
+		t.Errorf("damaged = %v, want both days named", s.Damaged())
+	}
+	s.Close()
+
+	// The list survives a restart; a scan finds nothing more.
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(s.Damaged()) != 2 {
+		t.Errorf("after a restart: %v", s.Damaged())
+	}
+	if more, err := s.Scan(ctx); err != nil || len(more) != 0 {
+		t.Errorf("scan: %v, %v", more, err)
+	}
+}

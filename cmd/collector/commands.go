@@ -91,12 +91,49 @@ func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.St
 	return e, st, true
 }
 
-func runCheck(c *commonFlags) int {
+func runCheck(c *commonFlags, checkStore bool) int {
 	cfg, ok := loadConfig(c)
 	if !ok {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s is valid: plan %s (%s), %d channels, %d KPIs.\n", c.configFile, cfg.Plan.Name, cfg.Plan.Goal, len(cfg.Channels), len(cfg.KPIs))
+	if !checkStore {
+		return 0
+	}
+	return runCheckStore(c)
+}
+
+// runCheckStore runs SQLite's integrity check over the store, then decodes
+// every day of readings, setting aside those that are damaged so that their
+// series go on without them. It lists every day set aside, now or before;
+// it exits 1 only when the file itself fails its integrity check.
+func runCheckStore(c *commonFlags) int {
+	st, err := c.openStore()
+	if err != nil {
+		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.Check(ctx); err != nil {
+		fmt.Fprintf(stderr, "The store failed SQLite's integrity check: %v\nRestore it from a backup.\n", err)
+		return 1
+	}
+	found, err := st.Scan(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "Reading the store failed: %v\n", err)
+		return 1
+	}
+	all := st.Damaged()
+	switch {
+	case len(all) == 0:
+		fmt.Fprintf(stdout, "%s is sound: every day of readings decodes.\n", st.Path())
+	default:
+		fmt.Fprintf(stdout, "%s: %d damaged day(s) of readings set aside (%d found now); their series go on without them:\n", st.Path(), len(all), len(found))
+		for _, d := range all {
+			fmt.Fprintf(stdout, "  %s\n", d)
+		}
+	}
 	return 0
 }
 

@@ -37,7 +37,8 @@ func run(args []string) int {
 	webFlags := kingpinflag.AddFlags(serveCmd, ":9469")
 	telemetryPath := serveCmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 
-	app.Command("check", "Validate the config file; exit 1 with every reason.")
+	checkCmd := app.Command("check", "Validate the config file; exit 1 with every reason.")
+	checkStore := checkCmd.Flag("store", "Also check the store: SQLite's integrity check, then every day of readings, setting aside (and listing) those that are damaged.").Bool()
 	app.Command("once", "Collect every channel once, print what was read and exit (1 if a channel failed).")
 
 	recordCmd := app.Command("record", "Store a reading of a manual channel.")
@@ -72,7 +73,7 @@ func run(args []string) int {
 
 	switch cmd {
 	case "check":
-		return runCheck(common)
+		return runCheck(common, *checkStore)
 	case "once":
 		return runOnce(common)
 	case "record":
