@@ -81,6 +81,7 @@ func (s *Server) Close() {
 // Fail makes api answer with a documented failure until Fail(api, ""):
 // "echo" (any API) answers 401 with a body that quotes the credentials it was
 // sent, as some APIs and proxies do;
+//
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
