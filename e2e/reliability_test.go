@@ -398,11 +398,12 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	writePlan(t, webCfg, fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n", certFile, keyFile, hash))
 	cfg := filepath.Join(dir, "plan.yml")
 	writePlan(t, cfg, `plan: {name: tls, goal: seo, start: 2026-07-01, end: 2026-12-31}
-channels: {offline: {type: manual}}
+channels: {offline: {type: manual, credentials: {token: "${E2E_RECORD_TOKEN}"}}}
 kpis: [{name: rel, channel: offline, metric: relationships, milestones: [{due: 2026-12-31, target: 3}]}]
 `)
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--web.config.file="+webCfg)
+	cmd.Env = env()
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -438,6 +439,32 @@ kpis: [{name: rel, channel: offline, metric: relationships, milestones: [{due: 2
 		if strings.Contains(string(b), "kpi_plan_info") {
 			t.Error("plain HTTP served the metrics")
 		}
+	}
+	// Recording behind basic auth: the channel's token in X-KPI-Token.
+	record := func(user, pass string, header map[string]string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/api/v1/observations", strings.NewReader(`{"channel":"offline","metric":"relationships","add":1}`))
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return -1, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := record("prometheus", "s3cret-pass", map[string]string{"X-KPI-Token": recordToken}); code != 200 || !strings.Contains(body, `"value":1`) {
+		t.Errorf("recording with basic auth and X-KPI-Token: %d %s", code, body)
+	}
+	if code, _ := record("", "", map[string]string{"X-KPI-Token": recordToken}); code != 401 {
+		t.Errorf("recording with the token but without basic auth: %d, want 401", code)
+	}
+	if code, _ := record("prometheus", "s3cret-pass", map[string]string{"X-KPI-Token": "wrong"}); code != 401 {
+		t.Errorf("recording with basic auth and a wrong token: %d, want 401", code)
 	}
 	if strings.Contains(logs.String(), "s3cret-pass") {
 		t.Error("the logs show the password")
