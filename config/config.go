@@ -27,6 +27,9 @@ type Config struct {
 	// reads (see Shard); a count of 0 or 1 is all of them.
 	ShardCount int `yaml:"-"`
 	ShardIndex int `yaml:"-"`
+	// Whole is the unsharded config a shard was cut from (nil when not
+	// sharded): a replica needs it to route a recording to its owner.
+	Whole *Config `yaml:"-"`
 }
 
 // Plan is the strategy's frame: one goal and a time frame in one zone.

@@ -15,7 +15,7 @@ func (c *Config) Shard(count, index int) *Config {
 		return c
 	}
 	out := *c
-	out.ShardCount, out.ShardIndex = count, index
+	out.ShardCount, out.ShardIndex, out.Whole = count, index, c
 	out.Channels = map[string]*Channel{}
 	for name, ch := range c.Channels {
 		var mine []string
@@ -38,6 +38,27 @@ func (c *Config) Shard(count, index int) *Config {
 		}
 	}
 	return &out
+}
+
+// Owner is the shard that owns an account of a channel of the whole config
+// (an empty account is the channel's only one), and the account so filled in.
+// ok is false for a channel or account the config does not have.
+func (c *Config) Owner(channel, account string) (shard int, acct string, ok bool) {
+	whole := c
+	if c.Whole != nil {
+		whole = c.Whole
+	}
+	ch, found := whole.Channels[channel]
+	if !found {
+		return 0, account, false
+	}
+	if account == "" && len(ch.Accounts) == 1 {
+		account = ch.Accounts[0]
+	}
+	if !slices.Contains(ch.Accounts, account) {
+		return 0, account, false
+	}
+	return ShardOf(channel, account, max(c.ShardCount, 1)), account, true
 }
 
 // ShardOf is the replica, of count, that reads an account of a channel.

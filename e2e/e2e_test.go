@@ -199,8 +199,15 @@ func env() []string {
 
 func start(t *testing.T, configFile, storage string) *daemon {
 	t.Helper()
-	d := &daemon{addr: freeAddr(t), logs: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, "--config.file="+configFile, "--storage.path="+storage, "--web.listen-address="+d.addr, "--log.level=debug")
+	return startAt(t, freeAddr(t), configFile, storage)
+}
+
+// startAt starts the daemon listening on addr, with extra flags, and waits
+// until it is ready.
+func startAt(t *testing.T, addr, configFile, storage string, extra ...string) *daemon {
+	t.Helper()
+	d := &daemon{addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
+	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug"}, extra...)...)
 	d.cmd.Env = env()
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {

@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -95,5 +98,72 @@ func TestShardingMovesFewAccounts(t *testing.T) {
 	}
 	if share := float64(moved) / float64(total); share < 0.15 || share > 0.25 {
 		t.Errorf("going from 4 to 5 replicas moved %.0f%% of the accounts, want about 20%%", 100*share)
+	}
+}
+
+// With three shards behind one Service, a recording reaches the replica that
+// owns its account whichever replica the Service picks: the others forward
+// it (--shard.peers).
+func TestRecordingThroughAnyShard(t *testing.T) {
+	const shards = 3
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("plan: {name: shards, goal: networking, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n")
+	owners := map[int]string{}
+	for i := 0; len(owners) < shards; i++ {
+		name := fmt.Sprintf("offline%d", i)
+		if _, ok := owners[config.ShardOf(name, "default", shards)]; ok {
+			continue
+		}
+		owners[config.ShardOf(name, "default", shards)] = name
+		fmt.Fprintf(&b, "  %s: {type: manual, credentials: {token: \"${E2E_RECORD_TOKEN}\"}}\n", name)
+	}
+	b.WriteString("kpis:\n")
+	for _, name := range owners {
+		fmt.Fprintf(&b, "  - {name: %s_rel, channel: %s, metric: relationships, count: growth, milestones: [{due: 2026-12-31, target: 30}]}\n", name, name)
+	}
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, b.String())
+	addrs := make([]string, shards)
+	peers := make([]string, shards)
+	for i := range addrs {
+		addrs[i] = freeAddr(t)
+		peers[i] = "http://" + addrs[i]
+	}
+	ds := make([]*daemon, shards)
+	for i := range ds {
+		ds[i] = startAt(t, addrs[i], cfg, filepath.Join(dir, fmt.Sprint("data", i)),
+			fmt.Sprintf("--shard.count=%d", shards), fmt.Sprintf("--shard.index=%d", i), "--shard.peers="+strings.Join(peers, ","))
+	}
+	client := &http.Client{}
+	// Every channel is recorded through every replica, once each.
+	for _, name := range owners {
+		for i, d := range ds {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+d.addr+"/api/v1/observations", strings.NewReader(fmt.Sprintf(`{"channel":%q,"metric":"relationships","add":1}`, name)))
+			req.Header.Set("Authorization", "Bearer "+recordToken)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`"value":%d`, i+1)) {
+				t.Errorf("%s through replica %d: %d %s", name, i, resp.StatusCode, body)
+			}
+		}
+	}
+	for shard, name := range owners {
+		_, mfs := ds[shard].scrape(t)
+		if v, ok := value(mfs, "kpi_value", map[string]string{"kpi": name + "_rel"}); !ok || v != shards {
+			t.Errorf("%s on its owner, shard %d: %v (%v), want %d", name, shard, v, ok, shards)
+		}
+	}
+	// Without the right token, no replica forwards anything.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+ds[0].addr+"/api/v1/observations", strings.NewReader(`{"channel":"`+owners[1]+`","metric":"relationships","add":1}`))
+	req.Header.Set("Authorization", "Bearer wrong")
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a wrong token through a non-owner: %v %v", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -29,7 +30,18 @@ type Server struct {
 	// Reload reloads the config; it returns the reason a new config was refused.
 	Reload func(context.Context) error
 	Logger *slog.Logger
+	// Peers are the base URLs of every replica, in shard order
+	// (--shard.peers): a recording for an account another shard owns is
+	// forwarded to it, so that a Service may send it to any replica.
+	Peers []string
+	// PeerClient forwards recordings (default: a client with a 10 s
+	// time-out).
+	PeerClient *http.Client
 }
+
+// ForwardedHeader marks a recording forwarded by a replica, so that it is
+// never forwarded twice.
+const ForwardedHeader = "X-KPI-Forwarded"
 
 // Handler routes every endpoint.
 func (s *Server) Handler() http.Handler {
@@ -105,22 +117,30 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 	// The token is checked before anything of the body is read or answered:
 	// a caller without one learns nothing of the config.
 	cfg := s.Engine.Config()
+	whole := cfg
+	if cfg.Whole != nil {
+		whole = cfg.Whole
+	}
 	token := presentedToken(r)
-	if !anyManualToken(cfg, token) {
+	if !anyManualToken(whole, token) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kpi-collector"`)
 		fail(w, http.StatusUnauthorized, "a manual channel's token (its credentials.token) is required: send it as \"Authorization: Bearer <token>\", or as \"%s: <token>\" where basic auth takes the Authorization header", TokenHeader)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodySize)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	var o observation
-	if err := dec.Decode(&o); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			fail(w, http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", MaxBodySize)
 			return
 		}
+		fail(w, http.StatusBadRequest, "the body could not be read: %v", err)
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var o observation
+	if err := dec.Decode(&o); err != nil {
 		fail(w, http.StatusBadRequest, "the body is not a valid observation: %v", err)
 		return
 	}
@@ -129,6 +149,12 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if owner, _, ok := cfg.Owner(o.Channel, o.Account); ok && cfg.ShardCount > 1 && owner != cfg.ShardIndex {
+		if wc := whole.Channels[o.Channel]; wc.Type == "manual" && tokenMatches(token, wc.Credentials.Token.Reveal()) {
+			s.forward(w, r, owner, raw)
+			return
+		}
+	}
 	ch, ok := cfg.Channels[o.Channel]
 	if !ok || ch.Type != "manual" {
 		m := engine.ManualReading{Channel: o.Channel}
@@ -171,6 +197,46 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"channel": stored.Channel, "account": stored.Account, "metric": stored.Metric, "value": stored.Value, "time": stored.Time.Format(time.RFC3339),
 	})
+}
+
+// forward sends a recording to the replica that owns its account and relays
+// the answer.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, owner int, body []byte) {
+	switch {
+	case r.Header.Get(ForwardedHeader) != "":
+		fail(w, http.StatusMisdirectedRequest, "this recording was forwarded here, but shard %d owns its account: the replicas' --shard.peers disagree", owner)
+		return
+	case owner >= len(s.Peers):
+		fail(w, http.StatusMisdirectedRequest, "shard %d owns this account; record on that replica, or give every replica --shard.peers so that any of them forwards it", owner)
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, strings.TrimSuffix(s.Peers[owner], "/")+"/api/v1/observations", bytes.NewReader(body))
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "forwarding to shard %d: %v", owner, err)
+		return
+	}
+	for _, h := range []string{"Authorization", TokenHeader, "Content-Type"} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	req.Header.Set(ForwardedHeader, "1")
+	client := s.PeerClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req) //nolint:gosec // the peers are the operator's --shard.peers
+	if err != nil {
+		s.Logger.Error("forwarding a recording to its shard failed", "shard", owner, "err", err)
+		fail(w, http.StatusBadGateway, "shard %d, which owns this account, did not answer", owner)
+		return
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, io.LimitReader(resp.Body, MaxBodySize))
 }
 
 // TokenHeader carries a manual channel's token where the Authorization

@@ -27,6 +27,7 @@ type commonFlags struct {
 	retention   model.Duration
 	shardCount  int
 	shardIndex  int
+	shardPeers  string
 	logger      *slog.Logger
 }
 

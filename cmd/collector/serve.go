@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -34,6 +35,14 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	if err != nil {
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
 		return 1
+	}
+	var peers []string
+	if c.shardPeers != "" {
+		peers = strings.Split(c.shardPeers, ",")
+		if len(peers) != c.shardCount {
+			logger.Error("--shard.peers must list one URL per shard", "shards", c.shardCount, "peers", len(peers))
+			return 1
+		}
 	}
 	st, err := c.openStore()
 	if err != nil {
@@ -96,6 +105,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
+			Peers: peers,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
