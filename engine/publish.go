@@ -34,6 +34,13 @@ func (e *Engine) publishLocked(_ context.Context) {
 	// is shared with it (snapshots are immutable), so that a publish between
 	// two collections allocates none.
 	prev := e.snapshot.Load()
+	intervals := make(map[string]time.Duration, len(cfg.Channels))
+	for name, ch := range cfg.Channels {
+		if sched, err := cron.ParseStandard(ch.Schedule); err == nil && !e.types[ch.Type].NotScheduled {
+			next := sched.Next(now.In(cfg.Plan.Location))
+			intervals[name] = sched.Next(next).Sub(next)
+		}
+	}
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
@@ -47,7 +54,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 			// includes the first value recorded.
 			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
 		}
-		ev := plan.Evaluate(start, k.Plan, series, now)
+		kp := k.Plan
+		// What a due time's value was: see plan.ValueAtDue.
+		kp.KeptByHand, kp.Interval = ch.Type == "manual", intervals[k.Channel]
+		ev := plan.Evaluate(start, kp, series, now)
 		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
 		var shown []plan.Point
 		switch {
@@ -86,11 +96,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		ch := cfg.Channels[name]
 		spec := e.types[ch.Type]
-		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled}
-		if sched, err := cron.ParseStandard(ch.Schedule); err == nil && cs.Scheduled {
-			next := sched.Next(now.In(cfg.Plan.Location))
-			cs.Interval = sched.Next(next).Sub(next)
-		}
+		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled, Interval: intervals[name]}
 		if spec.NotScheduled {
 			snap.Channels = append(snap.Channels, cs)
 			continue

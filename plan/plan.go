@@ -50,6 +50,14 @@ type KPI struct {
 	Baseline   *float64
 	Tolerance  float64
 	Milestones []Milestone // ascending by Due
+	// KeptByHand: the count changes only when someone records it (a manual
+	// channel), so its value at a due time is the last one recorded at or
+	// before it, known as soon as the due time passes.
+	KeptByHand bool
+	// Interval is the time between the channel's scheduled readings (0:
+	// unknown). A reading within one interval of a due time, on either side,
+	// stands for the value then; see ValueAtDue.
+	Interval time.Duration
 }
 
 // Point is one reading: a cumulative count as the channel showed it at Time.
@@ -177,9 +185,9 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 	switch {
 	case len(k.Milestones) > 0 && ev.Value >= k.Milestones[len(k.Milestones)-1].Target:
 		ev.Status = Met
-	case missed(k.Milestones, readings, valueOf, ev.Value, now) != nil:
+	case missed(k, readings, valueOf, ev.Value, now) != nil:
 		ev.Status = Missed
-		ev.MissedMilestone = missed(k.Milestones, readings, valueOf, ev.Value, now)
+		ev.MissedMilestone = missed(k, readings, valueOf, ev.Value, now)
 	case ev.Value < ev.Expected*(1-tol):
 		ev.Status = Behind
 	case ev.Value > ev.Expected*(1+tol):
@@ -243,23 +251,61 @@ func NextMilestone(milestones []Milestone, t time.Time) (Milestone, bool) {
 }
 
 // missed returns the earliest milestone whose due time has passed with the
-// value then under its target, a target the current value still misses. The
-// value at the due time is the reading at it, else the nearest after it; a
-// milestone with no reading at or after its due time is not judged yet.
-func missed(milestones []Milestone, readings []Point, valueOf func(float64) float64, current float64, now time.Time) *Milestone {
-	for i, m := range milestones {
+// value then under its target, a target the current value still misses. A
+// milestone whose value at its due time is not known yet is not judged yet.
+func missed(k KPI, readings []Point, valueOf func(float64) float64, current float64, now time.Time) *Milestone {
+	for i, m := range k.Milestones {
 		if m.Due.After(now) {
 			return nil
 		}
-		j := sort.Search(len(readings), func(j int) bool { return !readings[j].Time.Before(m.Due) })
-		if j == len(readings) {
-			continue
-		}
-		if valueOf(readings[j].Value) < m.Target && current < m.Target {
-			return &milestones[i]
+		at, ok := ValueAtDue(k, readings, m.Due)
+		if ok && valueOf(at.Value) < m.Target && current < m.Target {
+			return &k.Milestones[i]
 		}
 	}
 	return nil
+}
+
+// ValueAtDue is the reading that tells what the value was at a due time,
+// from readings up to now: for a count kept by hand, the last one recorded
+// at or before it (the count does not change without a recording); for a
+// scheduled channel, the reading nearest the due time within one Interval on
+// either side, else the first reading after it. ok is false while none is
+// known.
+func ValueAtDue(k KPI, readings []Point, due time.Time) (Point, bool) {
+	after := sort.Search(len(readings), func(j int) bool { return !readings[j].Time.Before(due) })
+	if k.KeptByHand {
+		last := sort.Search(len(readings), func(j int) bool { return readings[j].Time.After(due) }) - 1
+		if last < 0 {
+			return Point{}, false
+		}
+		return readings[last], true
+	}
+	if k.Interval > 0 {
+		best := -1
+		for _, j := range []int{after - 1, after} {
+			if j < 0 || j >= len(readings) || absDuration(readings[j].Time.Sub(due)) > k.Interval {
+				continue
+			}
+			if best < 0 || absDuration(readings[j].Time.Sub(due)) < absDuration(readings[best].Time.Sub(due)) {
+				best = j
+			}
+		}
+		if best >= 0 {
+			return readings[best], true
+		}
+	}
+	if after < len(readings) {
+		return readings[after], true
+	}
+	return Point{}, false
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // pace is the slope, per day, of the least-squares line through the readings

@@ -405,3 +405,52 @@ func TestNoInfiniteFigures(t *testing.T) {
 		}
 	}
 }
+
+// A milestone is judged on what was known at its due time: for a count kept
+// by hand, the last value recorded by then; for a scheduled channel, the
+// reading nearest the due time within one collection interval, else the first
+// after it.
+func TestMissedJudgesTheValueAtTheDueTime(t *testing.T) {
+	at := func(m time.Month, d, h, min int) time.Time { return time.Date(2026, m, d, h, min, 0, 0, stockholm) }
+	fiveByJuly := []Milestone{{Due: endOf(time.July, 31), Target: 5}, {Due: endOf(time.December, 31), Target: 20}}
+	manual := KPI{Count: Growth, Tolerance: 0.05, KeptByHand: true, Milestones: fiveByJuly}
+	scheduled := KPI{Count: Total, Tolerance: 0.05, Baseline: ptr(0), Interval: 6 * time.Hour, Milestones: fiveByJuly}
+	// DST ends in Stockholm on 25 October 2026: that day has 25 hours.
+	october := []Milestone{{Due: endOf(time.October, 25), Target: 5}, {Due: endOf(time.December, 31), Target: 20}}
+	hourly := KPI{Count: Total, Tolerance: 0.05, Baseline: ptr(0), Interval: time.Hour, Milestones: october}
+	tests := []struct {
+		name     string
+		kpi      KPI
+		readings []Point
+		at       time.Time
+		want     Status
+	}{
+		{"by hand: 4 recorded on 31 July at 23:00, nothing since: missed on 5 August",
+			manual, readings(planStart, 0, at(time.July, 31, 23, 0), 4), on(time.August, 5), Missed},
+		{"by hand: missed as soon as the due time passes",
+			manual, readings(planStart, 0, at(time.July, 31, 23, 0), 4), at(time.August, 1, 0, 1), Missed},
+		{"by hand: 5 recorded by 23:59 is not missed",
+			manual, readings(planStart, 0, at(time.July, 31, 23, 59), 5), on(time.August, 2), OnTrack},
+		{"by hand: a value recorded after the due time does not count for it, but meeting the target since clears it",
+			manual, readings(planStart, 0, at(time.July, 31, 23, 0), 4, at(time.August, 2, 9, 0), 6), on(time.August, 5), Ahead},
+		{"scheduled: a reading 3 hours before the due time, within the 6-hour interval, stands for it",
+			scheduled, readings(at(time.July, 31, 21, 0), 4), at(time.August, 1, 1, 0), Missed},
+		{"scheduled: a reading 12 hours before, outside the interval, does not; nothing after: not judged yet",
+			scheduled, readings(at(time.July, 31, 12, 0), 4), at(time.August, 1, 1, 0), Behind},
+		{"scheduled: of one before and one after, the nearer counts",
+			scheduled, readings(at(time.July, 31, 21, 0), 4, at(time.August, 1, 1, 0), 5), at(time.August, 2, 0, 0), OnTrack},
+		{"scheduled: with none within the interval, the first reading after counts",
+			scheduled, readings(at(time.July, 30, 12, 0), 6, at(time.August, 3, 12, 0), 4), at(time.August, 3, 12, 0), Missed},
+		{"across DST's end: 23:30 on the 25-hour day is within an hour of its end",
+			hourly, readings(at(time.October, 25, 23, 30), 4), at(time.October, 26, 0, 30), Missed},
+		{"across DST's end: 22:30 on that day is two hours before its end, not one",
+			hourly, readings(at(time.October, 25, 22, 30), 4), at(time.October, 26, 0, 30), Behind},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Evaluate(planStart, tt.kpi, tt.readings, tt.at).Status; got != tt.want {
+				t.Errorf("status = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
