@@ -29,6 +29,8 @@ var registry = map[string]channelType{
 			Batch:              YouTubeBatch,
 			DefaultQuota:       10000, // the API's default allocation; channels.list costs 1 a call
 			QuotaZone:          "America/Los_Angeles",
+			Resolution:         youTubeResolution,
+			ResolutionNote:     "YouTube rounds subscriber counts above 1,000 to three significant figures",
 		},
 		New: newYouTube,
 	},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -134,6 +135,17 @@ func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 		}
 		return res
 	})
+}
+
+// youTubeResolution is the step in which channels.list shows a metric of a
+// channel whose count is about v: subscriber counts above 1,000 are rounded
+// down to three significant figures (123,456 reads 123,000); views and
+// videos are exact.
+func youTubeResolution(metric string, v float64) float64 {
+	if metric != "subscribers" || v < 1000 {
+		return 1
+	}
+	return math.Pow(10, math.Floor(math.Log10(v))-2)
 }
 
 // classifyGoogle reads a googleapi.Error: 403 quotaExceeded is the daily

@@ -114,6 +114,9 @@ type KPI struct {
 type MilestoneSpec struct {
 	Due    Date    `yaml:"due"`
 	Target float64 `yaml:"target"`
+	// Line is the target's line in the file, for warnings given after
+	// loading (ResolutionWarnings).
+	Line int `yaml:"-"`
 }
 
 // TypeSpec describes a channel type to the loader: what it yields and needs.
@@ -153,6 +156,12 @@ type TypeSpec struct {
 	AccountCheck func(string) error
 	// OptionCheck, where set, vets the type's own options (api, version).
 	OptionCheck func(*Channel) error
+	// Resolution, where set, is the step in which the API shows a metric of
+	// an account whose count is about value (1: exact); ResolutionNote says
+	// why, for people ("YouTube rounds subscriber counts above 1,000 to
+	// three significant figures").
+	Resolution     func(metric string, value float64) float64
+	ResolutionNote string
 }
 
 // Types maps a type name to its spec.

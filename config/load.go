@@ -75,12 +75,27 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 	readSecretFiles(ps, cfg, filepath.Dir(file), fp)
 	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
 
+	recordLines(root, cfg)
 	applyDefaults(cfg, types)
 	validate(ps, cfg, types)
 	if len(ps.list) > 0 {
 		return nil, ps.list
 	}
 	return cfg, nil
+}
+
+// recordLines keeps the line of each milestone's target.
+func recordLines(root *yaml.Node, cfg *Config) {
+	for i, k := range cfg.KPIs {
+		if k == nil {
+			continue
+		}
+		for j := range k.Milestones {
+			if n := lookupValue(root, "kpis", i, "milestones", j, "target"); n != nil {
+				k.Milestones[j].Line = n.Line
+			}
+		}
+	}
 }
 
 func readLimited(file string) ([]byte, error) {

@@ -351,6 +351,22 @@ func TestEndToEnd(t *testing.T) {
 	if _, ok := value(mfs, "kpi_value", map[string]string{"kpi": "hidden_subscribers"}); ok {
 		t.Error("a hidden subscriber count was exported as a value; it is unknown")
 	}
+	// ... and it says so where people look: the page and the JSON API.
+	for path, want := range map[string]string{
+		"/":            "no reading: the count is hidden by the account",
+		"/api/v1/kpis": `"note": "subscribers hidden by the account"`,
+		"/?":           "read in steps of 10000: YouTube rounds subscriber counts above 1,000 to three significant figures",
+	} {
+		resp, err := http.Get("http://" + d.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %q", path, want)
+		}
+	}
 	for kpi, want := range map[string]string{
 		"youtube_subscribers": "met", "hidden_subscribers": "no_data", "hidden_views": "behind", "blog_articles": "met", "new_relationships": "no_data",
 	} {
@@ -383,8 +399,9 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("collector report: %v", err)
 	}
-	if !strings.HasPrefix(string(out), "kpi,channel,account,metric,value,expected,target,due,status,progress,forecast\n") ||
-		!strings.Contains(string(out), "youtube_subscribers,youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,2510000,") {
+	if !strings.HasPrefix(string(out), "kpi,channel,account,metric,value,expected,target,due,status,progress,forecast,note\n") ||
+		!strings.Contains(string(out), "youtube_subscribers,youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,2510000,") ||
+		!strings.Contains(string(out), ",no_data,,,subscribers hidden by the account\n") {
 		t.Errorf("report CSV:\n%s", out)
 	}
 	d.stop(t)
@@ -452,6 +469,16 @@ func TestCheckCommand(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if code := exitCode(err); code != 1 || !strings.Contains(string(out), bad+":3: plan.goal: a plan has exactly one goal") {
 		t.Errorf("check of a config with two goals: exit %d\n%s", code, out)
+	}
+	// A target finer than YouTube shows the count is warned about, with its
+	// line; the file is still valid.
+	fine := filepath.Join(dir, "fine.yml")
+	os.WriteFile(fine, bytes.Replace(data, []byte("target: 1000000 }"), []byte("target: 1000050 }"), 1), 0o600)
+	cmd = exec.Command(binary, "check", "--config.file="+fine)
+	cmd.Env = env()
+	out, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is valid") || !strings.Contains(string(out), fine+":25: kpis.youtube_subscribers: target 1000050 (due 2026-09-30) is finer than the API shows") {
+		t.Errorf("check of a target finer than the API's rounding: %v\n%s", err, out)
 	}
 	// Without the environment the credentials are missing: said, not printed.
 	cmd = exec.Command(binary, "check", "--config.file="+good)

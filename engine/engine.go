@@ -43,7 +43,8 @@ type Engine struct {
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex
 
-	damagedSeen int // how many of the store's damaged days were logged; under mu
+	damagedSeen int                        // how many of the store's damaged days were logged; under mu
+	hiddenSeen  map[store.HiddenKey]string // the hidden counts logged; under mu
 
 	snapshot  atomic.Pointer[Snapshot]
 	published chan struct{} // signaled, without blocking, on every publish

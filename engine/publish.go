@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/store"
 )
 
 // publishLocked evaluates the plan now and publishes a snapshot. Caller holds
@@ -41,6 +42,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 			intervals[name] = sched.Next(next).Sub(next)
 		}
 	}
+	hidden := e.store.HiddenCounts() // in memory: no I/O
+	e.logHiddenLocked(hidden)
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
@@ -66,10 +69,16 @@ func (e *Engine) publishLocked(_ context.Context) {
 		case len(spark) > 0:
 			shown = slices.Clone(spark)
 		}
+		resolution, note := 0.0, ""
+		if spec := e.types[ch.Type]; spec.Resolution != nil && len(series) > 0 {
+			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
+		}
 		snap.KPIs = append(snap.KPIs, KPIState{
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
 			Evaluation: ev,
+			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
+			Resolution: resolution, ResolutionNote: note,
 			Recent:     shown,
 		})
 	}
@@ -121,6 +130,18 @@ func (e *Engine) publishLocked(_ context.Context) {
 	case e.published <- struct{}{}:
 	default:
 	}
+}
+
+// logHiddenLocked says at info, once per count, that an API withholds it.
+func (e *Engine) logHiddenLocked(hidden map[store.HiddenKey]string) {
+	for k, why := range hidden {
+		if e.hiddenSeen[k] == why {
+			continue
+		}
+		e.logger.Info("the API withholds a count: no reading, and the KPI says why",
+			"channel", k.Channel, "account", k.Account, "metric", k.Metric, "why", why)
+	}
+	e.hiddenSeen = hidden
 }
 
 // quarantinedLocked counts the store's damaged days by series, logging each

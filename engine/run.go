@@ -108,6 +108,9 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 	for _, it := range res.Items {
 		run.Items = append(run.Items, store.Item{Account: it.Account, ItemID: it.ID, Published: it.Published})
 	}
+	for _, h := range res.Hidden {
+		run.Hidden = append(run.Hidden, store.Hidden{Account: h.Account, Metric: h.Metric, Why: h.Why})
+	}
 	if !run.Success {
 		run.Error = summarize(rep.Errors)
 	}

@@ -54,6 +54,13 @@ type KPIState struct {
 	Tolerance  float64
 	Milestones []plan.Milestone
 	plan.Evaluation
+	// Hidden, where set, is why the API withholds the KPI's count ("hidden
+	// by the account"): the KPI has no new value, and this says why.
+	Hidden string
+	// Resolution, where more than 1, is the step in which the API shows the
+	// count at its latest size; ResolutionNote says why.
+	Resolution     float64
+	ResolutionNote string
 	// Recent is a few of the KPI's values (readings counted as its count
 	// says) since the plan started, for sparklines: the value at moments
 	// spread evenly over the plan, up to now, and the latest; at most

@@ -15,7 +15,7 @@ import (
 )
 
 // Columns are the report's columns: the CSV header and the JSON keys.
-var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast"}
+var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast", "note"}
 
 // Row is one KPI in the report. Unknown numbers are nil: JSON null, empty in
 // CSV, "-" in the table.
@@ -31,6 +31,9 @@ type Row struct {
 	Status   string   `json:"status"`
 	Progress *float64 `json:"progress"`
 	Forecast *float64 `json:"forecast"`
+	// Note says why a count is unknown ("subscribers hidden by the
+	// account"), empty otherwise.
+	Note string `json:"note"`
 }
 
 // Plan is the plan's frame in the report.
@@ -74,6 +77,9 @@ func Build(s *engine.Snapshot) Document {
 		if k.HasTarget {
 			r.Due = k.Due.In(loc).Format(time.RFC3339)
 		}
+		if k.Hidden != "" {
+			r.Note = k.Metric + " " + k.Hidden
+		}
 		doc.KPIs = append(doc.KPIs, r)
 	}
 	return doc
@@ -108,7 +114,7 @@ func WriteCSV(w io.Writer, doc Document) error {
 	}
 	for _, r := range doc.KPIs {
 		if err := cw.Write([]string{r.KPI, r.Channel, r.Account, r.Metric, plain(r.Value), plain(r.Expected),
-			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast)}); err != nil {
+			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note}); err != nil {
 			return err
 		}
 	}
@@ -138,7 +144,22 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.KPI, r.Channel, short(r.Value), short(r.Expected),
 			short(r.Target), due, paint(r.Status, color), bar(r.Progress))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Notes below the table, so that its columns stay as they are.
+	first := true
+	for _, r := range doc.KPIs {
+		if r.Note == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nNotes:")
+			first = false
+		}
+		fmt.Fprintf(w, "  %s: %s\n", r.KPI, r.Note)
+	}
+	return nil
 }
 
 func short(v *float64) string {

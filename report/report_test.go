@@ -29,6 +29,9 @@ func snapshot() *engine.Snapshot {
 					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
 			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth,
 				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
+			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: plan.Total,
+				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
+				Hidden:     "hidden by the account"},
 		},
 	}
 }

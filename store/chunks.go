@@ -477,3 +477,23 @@ func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
 	}
 	return seq.Int64, nil
 }
+
+// Latest is a series' latest stored reading; ok is false when it has none
+// (or its latest day is damaged).
+func (s *Store) Latest(ctx context.Context, channel, account, metric string) (Reading, bool, error) {
+	var day int64
+	var data []byte
+	err := s.db.QueryRowContext(ctx, `SELECT c.day, c.data FROM chunks c JOIN series s ON s.id = c.series
+		WHERE s.channel = ? AND s.account = ? AND s.metric = ? ORDER BY c.day DESC LIMIT 1`, channel, account, metric).Scan(&day, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Reading{}, false, nil
+	}
+	if err != nil {
+		return Reading{}, false, fmt.Errorf("reading the latest value: %w", err)
+	}
+	rs, err := decode(day, data)
+	if err != nil || len(rs) == 0 {
+		return Reading{}, false, nil //nolint:nilerr // a damaged day is no known value; check --store says more
+	}
+	return rs[len(rs)-1], true, nil
+}

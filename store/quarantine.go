@@ -86,16 +86,16 @@ func (s *Store) loadDamaged(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading the quarantine: %w", err)
 	}
-	s.mu.Lock()
+	s.notesMu.Lock()
 	s.damaged = out
-	s.mu.Unlock()
+	s.notesMu.Unlock()
 	return nil
 }
 
 // Damaged lists the chunks set aside, by series and day.
 func (s *Store) Damaged() []Damaged {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.notesMu.Lock()
+	defer s.notesMu.Unlock()
 	return slices.Clone(s.damaged)
 }
 

@@ -58,9 +58,14 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	mu      sync.Mutex // guards series and damaged
-	series  map[seriesKey]int64
+	mu     sync.Mutex // guards series; held while adding series (then writeMu is taken inside it)
+	series map[seriesKey]int64
+
+	// notesMu guards damaged and hidden. It is taken alone, never while
+	// waiting for another lock: writers take it inside their write turn.
+	notesMu sync.Mutex
 	damaged []Damaged
+	hidden  map[HiddenKey]string
 
 	// writeMu queues this process's writers. SQLite lets one writer in at a
 	// time and makes the others poll (busy_timeout) without any order, so a
@@ -164,6 +169,14 @@ var schema = []string{
 		UNIQUE (channel, account, item_id)
 	)`,
 	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	// Counts an API withholds, as the last run said (see hidden.go).
+	`CREATE TABLE IF NOT EXISTS hidden_counts (
+		channel TEXT NOT NULL,
+		account TEXT NOT NULL,
+		metric  TEXT NOT NULL,
+		why     TEXT NOT NULL,
+		PRIMARY KEY (channel, account, metric)
+	)`,
 	// Chunks that no longer decode, set aside (see quarantine.go).
 	`CREATE TABLE IF NOT EXISTS quarantine (
 		series INTEGER NOT NULL,
@@ -273,6 +286,10 @@ func open(dir string, init bool) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.loadHidden(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.writeMarker(ctx, dir); err != nil {
 		db.Close()
 		return nil, err
@@ -320,6 +337,9 @@ type Run struct {
 	// QuotaUnits spent by the run are added to QuotaDay's total.
 	QuotaDay   string
 	QuotaUnits int
+	// Hidden are the counts the API said it withholds; a reading of one
+	// clears it.
+	Hidden []Hidden
 }
 
 // SaveRun commits one run in one transaction: its readings, its feed items
@@ -399,7 +419,21 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			return fmt.Errorf("saving the quota of %s: %w", run.Channel, err)
 		}
 	}
+	hidden, err := s.saveHidden(ctx, tx.Tx, run)
+	if err != nil {
+		return err
+	}
+	if hidden != nil {
+		// Set while this writer still has the write turn, so that the next
+		// run starts from it; put back from the table if the commit fails.
+		s.notesMu.Lock()
+		s.hidden = hidden
+		s.notesMu.Unlock()
+	}
 	if err := tx.Commit(); err != nil {
+		if hidden != nil {
+			_ = s.loadHidden(context.WithoutCancel(ctx))
+		}
 		return fmt.Errorf("committing the run of %s: %w", run.Channel, err)
 	}
 	if setAsideAny {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -98,10 +99,33 @@ func runCheck(c *commonFlags, checkStore bool) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s is valid: plan %s (%s), %d channels, %d KPIs.\n", c.configFile, cfg.Plan.Name, cfg.Plan.Goal, len(cfg.Channels), len(cfg.KPIs))
+	latest, done := c.latestReadings()
+	warnings := config.ResolutionWarnings(cfg, collectors.Types(), latest)
+	done()
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, "Warnings:\n%v\n", warnings)
+	}
 	if !checkStore {
 		return 0
 	}
 	return runCheckStore(c)
+}
+
+// latestReadings reads an account's latest value from the store, where one
+// exists already (check never creates a store): nil without one. done
+// closes the store.
+func (c *commonFlags) latestReadings() (latest func(channel, account, metric string) (float64, bool), done func()) {
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		return nil, func() {}
+	}
+	st, err := store.Open(c.storagePath)
+	if err != nil {
+		return nil, func() {}
+	}
+	return func(channel, account, metric string) (float64, bool) {
+		r, ok, err := st.Latest(context.Background(), channel, account, metric)
+		return r.Value, ok && err == nil
+	}, func() { st.Close() }
 }
 
 // runCheckStore runs SQLite's integrity check over the store, then decodes
