@@ -1,7 +1,8 @@
 // Command generate writes the files of deploy/ that are derived from one
-// source: the Grafana dashboards (from internal/dashboards) and the
-// Kubernetes PrometheusRule (from prometheus/rules/kpi.yml). Run it with
-// `go generate` in deploy/ (or `make generate` at the top).
+// source: the Grafana dashboards (from internal/dashboards), and the
+// Prometheus rule file and the Kubernetes PrometheusRule (from the mixin,
+// deploy/mixin). Run it with `go generate` in deploy/ (or `make generate` at
+// the top).
 package main
 
 import (
@@ -35,9 +36,17 @@ func run() error {
 			return err
 		}
 	}
-	b, err := rules.PrometheusRule(filepath.Join("prometheus", "rules", "kpi.yml"))
-	if err != nil {
-		return err
+	for file, render := range map[string]func(string) ([]byte, error){
+		filepath.Join("prometheus", "rules", "kpi.yml"):     rules.RuleFile,
+		filepath.Join("kubernetes", "prometheusrule.yaml"): rules.PrometheusRule,
+	} {
+		b, err := render("mixin")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(file, b, 0o644); err != nil { //nolint:gosec // rules, not secrets
+			return err
+		}
 	}
-	return os.WriteFile(filepath.Join("kubernetes", "prometheusrule.yaml"), b, 0o644) //nolint:gosec // a manifest, not a secret
+	return nil
 }

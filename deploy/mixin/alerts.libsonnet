@@ -1,0 +1,161 @@
+local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
+
+{
+  local c = $._config,
+  // A KPI's series joined with another of the same KPI on the same replica.
+  local kpiJoin = std.join(', ', c.instanceLabels + kpiLabels),
+  // A channel's series joined with another of the same channel on the same
+  // replica: with N shards each channel has a series per replica.
+  local channelJoin = std.join(', ', c.instanceLabels + ['channel']),
+  local cfg = c { kpiJoin: kpiJoin, channelJoin: channelJoin },
+  local detail = '%(grafanaURL)s/d/kpi-detail/kpi-detail?var-kpi={{ $labels.kpi }}' % c,
+  local health = '%(grafanaURL)s/d/kpi-health/kpi-collector-health' % c,
+  local runbook(name) = '%s#%s' % [c.runbookURL, std.asciiLower(name)],
+  // A value of the alert's KPI, for its text.
+  local kpiValue(metric) = '{{ with printf `%s{kpi="%%s"}` $labels.kpi | query }}{{ . | first | value | humanize }}{{ end }}' % metric,
+
+  prometheusAlerts+:: {
+    groups+: [{
+      name: 'kpi-collector.alerts',
+      rules: [
+        {
+          alert: 'KPIBehindPlan',
+          // A failing or stale channel raises its own alert, which
+          // Alertmanager's inhibitions let speak instead of this one: a failed
+          // run in between does not reset this alert's `for:`.
+          expr: 'kpi_status{%(selector)s, status="behind"} == 1' % cfg,
+          'for': c.behindFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'KPI {{ $labels.kpi }} is behind plan',
+            description: std.join(' ', [
+              '{{ $labels.kpi }} ({{ $labels.metric }} of {{ $labels.account }} on {{ $labels.channel }}) is',
+              kpiValue('kpi_value'),
+              'where the plan expects',
+              kpiValue('kpi_expected_value') + ',',
+              'on the way to',
+              kpiValue('kpi_target_value') + '.',
+              'Look at what changed on this channel, or adjust the plan.',
+            ]),
+            dashboard: detail,
+            runbook_url: runbook('KPIBehindPlan'),
+          },
+        },
+        {
+          alert: 'KPIMilestoneMissed',
+          expr: 'kpi_status{%(selector)s, status="missed"} == 1' % cfg,
+          'for': c.missedFor,
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'KPI {{ $labels.kpi }} missed a milestone',
+            description: std.join(' ', [
+              '{{ $labels.kpi }} ({{ $labels.metric }} of {{ $labels.account }} on {{ $labels.channel }}) missed its milestone: it is',
+              kpiValue('kpi_value') + ',',
+              'the plan expected',
+              kpiValue('kpi_expected_value') + ',',
+              'and the target is',
+              kpiValue('kpi_target_value') + '.',
+              'Decide whether to push this tactic harder or reset the milestone.',
+            ]),
+            dashboard: detail,
+            runbook_url: runbook('KPIMilestoneMissed'),
+          },
+        },
+        {
+          alert: 'KPIProjectedToMiss',
+          // At the recent pace the next milestone, due within the window, will
+          // not be reached.
+          expr: |||
+            (
+              kpi_forecast_value{%(selector)s} < on (%(kpiJoin)s) kpi_target_value{%(selector)s}
+              and on (%(kpiJoin)s) (kpi_target_due_timestamp_seconds{%(selector)s} - time() < %(projectedWithinDays)d * 86400)
+              and on (%(kpiJoin)s) (kpi_target_due_timestamp_seconds{%(selector)s} > time())
+            )
+              unless on (%(kpiJoin)s) (kpi_status{%(selector)s, status=~"met|missed"} == 1)
+          ||| % cfg,
+          'for': c.projectedFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'KPI {{ $labels.kpi }} is projected to miss its next milestone',
+            description: std.join(' ', [
+              'At the recent pace {{ $labels.kpi }} ({{ $labels.channel }}) will reach {{ $value | humanize }} by the due date, short of',
+              kpiValue('kpi_target_value') + ';',
+              'it is',
+              kpiValue('kpi_value'),
+              'now against an expected',
+              kpiValue('kpi_expected_value') + '.',
+            ]),
+            dashboard: detail,
+            runbook_url: runbook('KPIProjectedToMiss'),
+          },
+        },
+        {
+          alert: 'KPINoData',
+          // A KPI never read: its channel fails (see KPICollectionFailing,
+          // which silences this one), its account is wrong, or nobody has
+          // recorded a manual count yet.
+          expr: 'kpi_status{%(selector)s, status="no_data"} == 1' % cfg,
+          'for': c.noDataFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'KPI {{ $labels.kpi }} has never been read',
+            description: '{{ $labels.kpi }} ({{ $labels.metric }} of {{ $labels.account }} on {{ $labels.channel }}) has no value yet: nothing is measured against its plan. For a manual channel, record the first count; otherwise check the account and kpi_collection_errors_total{channel="{{ $labels.channel }}"}.',
+            dashboard: detail,
+            runbook_url: runbook('KPINoData'),
+          },
+        },
+        {
+          alert: 'KPICollectionFailing',
+          // Several scheduled runs in a row without success, or never a success.
+          expr: |||
+            (time() - kpi_collection_last_success_timestamp_seconds{%(selector)s}) > on (%(channelJoin)s) (%(failingRuns)d * kpi_collection_interval_seconds{%(selector)s})
+              or (kpi_collection_success{%(selector)s} == 0 unless on (%(channelJoin)s) kpi_collection_last_success_timestamp_seconds{%(selector)s})
+          ||| % cfg,
+          'for': c.failingFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'Channel {{ $labels.channel }} has not been collected successfully for %(failingRuns)d runs' % cfg,
+            description: std.join(' ', [
+              'The last successful run of {{ $labels.channel }} was',
+              '{{ with printf `kpi_collection_last_success_timestamp_seconds{channel="%s",instance="%s"}` $labels.channel $labels.instance | query }}{{ . | first | value | humanizeTimestamp }}{{ else }}never{{ end }}.',
+              'kpi_collection_errors_total{channel="{{ $labels.channel }}"} says why (auth: renew the credential; quota or rate_limited: slow the schedule; not_found: check the accounts; server: the API failed; network: the API could not be reached, check DNS, the proxy and TLS; storage: the collector could not write its store, check its disk);',
+              "the collector's log has the message.",
+            ]),
+            dashboard: health,
+            runbook_url: runbook('KPICollectionFailing'),
+          },
+        },
+        {
+          alert: 'KPIDataStale',
+          // A KPI whose last reading is older than a few of its channel's
+          // scheduled intervals: its value and status are not current. Counts
+          // kept by hand (manual channels) have no schedule and do not age.
+          expr: |||
+            (time() - kpi_last_observation_timestamp_seconds{%(selector)s})
+              > on (%(channelJoin)s) group_left () (%(staleRuns)d * kpi_collection_interval_seconds{%(selector)s})
+          ||| % cfg,
+          'for': c.staleFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'KPI {{ $labels.kpi }} has not been read for %(staleRuns)d scheduled runs' % cfg,
+            description: 'The last reading of {{ $labels.kpi }} ({{ $labels.channel }}, {{ $labels.account }}) is {{ $value | humanizeDuration }} old; its value and status are not current. See KPICollectionFailing and kpi_collection_errors_total{channel="{{ $labels.channel }}"}.',
+            dashboard: detail,
+            runbook_url: runbook('KPIDataStale'),
+          },
+        },
+        {
+          alert: 'KPICollectorDown',
+          expr: 'up{%(selector)s} == 0 or absent(up{%(selector)s})' % cfg,
+          'for': c.downFor,
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'kpi-collector is down or not scraped',
+            description: 'Prometheus cannot scrape kpi-collector ({{ $labels.instance }}). No KPI of that replica is measured while it is down. Check the container (`docker compose ps`, `kubectl get pods`) and its log.',
+            dashboard: health,
+            runbook_url: runbook('KPICollectorDown'),
+          },
+        },
+      ],
+    }],
+  },
+}
