@@ -70,7 +70,7 @@ var (
 )
 
 // parseFeed parses a feed body. The charset of the Content-Type header is
-// honoured when the document declares none of its own (the XML declaration
+// honored when the document declares none of its own (the XML declaration
 // wins, as XML says). A body that has item or entry elements but parses into
 // no items is ill-formed, not an empty feed: counting it would store a false 0.
 func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {

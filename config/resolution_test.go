@@ -45,7 +45,7 @@ kpis:
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := func(channel, account, metric string) (float64, bool) {
+	latest := func(_, account, _ string) (float64, bool) {
 		if account == "UC2" {
 			return 123000, true
 		}

@@ -108,7 +108,7 @@ func TestConcurrentAddsCountOnce(t *testing.T) {
 			cmd := exec.Command(binary, "record", "--config.file="+cfg, "--storage.path="+storage, "--channel=offline", "--metric=relationships", "--add=1")
 			cmd.Env = env()
 			if out, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("collector record: %v: %s", err, out)
+				errs <- fmt.Errorf("collector record: %w: %s", err, out)
 				return
 			}
 			acked.Add(1)

@@ -241,7 +241,7 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, owner int, body
 
 // TokenHeader carries a manual channel's token where the Authorization
 // header is taken by basic auth (--web.config.file's basic_auth_users).
-const TokenHeader = "X-KPI-Token"
+const TokenHeader = "X-KPI-Token" //nolint:gosec // G101: the name of a header, not a credential
 
 // presentedToken is the token a request carries: TokenHeader, else a
 // bearer token in Authorization.

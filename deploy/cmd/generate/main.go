@@ -37,7 +37,7 @@ func run() error {
 		}
 	}
 	for file, render := range map[string]func(string) ([]byte, error){
-		filepath.Join("prometheus", "rules", "kpi.yml"):     rules.RuleFile,
+		filepath.Join("prometheus", "rules", "kpi.yml"):    rules.RuleFile,
 		filepath.Join("kubernetes", "prometheusrule.yaml"): rules.PrometheusRule,
 	} {
 		b, err := render("mixin")
