@@ -6,7 +6,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,11 +27,11 @@ func run() error {
 		return err
 	}
 	for name, d := range all {
-		b, err := json.MarshalIndent(d, "", "  ")
+		b, err := dashboards.JSON(d)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join("grafana", "dashboards", name), append(b, '\n'), 0o644); err != nil { //nolint:gosec // dashboards are public files
+		if err := os.WriteFile(filepath.Join("grafana", "dashboards", name), b, 0o644); err != nil { //nolint:gosec // dashboards are public files
 			return err
 		}
 	}

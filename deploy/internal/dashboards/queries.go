@@ -11,6 +11,7 @@ import (
 // tests set them.
 var Vars = map[string]string{
 	"$kpi": "youtube_subscribers", "$channel": "youtube", "$account": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "$__rate_interval": "1m",
+	"$job": "kpi-collector", "$instance": ".+",
 }
 
 // Expand sets the template variables in a query.
@@ -36,7 +37,8 @@ func Queries(file string) (panels, variables []string, err error) {
 		} `json:"panels"`
 		Templating struct {
 			List []struct {
-				Query string `json:"query"`
+				Type  string `json:"type"`
+				Query any    `json:"query"`
 			} `json:"list"`
 		} `json:"templating"`
 	}
@@ -52,7 +54,9 @@ func Queries(file string) (panels, variables []string, err error) {
 		}
 	}
 	for _, v := range d.Templating.List {
-		variables = append(variables, v.Query)
+		if q, ok := v.Query.(string); ok && v.Type == "query" {
+			variables = append(variables, q)
+		}
 	}
 	return panels, variables, nil
 }
