@@ -251,3 +251,19 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A credential that is an example's placeholder is refused: anyone who read
+// the example could use it.
+func TestPlaceholderSecretsAreRefused(t *testing.T) {
+	yml := `plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}
+channels:
+  offline:
+    type: manual
+    credentials: {token: change-me}
+kpis: [{name: k, channel: offline, metric: m, milestones: [{due: 2026-12-31, target: 1}]}]
+`
+	_, err := config.Load("t.yml", []byte(yml), collectors.Types())
+	if err == nil || !strings.Contains(err.Error(), "t.yml:5: channels.offline.credentials.token is an example's placeholder") {
+		t.Errorf("a change-me token: %v", err)
+	}
+}

@@ -195,6 +195,12 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		}
 		ps.path(at("credentials"), "channels.%s: a %s channel needs a credential: set credentials.%s", name, ch.Type, strings.Join(keys, " or credentials."))
 	}
+	for key, value := range map[string]Secret{"api_key": ch.Credentials.APIKey, "bearer_token": ch.Credentials.BearerToken,
+		"access_token": ch.Credentials.AccessToken, "token": ch.Credentials.Token} {
+		if isPlaceholder(value.Reveal()) {
+			ps.path(at("credentials", key), "channels.%s.credentials.%s is an example's placeholder, not a secret: anyone who reads the example could use it; set a value of your own", name, key)
+		}
+	}
 	if spec.UserMetrics {
 		if len(ch.Metrics) == 0 {
 			ps.path(at("metrics"), "channels.%s.metrics: a %s channel needs at least one metric: name -> where to find it", name, ch.Type)
@@ -359,4 +365,12 @@ func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label 
 		prev = m.Due
 		k.Plan.Milestones = append(k.Plan.Milestones, plan.Milestone{Due: due, Target: m.Target})
 	}
+}
+
+// placeholders are the values examples ship for a secret: a credential that
+// is one of them would let anyone who read the example in.
+var placeholders = []string{"change-me", "changeme", "change_me", "replace-me", "replaceme", "your-token", "your-secret", "your-key", "secret", "token", "password", "xxx", "todo", "example"}
+
+func isPlaceholder(v string) bool {
+	return slices.Contains(placeholders, strings.ToLower(strings.TrimSpace(v)))
 }

@@ -36,8 +36,8 @@ func run() error {
 		}
 	}
 	for file, render := range map[string]func(string) ([]byte, error){
-		filepath.Join("prometheus", "rules", "kpi.yml"):    rules.RuleFile,
-		filepath.Join("kubernetes", "prometheusrule.yaml"): rules.PrometheusRule,
+		filepath.Join("prometheus", "rules", "kpi.yml"):            rules.RuleFile,
+		filepath.Join("kubernetes", "base", "prometheusrule.yaml"): rules.PrometheusRule,
 	} {
 		b, err := render("mixin")
 		if err != nil {
