@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -292,3 +293,19 @@ func isTerminal(w io.Writer) bool {
 // plainNumber prints a value as people write it: a count as a whole number
 // (58677711, not 5.8677711e+07), anything else in plain decimal.
 func plainNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// runHealthcheck asks url and exits 0 on a 200.
+func runHealthcheck(url string) int {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url) //nolint:noctx // one request, bounded by the client's time-out
+	if err != nil {
+		fmt.Fprintf(stderr, "healthcheck: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "healthcheck: %s answered %s\n", url, resp.Status)
+		return 1
+	}
+	return 0
+}

@@ -56,6 +56,9 @@ func run(args []string) int {
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("format", "table, csv or json.").Default("table").EnumVar(&rep.format, "table", "csv", "json")
 
+	healthCmd := app.Command("healthcheck", "Ask a running collector whether it is ready (exit 0) or not (exit 1): a container healthcheck for an image without a shell or curl.")
+	healthURL := healthCmd.Flag("url", "The URL to ask.").Default("http://127.0.0.1:9469/-/ready").String()
+
 	cmd, err := app.Parse(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "collector: %v; try --help\n", err)
@@ -73,6 +76,8 @@ func run(args []string) int {
 	}
 
 	switch cmd {
+	case "healthcheck":
+		return runHealthcheck(*healthURL)
 	case "check":
 		return runCheck(common, *checkStore)
 	case "once":
