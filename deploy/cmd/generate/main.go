@@ -36,8 +36,9 @@ func run() error {
 		}
 	}
 	for file, render := range map[string]func(string) ([]byte, error){
-		filepath.Join("prometheus", "rules", "kpi.yml"):            rules.RuleFile,
-		filepath.Join("kubernetes", "base", "prometheusrule.yaml"): rules.PrometheusRule,
+		filepath.Join("prometheus", "rules", "kpi.yml"):                  rules.RuleFile,
+		filepath.Join("kubernetes", "base", "prometheusrule.yaml"):       rules.PrometheusRule,
+		filepath.Join("helm", "kpi-collector", "files", "kpi-rules.yml"): rules.RuleFile,
 	} {
 		b, err := render("mixin")
 		if err != nil {

@@ -15,8 +15,9 @@ var mixin = filepath.Join("..", "..", "mixin")
 // The shipped rule files are what the mixin renders: make generate was run.
 func TestShippedFilesAreRenderedFromTheMixin(t *testing.T) {
 	for file, render := range map[string]func(string) ([]byte, error){
-		filepath.Join("..", "..", "prometheus", "rules", "kpi.yml"):            RuleFile,
-		filepath.Join("..", "..", "kubernetes", "base", "prometheusrule.yaml"): PrometheusRule,
+		filepath.Join("..", "..", "prometheus", "rules", "kpi.yml"):                  RuleFile,
+		filepath.Join("..", "..", "kubernetes", "base", "prometheusrule.yaml"):       PrometheusRule,
+		filepath.Join("..", "..", "helm", "kpi-collector", "files", "kpi-rules.yml"): RuleFile,
 	} {
 		want, err := render(mixin)
 		if err != nil {
