@@ -203,7 +203,7 @@ scrape_configs:
 // rule's health: each must be "ok".
 func rulesHealthy(t *testing.T, promAddr string) {
 	t.Helper()
-	time.Sleep(3 * time.Second) // a few evaluations at 1s
+	time.Sleep(3 * time.Second)                                   // a few evaluations at 1s
 	resp, err := http.Get("http://" + promAddr + "/api/v1/rules") //nolint:noctx // a test against loopback
 	if err != nil {
 		t.Fatal(err)
