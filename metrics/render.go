@@ -5,11 +5,9 @@ import (
 	"compress/gzip"
 	"io"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -184,34 +182,27 @@ func typeName(t prometheus.ValueType) string {
 	}
 }
 
-var (
-	descMu    sync.Mutex
-	descCache = map[*prometheus.Desc]descInfo{}
-	descRE    = regexp.MustCompile(`^Desc\{fqName: ("(?:[^"\\]|\\.)*"), help: ("(?:[^"\\]|\\.)*"), unit: "(?:[^"\\]|\\.)*", constLabels: \{\}, variableLabels: \{([^}]*)\}\}$`)
-)
+// descInfos keeps each descriptor's name, help and variable labels as they
+// were given, so that Render writes them without asking client_golang, which
+// keeps them unexported. Filled while the package's variables are set up,
+// read-only afterwards.
+var descInfos = map[*prometheus.Desc]descInfo{}
 
 type descInfo struct {
 	name, help string
 	labels     []string
 }
 
-// describe reads a descriptor's name, help and variable labels
-// (client_golang keeps them unexported; its String quotes name and help).
+// newDesc builds a descriptor and remembers what it was built from.
+func newDesc(name, help string, labels []string) *prometheus.Desc {
+	d := prometheus.NewDesc(name, help, labels, nil)
+	descInfos[d] = descInfo{name: name, help: help, labels: labels}
+	return d
+}
+
+// describe is a descriptor's name, help and variable labels.
 func describe(d *prometheus.Desc) (string, string, []string) {
-	descMu.Lock()
-	defer descMu.Unlock()
-	if v, ok := descCache[d]; ok {
-		return v.name, v.help, v.labels
-	}
-	var info descInfo
-	if g := descRE.FindStringSubmatch(d.String()); g != nil {
-		info.name, _ = strconv.Unquote(g[1])
-		info.help, _ = strconv.Unquote(g[2])
-		if g[3] != "" {
-			info.labels = strings.Split(g[3], ",")
-		}
-	}
-	descCache[d] = info
+	info := descInfos[d]
 	return info.name, info.help, info.labels
 }
 

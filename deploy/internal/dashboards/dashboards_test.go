@@ -21,7 +21,7 @@ func exported(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	names := map[string]bool{"kpi_collector_build_info": true, "up": true}
-	for _, m := range regexp.MustCompile(`prometheus\.NewDesc\("([a-z_:]+)"`).FindAllStringSubmatch(string(src), -1) {
+	for _, m := range regexp.MustCompile(`newDesc\("([a-z_:]+)"`).FindAllStringSubmatch(string(src), -1) {
 		names[m[1]] = true
 	}
 	groups, err := rules.Groups(filepath.Join("..", "..", "mixin"))
