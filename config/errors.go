@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -125,65 +124,18 @@ func mapKey(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-var (
-	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
-	wrongType    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
-	wrongKind    = regexp.MustCompile(`^cannot unmarshal !!(\w+) into (.+)$`)
-)
+// syntaxLine finds the line in a YAML syntax error. A file that does not
+// parse has no node tree to take lines from; the parser gives its position
+// only in its message ("yaml: line 3: did not find expected key").
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-var typeWords = map[string]string{
-	"string": "text", "int": "a whole number", "float64": "a number", "time.Duration": "a duration such as 30s or 6h",
-	"[]string": "a list", "map[string]string": "a mapping", "[]*config.KPI": "a list of KPIs",
-	"[]config.MilestoneSpec": "a list of milestones", "map[string]*config.Channel": "a mapping of channel names to channels",
-	"plan.Count": "total or growth", "plan.Every": "month or quarter",
-}
-
-// fromYAML turns the YAML library's errors into Problems in plain words.
+// fromYAML turns a YAML syntax error into a Problem. Every other problem is
+// found on the node tree, with the node's line (checkShape).
 func fromYAML(file string, err error) Problems {
-	var msgs []string
-	prefix := ""
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-		prefix = "not valid YAML: "
+	p := Problem{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	if g := syntaxLine.FindStringSubmatch(strings.TrimSpace(err.Error())); g != nil {
+		p.Line, _ = strconv.Atoi(g[1])
+		p.Msg = "not valid YAML: " + g[2]
 	}
-	var out Problems
-	for _, m := range msgs {
-		p := Problem{File: file, Msg: strings.TrimPrefix(m, "yaml: ")}
-		if g := yamlLine.FindStringSubmatch(strings.TrimSpace(m)); g != nil {
-			p.Line, _ = strconv.Atoi(g[1])
-			p.Msg = g[2]
-		}
-		p.Msg = prefix + p.Msg
-		if g := unknownField.FindStringSubmatch(p.Msg); g != nil {
-			p.Msg = fmt.Sprintf("unknown key %q here (in %s); check its spelling and indentation", g[1], strings.ToLower(g[2]))
-		} else if g := wrongType.FindStringSubmatch(p.Msg); g != nil {
-			p.Msg = fmt.Sprintf("%q should be %s", g[2], word(g[3]))
-		} else if g := wrongKind.FindStringSubmatch(p.Msg); g != nil {
-			p.Msg = fmt.Sprintf("found a %s where %s belongs", kindWord(g[1]), word(g[2]))
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-func word(goType string) string {
-	if w, ok := typeWords[goType]; ok {
-		return w
-	}
-	return goType
-}
-
-func kindWord(tag string) string {
-	switch tag {
-	case "seq":
-		return "list"
-	case "map":
-		return "mapping"
-	default:
-		return tag
-	}
+	return Problems{p}
 }

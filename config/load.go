@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -56,19 +58,24 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 
 	// Strict decoding: unknown keys, each with its line, from the same node
 	// tree (one parse: a plan with 10,000 KPIs is a large tree).
-	unknownKeys(ps, root, reflect.TypeOf(Config{}))
+	before := len(ps.list)
+	checkShape(ps, root, reflect.TypeOf(Config{}))
+	if goalLine != 0 { // a list of goals is said once, as checkGoalShape says it
+		ps.list = slices.DeleteFunc(ps.list, func(p Problem) bool {
+			return p.Line == goalLine && len(ps.list) > before && p.Msg != ps.list[before-1].Msg
+		})
+	}
 	expandEnv(ps, root)
 
 	// Decode what can be decoded, so that validation can report its problems
 	// beside the ones above: every reason at once.
 	cfg := &Config{File: file}
 	if err := root.Decode(cfg); err != nil {
-		for _, p := range fromYAML(file, err) {
-			if p.Line != goalLine || goalLine == 0 {
-				ps.list = append(ps.list, p)
-			}
+		if len(ps.list) > 0 {
+			return nil, ps.list // checkShape said what is wrong, in plain words
 		}
-		return nil, ps.list
+		// checkShape found nothing wrong, so this is a case it does not know.
+		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file could not be decoded: %v", err)}}
 	}
 	fp := sha256.New()
 	fp.Write(data)
@@ -111,21 +118,41 @@ func readLimited(file string) ([]byte, error) {
 	return data, nil
 }
 
-var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+var (
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	durationType    = reflect.TypeOf(time.Duration(0))
+)
 
-// unknownKeys reports every mapping key that names no field of the struct it
-// decodes into, walking the node tree along the Go types.
-func unknownKeys(ps *problems, n *yaml.Node, t reflect.Type) {
+// checkShape walks the node tree along the Go types it decodes into and
+// reports, each at its node's line and in plain words, every key that names
+// no field and every value of the wrong kind: decoding then meets nothing it
+// would have to explain in the YAML library's words.
+func checkShape(ps *problems, n *yaml.Node, t reflect.Type) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if n == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+	if n == nil {
 		return
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		// A type of ours that reads itself (Date): its own error says why.
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			ps.at(n, "%v", err)
+		}
+		return
+	}
+	want, ok := shapeWords[t]
+	if !ok {
+		want = kindWords[t.Kind()]
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return // a type error, which decoding reports
+			ps.at(n, "found %s where %s belongs", nodeWord(n), want)
+			return
 		}
 		fields := map[string]reflect.Type{}
 		for i := range t.NumField() {
@@ -142,20 +169,61 @@ func unknownKeys(ps *problems, n *yaml.Node, t reflect.Type) {
 				ps.at(key, "unknown key %q here (in %s); check its spelling and indentation", key.Value, strings.ToLower(t.Name()))
 				continue
 			}
-			unknownKeys(ps, n.Content[i+1], ft)
+			checkShape(ps, n.Content[i+1], ft)
 		}
 	case reflect.Map:
-		if n.Kind == yaml.MappingNode {
-			for i := 1; i < len(n.Content); i += 2 {
-				unknownKeys(ps, n.Content[i], t.Elem())
-			}
+		if n.Kind != yaml.MappingNode {
+			ps.at(n, "found %s where %s belongs", nodeWord(n), want)
+			return
+		}
+		for i := 1; i < len(n.Content); i += 2 {
+			checkShape(ps, n.Content[i], t.Elem())
 		}
 	case reflect.Slice:
-		if n.Kind == yaml.SequenceNode {
-			for _, c := range n.Content {
-				unknownKeys(ps, c, t.Elem())
-			}
+		if n.Kind != yaml.SequenceNode {
+			ps.at(n, "found %s where %s belongs", nodeWord(n), want)
+			return
 		}
+		for _, c := range n.Content {
+			checkShape(ps, c, t.Elem())
+		}
+	default:
+		if n.Kind != yaml.ScalarNode {
+			ps.at(n, "found %s where %s belongs", nodeWord(n), want)
+			return
+		}
+		if t.Kind() == reflect.String && t != durationType {
+			return // any scalar reads as text
+		}
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			ps.at(n, "%q should be %s", n.Value, want)
+		}
+	}
+}
+
+// What a value of each type should be, in words.
+var (
+	shapeWords = map[reflect.Type]string{
+		durationType:                          "a duration such as 30s or 6h",
+		reflect.TypeOf([]*KPI{}):              "a list of KPIs",
+		reflect.TypeOf(map[string]*Channel{}): "a mapping of channel names to channels",
+		reflect.TypeOf([]MilestoneSpec{}):     "a list of milestones",
+	}
+	kindWords = map[reflect.Kind]string{
+		reflect.String: "text", reflect.Int: "a whole number", reflect.Int64: "a whole number", reflect.Float64: "a number",
+		reflect.Bool: "true or false", reflect.Slice: "a list", reflect.Map: "a mapping", reflect.Struct: "a mapping",
+	}
+)
+
+// nodeWord says what a node is, for messages.
+func nodeWord(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	default:
+		return fmt.Sprintf("%q", n.Value)
 	}
 }
 
