@@ -34,10 +34,79 @@ func newCache(rules *keepRules) *cache {
 
 const tailPage = 10000
 
+// delta is what the store holds beyond a cache: read without the engine's
+// lock, applied under it (see Engine.catchUp).
+type delta struct {
+	chunks     []store.Chunk
+	items      []store.Item
+	lastID     int64
+	lastItemID int64
+}
+
+// readDelta reads the chunks written after sequence number after and the
+// feed items after item id afterItem. It touches no cache.
+func readDelta(ctx context.Context, st *store.Store, after, afterItem int64) (delta, error) {
+	d := delta{lastID: after, lastItemID: afterItem}
+	last, err := st.ChunksAfter(ctx, after, func(ch store.Chunk) error {
+		d.chunks = append(d.chunks, ch)
+		return nil
+	})
+	if err != nil {
+		return d, err
+	}
+	d.lastID = last
+	for {
+		its, err := st.ItemsAfter(ctx, d.lastItemID, tailPage)
+		if err != nil {
+			return d, err
+		}
+		d.items = append(d.items, its...)
+		if len(its) > 0 {
+			d.lastItemID = its[len(its)-1].ID
+		}
+		if len(its) < tailPage {
+			return d, nil
+		}
+	}
+}
+
+// apply puts a delta into the cache, thinning each series it touched as of
+// now. It does no I/O.
+func (c *cache) apply(d delta, now time.Time) {
+	touched := map[seriesKey]bool{}
+	for _, ch := range d.chunks {
+		k := seriesKey{ch.Channel, ch.Account, ch.Metric}
+		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
+		touched[k] = true
+	}
+	for k := range touched {
+		c.series[k], c.marks = c.rules.thin(k, c.series[k], now, c.marks)
+	}
+	c.addItems(d.items)
+	c.lastID = max(c.lastID, d.lastID)
+	c.lastItemID = max(c.lastItemID, d.lastItemID)
+}
+
+// addItems puts feed items into their accounts' ledgers, by date.
+func (c *cache) addItems(its []store.Item) {
+	for _, it := range its {
+		k := accountKey{it.Channel, it.Account}
+		ts := c.items[k]
+		i := sort.Search(len(ts), func(i int) bool { return ts[i].After(it.Published) })
+		ts = append(ts, time.Time{})
+		copy(ts[i+1:], ts[i:])
+		ts[i] = it.Published
+		c.items[k] = ts
+		c.lastItemID = max(c.lastItemID, it.ID)
+	}
+}
+
 // tail reads what the store holds beyond the cache and thins each series it
 // touched as of now, as soon as the store moves on to another series: read
 // whole (at start-up) the store gives its chunks series by series, so the
-// cache never holds more than one series unthinned.
+// cache never holds more than one series unthinned. It reads the store: only
+// for a cache no one else sees yet (a start, a reload building its own); the
+// engine's shared cache catches up with readDelta and apply.
 func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error {
 	var prev seriesKey
 	touched := false
@@ -65,16 +134,7 @@ func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error 
 		if err != nil {
 			return err
 		}
-		for _, it := range its {
-			k := accountKey{it.Channel, it.Account}
-			ts := c.items[k]
-			i := sort.Search(len(ts), func(i int) bool { return ts[i].After(it.Published) })
-			ts = append(ts, time.Time{})
-			copy(ts[i+1:], ts[i:])
-			ts[i] = it.Published
-			c.items[k] = ts
-			c.lastItemID = it.ID
-		}
+		c.addItems(its)
 		if len(its) < tailPage {
 			break
 		}

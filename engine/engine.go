@@ -26,9 +26,16 @@ type Engine struct {
 
 	cfg atomic.Pointer[config.Config]
 
-	// mu guards cache, health, collectors and reload; never held across a
-	// network call.
-	mu         sync.Mutex
+	// mu guards cache, health, collectors and reload; it is never held
+	// across a network call or a read or write of the store or checkpoint:
+	// a scrape, a publish or a recording never waits for the disk.
+	mu sync.Mutex
+	// tailMu serializes what changes the cache's contents: catching up with
+	// the store (read without mu, applied with it), swapping in a cache built
+	// for a new plan, pruning. It is held across the store's reads, so the
+	// checkpoint is written under it alone: the cache does not change then.
+	// Lock order: tailMu before mu.
+	tailMu     sync.Mutex
 	cache      *cache
 	health     map[string]*health
 	collectors map[string]builtCollector
@@ -42,6 +49,10 @@ type Engine struct {
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex
+
+	// afterReloadRead, in tests, runs when a reload has read the store for
+	// its new cache and before it swaps it in.
+	afterReloadRead func()
 
 	damagedSeen int                        // how many of the store's damaged days were logged; under mu
 	hiddenSeen  map[store.HiddenKey]string // the hidden counts logged; under mu
@@ -119,8 +130,15 @@ func (e *Engine) Load(ctx context.Context) error {
 		h.lastSuccess = r.LastSuccess
 		h.lastError = r.LastError
 	}
-	e.readCheckpoint(ctx)
+	rules := e.cache.rules
 	e.mu.Unlock()
+	if c := e.readCheckpoint(ctx, rules); c != nil {
+		e.tailMu.Lock()
+		e.mu.Lock()
+		e.cache = c
+		e.mu.Unlock()
+		e.tailMu.Unlock()
+	}
 	if err := e.Refresh(ctx); err != nil {
 		return err
 	}
@@ -133,15 +151,14 @@ func (e *Engine) checkpointPath() string {
 	return filepath.Join(filepath.Dir(e.store.Path()), CheckpointFile)
 }
 
-// readCheckpoint starts the cache from the checkpoint when it is this
-// store's and not ahead of it; otherwise the store is read whole. Caller
-// holds mu.
-func (e *Engine) readCheckpoint(ctx context.Context) {
+// readCheckpoint returns a cache started from the checkpoint when it is this
+// store's and not ahead of it; otherwise nil, and the store is read whole.
+func (e *Engine) readCheckpoint(ctx context.Context, rules *keepRules) *cache {
 	id, err := e.store.ID(ctx)
 	if err != nil {
-		return
+		return nil
 	}
-	c := newCache(e.cache.rules)
+	c := newCache(rules)
 	if err := c.readCheckpoint(e.checkpointPath(), id, e.now()); err != nil {
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -150,13 +167,13 @@ func (e *Engine) readCheckpoint(ctx context.Context) {
 		default:
 			e.logger.Warn("ignoring the cache checkpoint; reading the store whole", "err", err)
 		}
-		return
+		return nil
 	}
 	if maxID, err := e.store.MaxSeq(ctx); err != nil || maxID < c.lastID {
 		e.logger.Warn("ignoring a cache checkpoint that is ahead of the store; reading the store whole")
-		return
+		return nil
 	}
-	e.cache = c
+	return c
 }
 
 // WriteCheckpoint saves the in-memory cache so that the next start is quick.
@@ -165,20 +182,53 @@ func (e *Engine) WriteCheckpoint(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	// Under tailMu alone: nothing changes the cache's contents meanwhile,
+	// and scrapes and publishes (under mu) go on.
+	e.tailMu.Lock()
+	defer e.tailMu.Unlock()
 	return e.cache.writeCheckpoint(e.checkpointPath(), id, e.now())
 }
 
 // Refresh tails the store (readings written by the daemon or by `collector
 // record`) and publishes a new snapshot evaluated now.
 func (e *Engine) Refresh(ctx context.Context) error {
+	return e.catchUp(ctx)
+}
+
+// catchUp reads what the store holds beyond the cache without holding mu,
+// applies it under mu and publishes. A cache not seen yet by anyone (the
+// first one, before Load ends) may be read whole this way too: readDelta
+// from sequence 0 reads every chunk.
+func (e *Engine) catchUp(ctx context.Context) error {
+	e.tailMu.Lock()
+	defer e.tailMu.Unlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := e.cache.tail(ctx, e.store, e.now()); err != nil {
+	after, afterItem := e.cache.lastID, e.cache.lastItemID
+	whole := after == 0 && afterItem == 0
+	e.mu.Unlock()
+	if whole {
+		// Read series by series, thinning as it goes, into a cache of its
+		// own: a whole store never sits in memory unthinned.
+		e.mu.Lock()
+		c := newCache(e.cache.rules)
+		e.mu.Unlock()
+		if err := c.tail(ctx, e.store, e.now()); err != nil {
+			return err
+		}
+		e.mu.Lock()
+		e.cache = c
+		e.publishLocked(ctx)
+		e.mu.Unlock()
+		return nil
+	}
+	d, err := readDelta(ctx, e.store, after, afterItem)
+	if err != nil {
 		return err
 	}
+	e.mu.Lock()
+	e.cache.apply(d, e.now())
 	e.publishLocked(ctx)
+	e.mu.Unlock()
 	return nil
 }
 
@@ -202,9 +252,20 @@ func (e *Engine) healthOf(name string) *health {
 func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 	e.cfg.Store(cfg)
 	e.mu.Lock()
-	if rules := newKeepRules(cfg); rules.fingerprint != e.cache.rules.fingerprint {
+	oldFingerprint := e.cache.rules.fingerprint
+	e.mu.Unlock()
+	if rules := newKeepRules(cfg); rules.fingerprint != oldFingerprint {
+		// The new cache is read outside every lock: runs, recordings and
+		// scrapes go on meanwhile; then it is swapped in and catches up
+		// with what was stored since it read.
 		c := newCache(rules)
-		if err := c.tail(ctx, e.store, e.now()); err != nil {
+		err := c.tail(ctx, e.store, e.now())
+		if e.afterReloadRead != nil {
+			e.afterReloadRead()
+		}
+		e.tailMu.Lock()
+		e.mu.Lock()
+		if err != nil {
 			// The old cache stays: the new plan's evaluation may lack
 			// readings of the past until the next restart.
 			e.logger.Error("reading the store for the new plan failed; older readings it needs are missing until a restart", "err", err)
@@ -212,7 +273,13 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 		} else {
 			e.cache = c
 		}
+		e.mu.Unlock()
+		e.tailMu.Unlock()
+		if err := e.catchUp(ctx); err != nil {
+			e.logger.Error("reading back the store failed", "err", err)
+		}
 	}
+	e.mu.Lock()
 	for name, b := range e.collectors {
 		if ch, ok := cfg.Channels[name]; !ok || !sameChannel(ch, b.channel) {
 			delete(e.collectors, name)
@@ -243,10 +310,12 @@ func (e *Engine) Prune(ctx context.Context, retention time.Duration) (int64, err
 	if err != nil {
 		return n, err
 	}
+	e.tailMu.Lock()
 	e.mu.Lock()
 	e.cache.prune(e.now(), retention)
 	e.cache.thinAll(e.now())
 	e.publishLocked(ctx)
 	e.mu.Unlock()
+	e.tailMu.Unlock()
 	return n, nil
 }

@@ -567,3 +567,60 @@ func TestCacheFollowsThePlansNeeds(t *testing.T) {
 		st2.Close()
 	}
 }
+
+// A reload that reads the store again for a new plan holds no lock while it
+// reads: a recording, a run of another channel and a publish all finish
+// while the reload sits between its read and its swap.
+func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
+	a := newAPI(t)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	cfg := testConfig(t, a.URL)
+	e, st := newEngine(t, t.TempDir(), cfg, now)
+	defer st.Close()
+	a.subscribers.Store(1000)
+	reading := make(chan struct{})
+	release := make(chan struct{})
+	e.afterReloadRead = func() {
+		close(reading)
+		<-release
+	}
+	changed := testConfig(t, a.URL)
+	changed.KPIs[0].Plan.Milestones = append([]plan.Milestone(nil), changed.KPIs[0].Plan.Milestones...)
+	changed.KPIs[0].Plan.Milestones[0].Due = changed.KPIs[0].Plan.Milestones[0].Due.Add(-24 * time.Hour) // other readings needed
+	reloaded := make(chan struct{})
+	go func() {
+		e.ApplyConfig(context.Background(), changed)
+		close(reloaded)
+	}()
+	<-reading
+	done := make(chan error, 1)
+	go func() {
+		if _, err := e.Record(context.Background(), ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Add: true}); err != nil {
+			done <- err
+			return
+		}
+		if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+			done <- fmt.Errorf("run: %v %v", rep.Errors, rep.SaveError)
+			return
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second): // a deadlock, not a slow machine
+		t.Fatal("a recording and a run waited for the reload's read of the store")
+	}
+	select {
+	case <-reloaded:
+		t.Fatal("the reload finished before it was released")
+	default:
+	}
+	close(release)
+	<-reloaded
+	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 1 {
+		t.Errorf("after the reload the recording made during it is %+v", k.Evaluation)
+	}
+}

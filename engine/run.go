@@ -143,9 +143,15 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		}
 		h.quotaUsed += calls
 	}
-	tailErr := e.cache.tail(context.WithoutCancel(ctx), e.store, e.now())
-	e.publishLocked(ctx)
 	e.mu.Unlock()
+	// What the run stored is read back, outside mu, and published; if the
+	// store cannot be read, the run's health is published all the same.
+	tailErr := e.catchUp(context.WithoutCancel(ctx))
+	if tailErr != nil {
+		e.mu.Lock()
+		e.publishLocked(ctx)
+		e.mu.Unlock()
+	}
 
 	log := e.logger.With("channel", ch.Name, "duration", rep.Duration.Round(time.Millisecond), "readings", len(rep.Readings))
 	switch {
