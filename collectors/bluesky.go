@@ -4,10 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
+
+func init() {
+	register("bluesky", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"followers", "following", "posts", "influential_followers"},
+			Options:            []string{"concurrency", "quota", "min_followers", "max_pages"},
+			DefaultSchedule:    "@every 1h",
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 4, // the AppView's limits are generous
+			Batch:              BlueskyBatch,
+			// A follower page is 100 users plus four getProfiles calls: fifty
+			// pages (5,000 followers) a day by default.
+			InfluenceMetric:   "influential_followers",
+			InfluenceSchedule: "@daily",
+			DefaultMaxPages:   50,
+		},
+		New: newBluesky,
+	})
+}
 
 // BlueskyBatch is how many actors one getProfiles call takes.
 const BlueskyBatch = 25

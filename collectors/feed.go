@@ -5,14 +5,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kpi-collector/kpi-collector/config"
 	"io"
 	"mime"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html/charset"
 )
+
+func init() {
+	register("feed", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"posts"},
+			Options:            []string{"concurrency"},
+			DefaultSchedule:    "@every 1h", // often enough that a 10-item feed misses no post
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 4, // feeds live on different hosts
+			AccountCheck:       checkHTTPURL,
+			ItemLedgerMetric:   "posts",
+		},
+		New: newFeed,
+	})
+}
 
 // feed reads an RSS or Atom feed and reports its items; the engine keeps the
 // ledger that makes "posts" survive items scrolling out of the feed.

@@ -5,11 +5,40 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
+
+func init() {
+	register("facebook", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"followers", "likes"},
+			Credentials:        []string{"access_token"},
+			Options:            []string{"version", "concurrency"},
+			DefaultSchedule:    "@every 6h",
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 2, // usage is counted per hour; no need to hurry
+			Batch:              GraphBatch,
+		},
+		New: newFacebook,
+	})
+	register("instagram", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"followers", "following", "posts"},
+			Credentials:        []string{"access_token"},
+			Options:            []string{"version", "concurrency"},
+			DefaultSchedule:    "@every 6h",
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 2,
+			Batch:              GraphBatch,
+		},
+		New: newInstagram,
+	})
+}
 
 // GraphBatch is how many ids one Graph API ?ids= call takes.
 const GraphBatch = 50

@@ -3,15 +3,32 @@ package collectors
 import (
 	"context"
 	"fmt"
+	"github.com/kpi-collector/kpi-collector/config"
 	"math"
 	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
+
+func init() {
+	register("http_json", Spec{
+		TypeSpec: config.TypeSpec{
+			UserMetrics: true,
+			Options:     []string{"metrics", "concurrency"},
+			// credentials.query and .headers are optional: no Credentials entry.
+			DefaultSchedule:    "@every 1h",
+			DefaultTimeout:     30 * time.Second,
+			DefaultConcurrency: 2,
+			AccountCheck:       checkHTTPURL,
+		},
+		New: newHTTPJSON,
+	})
+}
 
 // httpJSON reads numbers out of any JSON API: each account is a URL and each
 // metric a GJSON path into its answer.

@@ -5,11 +5,29 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
+
+func init() {
+	register("linkedin", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"followers"},
+			Credentials:        []string{"access_token"},
+			Options:            []string{"version", "concurrency"},
+			DefaultSchedule:    "@every 12h", // daily limits, unpublished, reset at 00:00 UTC
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 1, // daily limits, unpublished
+			AccountCheck:       checkLinkedInAccount,
+			OptionCheck:        checkLinkedInOptions,
+		},
+		New: newLinkedIn,
+	})
+}
 
 // DefaultLinkedInVersion is the LinkedIn-Version header sent unless the
 // channel sets `version:`. LinkedIn serves each monthly version for about a

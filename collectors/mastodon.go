@@ -3,9 +3,25 @@ package collectors
 import (
 	"context"
 	"errors"
+	"github.com/kpi-collector/kpi-collector/config"
 	"net/url"
 	"strings"
+	"time"
 )
+
+func init() {
+	register("mastodon", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"followers", "following", "posts"},
+			Options:            []string{"concurrency"},
+			DefaultSchedule:    "@every 1h", // 300 requests per 5 minutes per instance
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 2, // 300 requests per 5 minutes per instance
+			AccountCheck:       checkMastodonAccount,
+		},
+		New: newMastodon,
+	})
+}
 
 func checkMastodonAccount(s string) error {
 	user, host, ok := strings.Cut(strings.TrimPrefix(s, "@"), "@")

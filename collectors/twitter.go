@@ -4,11 +4,35 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
+
+func init() {
+	register("twitter", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:         []string{"followers", "following", "posts", "listed", "influential_followers"},
+			Credentials:     []string{"bearer_token"},
+			Options:         []string{"api", "concurrency", "quota", "min_followers", "max_pages"},
+			DefaultSchedule: "@daily", // pay-per-use: every user returned costs money
+			// A follower page is 1,000 users, each a paid read: ten pages a day
+			// by default.
+			InfluenceMetric:    "influential_followers",
+			InfluenceSchedule:  "@daily",
+			DefaultMaxPages:    10,
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 1, // 300 lookups per 15 minutes per app
+			Batch:              TwitterBatch,
+			AccountCheck:       checkTwitterAccount,
+			OptionCheck:        checkTwitterOptions,
+		},
+		New: newTwitter,
+	})
+}
 
 // TwitterBatch is how many usernames one users lookup takes (v2 and v1.1).
 const TwitterBatch = 100

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kpi-collector/kpi-collector/config"
 	"math"
 	"net/http"
 	"strings"
@@ -14,6 +15,25 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/api/youtube/v3"
 )
+
+func init() {
+	register("youtube", Spec{
+		TypeSpec: config.TypeSpec{
+			Metrics:            []string{"subscribers", "views", "videos"},
+			Credentials:        []string{"api_key"},
+			Options:            []string{"quota", "concurrency"},
+			DefaultSchedule:    "@every 6h", // 4 runs a day, 1 unit per 50 channels each
+			DefaultTimeout:     time.Minute,
+			DefaultConcurrency: 8, // no per-second limit, only the daily units: 8 calls in flight
+			Batch:              YouTubeBatch,
+			DefaultQuota:       10000, // the API's default allocation; channels.list costs 1 a call
+			QuotaZone:          "America/Los_Angeles",
+			Resolution:         youTubeResolution,
+			ResolutionNote:     "YouTube rounds subscriber counts above 1,000 to three significant figures",
+		},
+		New: newYouTube,
+	})
+}
 
 // YouTubeBatch is how many channel ids one channels.list call takes.
 const YouTubeBatch = 50

@@ -135,6 +135,14 @@ type TypeSpec struct {
 	DefaultTimeout  time.Duration
 	// NotScheduled types (manual) are never collected by the scheduler.
 	NotScheduled bool
+	// Manual types take values recorded by hand (`collector record`, the
+	// recording API): a count kept by hand starts from nothing and changes
+	// only with a recording (see plan.KPI.KeptByHand).
+	Manual bool
+	// ItemLedgerMetric, where set, is the metric counted from a ledger of
+	// items (a feed's posts): items that scroll out of the source still
+	// count, and growth counts the items dated since the plan's start.
+	ItemLedgerMetric string
 	// InfluenceMetric, where set, is the metric the type reads from follower
 	// lists when the channel sets min_followers; such a channel defaults to
 	// InfluenceSchedule and DefaultMaxPages, as follower lists are costly.

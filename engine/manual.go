@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/subtle"
 	"context"
 	"errors"
 	"fmt"
@@ -41,18 +42,82 @@ func badInput(format string, args ...any) error {
 	return &InputError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// CheckManual vets a manual reading against the config and fills in the
-// account of a one-account channel.
-func CheckManual(cfg *config.Config, m *ManualReading, now time.Time) error {
+// ErrWrongToken is a recording whose token is another manual channel's.
+var ErrWrongToken = errors.New("the token given is not this channel's (its credentials.token)")
+
+// TokenKnown reports whether token is some manual channel's token, in the
+// whole config (with sharding, any replica's). It compares with every
+// channel's token in constant time, so that neither the answer's time nor
+// its text tells which channel, if any, came close.
+func (e *Engine) TokenKnown(token string) bool {
+	cfg := e.cfg.Load()
+	if cfg.Whole != nil {
+		cfg = cfg.Whole
+	}
+	ok := false
+	for _, ch := range cfg.Channels {
+		if e.types[ch.Type].Manual && tokenMatches(token, ch.Credentials.Token.Reveal()) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// RecordingShard says where a recording of channel's account goes, for a
+// request carrying token: -1 for this replica, or the shard that owns the
+// account. It refuses what this replica cannot take with an *InputError, and
+// another channel's token with ErrWrongToken.
+func (e *Engine) RecordingShard(token, channel, account string) (int, error) {
+	cfg := e.cfg.Load()
+	if owner, _, ok := cfg.Owner(channel, account); ok && cfg.ShardCount > 1 && owner != cfg.ShardIndex {
+		if wc := cfg.Whole.Channels[channel]; e.types[wc.Type].Manual {
+			if !tokenMatches(token, wc.Credentials.Token.Reveal()) {
+				return -1, ErrWrongToken
+			}
+			return owner, nil
+		}
+	}
+	m := ManualReading{Channel: channel, Account: account}
+	if err := e.checkChannel(cfg, &m); err != nil {
+		return -1, err
+	}
+	if !tokenMatches(token, cfg.Channels[channel].Credentials.Token.Reveal()) {
+		return -1, ErrWrongToken
+	}
+	return -1, nil
+}
+
+// tokenMatches compares in constant time. A channel without a token takes no
+// recordings over HTTP.
+func tokenMatches(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// checkChannel vets a recording's channel: in the config, and manual.
+func (e *Engine) checkChannel(cfg *config.Config, m *ManualReading) error {
 	ch, ok := cfg.Channels[m.Channel]
 	switch {
 	case m.Channel == "":
 		return badInput("channel is missing")
 	case !ok:
 		return badInput("channel %q is not in the config", m.Channel)
-	case ch.Type != "manual":
+	case !e.types[ch.Type].Manual:
 		return badInput("channel %q is a %s channel; only manual channels take recorded values", m.Channel, ch.Type)
 	}
+	return nil
+}
+
+// CheckManual vets a manual reading against the config and fills in the
+// account of a one-account channel.
+func (e *Engine) CheckManual(m *ManualReading, now time.Time) error {
+	return e.checkManual(e.cfg.Load(), m, now)
+}
+
+func (e *Engine) checkManual(cfg *config.Config, m *ManualReading, now time.Time) error {
+	if err := e.checkChannel(cfg, m); err != nil {
+		return err
+	}
+	ch := cfg.Channels[m.Channel]
 	if m.Account == "" && len(ch.Accounts) == 1 {
 		m.Account = ch.Accounts[0]
 	}
@@ -94,7 +159,7 @@ func MetricsMeasured(cfg *config.Config, channel string) []string {
 // Record vets and stores a manual reading, then publishes it. It returns the
 // reading stored (with add, the raised value).
 func (e *Engine) Record(ctx context.Context, m ManualReading) (ManualReading, error) {
-	if err := CheckManual(e.cfg.Load(), &m, e.now()); err != nil {
+	if err := e.checkManual(e.cfg.Load(), &m, e.now()); err != nil {
 		return m, err
 	}
 	stored, err := e.store.Save(ctx, store.Recording{

@@ -47,19 +47,20 @@ func (e *Engine) publishLocked(_ context.Context) {
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
-		if ch.Type == "feed" && k.Metric == "posts" {
+		spec := e.types[ch.Type]
+		if spec.ItemLedgerMetric != "" && k.Metric == spec.ItemLedgerMetric {
 			series = e.cache.feedSeries(k.Channel, k.Account)
 		} else {
 			series = points(series[:0], e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}])
 		}
-		if ch.Type == "manual" && len(series) > 0 && series[0].Time.After(start) {
+		if spec.Manual && len(series) > 0 && series[0].Time.After(start) {
 			// Counts kept by hand start from nothing: growth since the start
 			// includes the first value recorded.
 			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
 		}
 		kp := k.Plan
 		// What a due time's value was: see plan.ValueAtDue.
-		kp.KeptByHand, kp.Interval = ch.Type == "manual", intervals[k.Channel]
+		kp.KeptByHand, kp.Interval = spec.Manual, intervals[k.Channel]
 		ev := plan.Evaluate(start, kp, series, now)
 		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
 		var shown []plan.Point
@@ -70,7 +71,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			shown = slices.Clone(spark)
 		}
 		resolution, note := 0.0, ""
-		if spec := e.types[ch.Type]; spec.Resolution != nil && len(series) > 0 {
+		if spec.Resolution != nil && len(series) > 0 {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
 		}
 		snap.KPIs = append(snap.KPIs, KPIState{

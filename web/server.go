@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
 )
@@ -116,13 +114,8 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 	// The token is checked before anything of the body is read or answered:
 	// a caller without one learns nothing of the config.
-	cfg := s.Engine.Config()
-	whole := cfg
-	if cfg.Whole != nil {
-		whole = cfg.Whole
-	}
 	token := presentedToken(r)
-	if !anyManualToken(whole, token) {
+	if !s.Engine.TokenKnown(token) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kpi-collector"`)
 		fail(w, http.StatusUnauthorized, "a manual channel's token (its credentials.token) is required: send it as \"Authorization: Bearer <token>\", or as \"%s: <token>\" where basic auth takes the Authorization header", TokenHeader)
 		return
@@ -149,20 +142,20 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if owner, _, ok := cfg.Owner(o.Channel, o.Account); ok && cfg.ShardCount > 1 && owner != cfg.ShardIndex {
-		if wc := whole.Channels[o.Channel]; wc.Type == "manual" && tokenMatches(token, wc.Credentials.Token.Reveal()) {
-			s.forward(w, r, owner, raw)
-			return
-		}
-	}
-	ch, ok := cfg.Channels[o.Channel]
-	if !ok || ch.Type != "manual" {
-		m := engine.ManualReading{Channel: o.Channel}
-		fail(w, http.StatusBadRequest, "%v", engine.CheckManual(cfg, &m, time.Now()))
+	shard, err := s.Engine.RecordingShard(token, o.Channel, o.Account)
+	var bad *engine.InputError
+	switch {
+	case errors.As(err, &bad):
+		fail(w, http.StatusBadRequest, "%s", bad.Msg)
 		return
-	}
-	if !tokenMatches(token, ch.Credentials.Token.Reveal()) {
+	case errors.Is(err, engine.ErrWrongToken):
 		fail(w, http.StatusForbidden, "the token given is not channel %q's (its credentials.token)", o.Channel)
+		return
+	case err != nil:
+		fail(w, http.StatusInternalServerError, "the recording could not be routed")
+		return
+	case shard >= 0:
+		s.forward(w, r, shard, raw)
 		return
 	}
 	m := engine.ManualReading{Channel: o.Channel, Account: o.Account, Metric: o.Metric}
@@ -184,7 +177,6 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		m.Time, m.Backdated = t, true
 	}
 	stored, err := s.Engine.Record(r.Context(), m)
-	var bad *engine.InputError
 	switch {
 	case errors.As(err, &bad):
 		fail(w, http.StatusBadRequest, "%s", bad.Msg)
@@ -253,21 +245,3 @@ func presentedToken(r *http.Request) string {
 	return t
 }
 
-// anyManualToken reports whether token is some manual channel's token. It
-// compares with every channel's token in constant time, so that neither the
-// answer's time nor its text tells which channel, if any, came close.
-func anyManualToken(cfg *config.Config, token string) bool {
-	ok := false
-	for _, ch := range cfg.Channels {
-		if ch.Type == "manual" && tokenMatches(token, ch.Credentials.Token.Reveal()) {
-			ok = true
-		}
-	}
-	return ok
-}
-
-// tokenMatches compares in constant time. A channel without a token takes no
-// recordings over HTTP.
-func tokenMatches(got, want string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}

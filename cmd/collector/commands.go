@@ -184,10 +184,12 @@ func runOnce(c *commonFlags) int {
 			failed = true
 		}
 	}
-	// Feed posts are counted from the ledger when the run is stored.
+	// Counts kept in an item ledger (a feed's posts) are counted when the
+	// run is stored.
+	types := collectors.Types()
 	if snap := e.Snapshot(); snap != nil {
 		for _, a := range snap.Accounts {
-			if e.Config().Channels[a.Channel].Type == "feed" {
+			if ch := e.Config().Channels[a.Channel]; ch != nil && types[ch.Type].ItemLedgerMetric == a.Metric {
 				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", a.Channel, a.Account, a.Metric, plainNumber(a.Value))
 			}
 		}
