@@ -39,7 +39,7 @@ func TestImpossibleCountsAreDecodeErrors(t *testing.T) {
 			})
 			ch := tt.ch
 			ch.APIURL = f.URL
-			ch.Credentials = config.Credentials{AccessToken: "t", BearerToken: "t"}
+			ch.Credentials = config.NewCredentials("access_token", "t", "bearer_token", "t")
 			res, _ := collect(t, &ch, []string{tt.account})
 			var got []string
 			for _, r := range res.Readings {
@@ -76,7 +76,7 @@ func TestTwitterV1OddAnswers(t *testing.T) {
 				w.WriteHeader(tt.code)
 				_, _ = w.Write([]byte(tt.body))
 			})
-			ch := &config.Channel{Type: "twitter", API: "v1.1", APIURL: f.URL, Credentials: config.Credentials{BearerToken: "t"}}
+			ch := &config.Channel{Type: "twitter", API: "v1.1", APIURL: f.URL, Credentials: config.NewCredentials("bearer_token", "t")}
 			res, _ := collect(t, ch, []string{"acme"})
 			if got := reasons(res)["acme"]; got != tt.want || len(res.Readings) > 0 {
 				t.Errorf("reason %q (%v), want %q", got, res.Errors, tt.want)

@@ -19,12 +19,12 @@ var fuzzTypes = []struct {
 	ch       config.Channel
 	accounts []string
 }{
-	{config.Channel{Type: "youtube", Credentials: config.Credentials{APIKey: "k"}}, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCHiddenSubs000000000000"}},
-	{config.Channel{Type: "twitter", Credentials: config.Credentials{BearerToken: "t"}}, []string{"XDevelopers", "nosuchuser123"}},
-	{config.Channel{Type: "twitter", API: "v1.1", Credentials: config.Credentials{BearerToken: "t"}}, []string{"XDevelopers"}},
-	{config.Channel{Type: "facebook", Credentials: config.Credentials{AccessToken: "t"}}, []string{"20531316728", "104958162837"}},
-	{config.Channel{Type: "instagram", Credentials: config.Credentials{AccessToken: "t"}}, []string{"17841405309211844"}},
-	{config.Channel{Type: "linkedin", Credentials: config.Credentials{AccessToken: "t"}}, []string{"1234567"}},
+	{config.Channel{Type: "youtube", Credentials: config.NewCredentials("api_key", "k")}, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCHiddenSubs000000000000"}},
+	{config.Channel{Type: "twitter", Credentials: config.NewCredentials("bearer_token", "t")}, []string{"XDevelopers", "nosuchuser123"}},
+	{config.Channel{Type: "twitter", API: "v1.1", Credentials: config.NewCredentials("bearer_token", "t")}, []string{"XDevelopers"}},
+	{config.Channel{Type: "facebook", Credentials: config.NewCredentials("access_token", "t")}, []string{"20531316728", "104958162837"}},
+	{config.Channel{Type: "instagram", Credentials: config.NewCredentials("access_token", "t")}, []string{"17841405309211844"}},
+	{config.Channel{Type: "linkedin", Credentials: config.NewCredentials("access_token", "t")}, []string{"1234567"}},
 	{config.Channel{Type: "mastodon"}, []string{"Gargron@mastodon.social"}},
 	{config.Channel{Type: "bluesky"}, []string{"bsky.app", "did:plc:z72i7hdynmk6r22z27h6tvur"}},
 	{config.Channel{Type: "feed"}, []string{"/feed.xml"}},

@@ -74,7 +74,7 @@ func newGraph(env Env, fields map[string]string) *graph {
 		g.version = DefaultGraphVersion
 	}
 	// The token goes in a header, never in a URL that could be logged.
-	g.header.Set("Authorization", "Bearer "+env.Channel.Credentials.AccessToken.Reveal())
+	g.header.Set("Authorization", "Bearer "+env.Channel.Credentials.Get("access_token").Reveal())
 	return g
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func graphChannel(typ, url, token string) *config.Channel {
-	return &config.Channel{Type: typ, APIURL: url, Credentials: config.Credentials{AccessToken: config.Secret(token)}}
+	return &config.Channel{Type: typ, APIURL: url, Credentials: config.NewCredentials("access_token", token)}
 }
 
 func TestFacebook(t *testing.T) {

@@ -18,8 +18,10 @@ import (
 func init() {
 	register("http_json", Spec{
 		TypeSpec: config.TypeSpec{
-			UserMetrics: true,
-			Options:     []string{"metrics", "concurrency"},
+			UserMetrics:         true,
+			Options:             []string{"metrics", "concurrency"},
+			OptionalCredentials: []string{"bearer_token"},
+			CredentialMaps:      true,
 			// credentials.query and .headers are optional: no Credentials entry.
 			DefaultSchedule:    "@every 1h",
 			DefaultTimeout:     30 * time.Second,
@@ -41,8 +43,8 @@ type httpJSON struct {
 func newHTTPJSON(env Env) (Collector, error) {
 	h := http.Header{}
 	c := env.Channel.Credentials
-	if c.BearerToken.IsSet() {
-		h.Set("Authorization", "Bearer "+c.BearerToken.Reveal())
+	if c.Get("bearer_token").IsSet() {
+		h.Set("Authorization", "Bearer "+c.Get("bearer_token").Reveal())
 	}
 	for k, v := range c.Headers {
 		h.Set(k, v.Reveal())

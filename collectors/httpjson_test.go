@@ -15,7 +15,7 @@ func TestHTTPJSON(t *testing.T) {
 	ch := func(tok string) *config.Channel {
 		return &config.Channel{Type: "http_json", Metrics: map[string]string{
 			"subscribers": "stats.member_count", "unsubscribed": "stats.unsubscribe_count", "name": "name", "missing": "stats.nope",
-		}, Credentials: config.Credentials{BearerToken: config.Secret(tok)}}
+		}, Credentials: config.NewCredentials("bearer_token", tok)}
 	}
 	list, html, gone := api.URL+"/json/lists/42", api.URL+"/json/lists/html", api.URL+"/json/lists/7"
 
@@ -34,7 +34,7 @@ func TestHTTPJSON(t *testing.T) {
 	res, _ = collect(t, &config.Channel{Type: "http_json", Metrics: map[string]string{
 		"subscribers": "items.0.statistics.subscriberCount", "views": "items.0.statistics.viewCount",
 		"rounded": "display.subscribers", "percent": "display.growth",
-	}, Credentials: config.Credentials{BearerToken: config.Secret(fakeapi.JSONToken)}}, []string{strs})
+	}, Credentials: config.NewCredentials("bearer_token", fakeapi.JSONToken)}, []string{strs})
 	if want := []Reading{{strs, "subscribers", 1927873}, {strs, "views", 3074518203}}; !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("string counts:\n got %v\nwant %v", res.Readings, want)
 	}
@@ -68,7 +68,11 @@ func TestHTTPJSONQueryCredential(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	})
 	ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"n": "n"},
-		Credentials: config.Credentials{Query: map[string]config.Secret{"api_key": key}}}
+		Credentials: func() config.Credentials {
+			c := config.NewCredentials()
+			c.Query = map[string]config.Secret{"api_key": key}
+			return c
+		}()}
 	res, _ := collect(t, ch, []string{f.URL + "/stats?list=1"})
 	if got != key {
 		t.Errorf("the API got api_key=%q", got)

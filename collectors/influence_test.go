@@ -28,12 +28,12 @@ func TestInfluentialFollowers(t *testing.T) {
 	}{
 		{
 			name: "X: 2,500 followers in three pages of 1,000, 1,500 of them with 1,000 followers or more",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.Credentials{BearerToken: fakeapi.XBearer}}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			want: 1500, wantCalls: map[fakeapi.API]int{fakeapi.X: 1, fakeapi.XFollowers: 3},
 		},
 		{
 			name: "X: a list longer than max_pages gives no count at all",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 2, Credentials: config.Credentials{BearerToken: fakeapi.XBearer}}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 2, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			wantReason: Quota, wantCalls: map[fakeapi.API]int{fakeapi.X: 1, fakeapi.XFollowers: 2},
 		},
 		{
@@ -48,7 +48,7 @@ func TestInfluentialFollowers(t *testing.T) {
 		},
 		{
 			name: "X: a follower without public_metrics makes the count unknown, not lower",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.Credentials{BearerToken: fakeapi.XBearer}}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			fail: map[fakeapi.API]string{fakeapi.XFollowers: "no_metrics"}, wantReason: Decode, wantCalls: map[fakeapi.API]int{fakeapi.XFollowers: 2},
 		},
 		{

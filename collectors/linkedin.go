@@ -60,7 +60,7 @@ func newLinkedIn(env Env) (Collector, error) {
 	if l.version == "" {
 		l.version = DefaultLinkedInVersion
 	}
-	l.header.Set("Authorization", "Bearer "+env.Channel.Credentials.AccessToken.Reveal())
+	l.header.Set("Authorization", "Bearer "+env.Channel.Credentials.Get("access_token").Reveal())
 	l.header.Set("LinkedIn-Version", l.version)
 	l.header.Set("X-Restli-Protocol-Version", "2.0.0")
 	return l, nil

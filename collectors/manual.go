@@ -11,6 +11,9 @@ func init() {
 			NotScheduled: true,
 			NoAccounts:   true,
 			Manual:       true,
+			// token authorizes recordings over HTTP; without one, only
+			// `collector record` records.
+			OptionalCredentials: []string{"token"},
 		},
 	})
 }

@@ -13,11 +13,12 @@ import (
 // to another host; a redirect on the same host is followed.
 func TestCredentialsNeverLeaveTheirHost(t *testing.T) {
 	const secret = "SECRET-do-not-leak-42"
-	creds := config.Credentials{
-		APIKey: secret, BearerToken: secret, AccessToken: secret,
-		Headers: map[string]config.Secret{"X-Api-Key": secret},
-		Query:   map[string]config.Secret{"api_key": secret},
-	}
+	creds := func() config.Credentials {
+		c := config.NewCredentials("api_key", secret, "bearer_token", secret, "access_token", secret)
+		c.Headers = map[string]config.Secret{"X-Api-Key": secret}
+		c.Query = map[string]config.Secret{"api_key": secret}
+		return c
+	}()
 	tests := []struct {
 		ch      config.Channel
 		account string
@@ -74,7 +75,7 @@ func TestCredentialsNeverLeaveTheirHost(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(fakeapi.File("http_json/mailchimp_list.json"))
 		})
-		ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"subscribers": "stats.member_count"}, Credentials: config.Credentials{BearerToken: secret}}
+		ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"subscribers": "stats.member_count"}, Credentials: config.NewCredentials("bearer_token", secret)}
 		res, _ := collect(t, ch, []string{api.URL + "/old"})
 		if len(res.Readings) != 1 || len(res.Errors) > 0 {
 			t.Errorf("readings %v, errors %v", res.Readings, res.Errors)

@@ -55,7 +55,7 @@ func newTwitter(env Env) (Collector, error) {
 		base = "https://api.x.com"
 	}
 	h := http.Header{}
-	h.Set("Authorization", "Bearer "+env.Channel.Credentials.BearerToken.Reveal())
+	h.Set("Authorization", "Bearer "+env.Channel.Credentials.Get("bearer_token").Reveal())
 	return &twitterV2{env: env, base: base, header: h}, nil
 }
 

@@ -23,7 +23,7 @@ func newTwitterV1(env Env) (Collector, error) {
 	client := *env.Client
 	client.Transport = &rewriteTransport{
 		base:   env.Client.Transport,
-		bearer: env.Channel.Credentials.BearerToken.Reveal(),
+		bearer: env.Channel.Credentials.Get("bearer_token").Reveal(),
 	}
 	if env.Channel.APIURL != "" {
 		u, err := url.Parse(env.Channel.APIURL)

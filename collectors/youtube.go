@@ -53,7 +53,7 @@ func newYouTube(env Env) (Collector, error) {
 	// parameter, so that no URL the client prints can carry it. With our own
 	// HTTP client the library ignores WithAPIKey, hence the wrapping transport.
 	client := *env.Client
-	client.Transport = &apiKeyTransport{base: env.Client.Transport, key: env.Channel.Credentials.APIKey.Reveal()}
+	client.Transport = &apiKeyTransport{base: env.Client.Transport, key: env.Channel.Credentials.Get("api_key").Reveal()}
 	svc, err := youtube.NewService(context.Background(),
 		option.WithHTTPClient(&client),
 		option.WithEndpoint(endpoint),

@@ -12,7 +12,7 @@ import (
 )
 
 func youTubeChannel(url, key string) *config.Channel {
-	return &config.Channel{Type: "youtube", APIURL: url, Credentials: config.Credentials{APIKey: config.Secret(key)}}
+	return &config.Channel{Type: "youtube", APIURL: url, Credentials: config.NewCredentials("api_key", key)}
 }
 
 func TestYouTube(t *testing.T) {

@@ -1,7 +1,12 @@
 package config
 
 import (
+	"fmt"
+	"sort"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kpi-collector/kpi-collector/plan"
 )
@@ -73,22 +78,84 @@ type Channel struct {
 	Name string `yaml:"-"`
 }
 
-// Credentials holds a channel's secrets. Each may be given inline (usually as
-// ${VAR}) or read from a file with the *_file variant.
+// Credentials holds a channel's secrets by name: whatever names its type takes
+// (TypeSpec.Credentials and OptionalCredentials: api_key, bearer_token,
+// access_token, token, …), each given inline (usually as ${VAR}) or read from
+// a file with name_file. Types with CredentialMaps (http_json) also take
+// headers and query: maps of secrets sent as request headers or query
+// parameters, so that the account (a label) stays free of them.
 type Credentials struct {
-	APIKey          Secret            `yaml:"api_key"`
-	APIKeyFile      string            `yaml:"api_key_file"`
-	BearerToken     Secret            `yaml:"bearer_token"`
-	BearerTokenFile string            `yaml:"bearer_token_file"`
-	AccessToken     Secret            `yaml:"access_token"`
-	AccessTokenFile string            `yaml:"access_token_file"`
-	Token           Secret            `yaml:"token"`
-	TokenFile       string            `yaml:"token_file"`
-	Headers         map[string]Secret `yaml:"headers"`
-	// Query parameters added to each request, for APIs that take a key in
-	// the URL: the account (a label) stays free of it, and URLs are
-	// scrubbed before they are printed.
-	Query map[string]Secret `yaml:"query"`
+	Secrets map[string]Secret
+	// Files are the name_file keys as written (name -> path), read into
+	// Secrets when the config loads.
+	Files   map[string]string
+	Headers map[string]Secret
+	Query   map[string]Secret
+}
+
+// NewCredentials holds name, value pairs: for code and tests that build a
+// channel without a file.
+func NewCredentials(nameValue ...string) Credentials {
+	c := Credentials{Secrets: map[string]Secret{}}
+	for i := 0; i+1 < len(nameValue); i += 2 {
+		c.Secrets[nameValue[i]] = Secret(nameValue[i+1])
+	}
+	return c
+}
+
+// Get is the secret of a name ("" when not set).
+func (c Credentials) Get(name string) Secret { return c.Secrets[name] }
+
+// UnmarshalYAML reads the credentials mapping: headers and query as maps of
+// secrets, name_file keys as file paths, every other key as a secret.
+func (c *Credentials) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("found %s where a mapping of credentials belongs", nodeWord(n))
+	}
+	c.Secrets, c.Files = map[string]Secret{}, map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i].Value, n.Content[i+1]
+		switch {
+		case key == "headers" || key == "query":
+			m := map[string]Secret{}
+			if value.Kind != yaml.MappingNode {
+				return fmt.Errorf("credentials.%s: found %s where a mapping of names to secrets belongs", key, nodeWord(value))
+			}
+			for j := 0; j+1 < len(value.Content); j += 2 {
+				if value.Content[j+1].Kind != yaml.ScalarNode {
+					return fmt.Errorf("credentials.%s.%s: found %s where a secret belongs", key, value.Content[j].Value, nodeWord(value.Content[j+1]))
+				}
+				m[value.Content[j].Value] = Secret(value.Content[j+1].Value)
+			}
+			if key == "headers" {
+				c.Headers = m
+			} else {
+				c.Query = m
+			}
+		case value.Kind != yaml.ScalarNode:
+			return fmt.Errorf("credentials.%s: found %s where a secret belongs", key, nodeWord(value))
+		case strings.HasSuffix(key, "_file"):
+			c.Files[strings.TrimSuffix(key, "_file")] = value.Value
+		default:
+			c.Secrets[key] = Secret(value.Value)
+		}
+	}
+	return nil
+}
+
+// keys lists the credential names given, inline or as files, sorted.
+func (c Credentials) keys() []string {
+	var out []string
+	for k := range c.Secrets {
+		out = append(out, k)
+	}
+	for k := range c.Files {
+		if _, dup := c.Secrets[k]; !dup {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // KPI is one key performance indicator: a metric of an account, counted as
@@ -164,6 +231,11 @@ type TypeSpec struct {
 	AccountCheck func(string) error
 	// OptionCheck, where set, vets the type's own options (api, version).
 	OptionCheck func(*Channel) error
+	// OptionalCredentials are credential names the type takes without
+	// needing one (http_json's bearer_token); CredentialMaps types also
+	// take headers and query.
+	OptionalCredentials []string
+	CredentialMaps      bool
 	// Resolution, where set, is the step in which the API shows a metric of
 	// an account whose count is about value (1: exact); ResolutionNote says
 	// why, for people ("YouTube rounds subscriber counts above 1,000 to

@@ -31,10 +31,10 @@ func TestLoadGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	yt := cfg.Channels["youtube"]
-	if yt.Credentials.APIKey.Reveal() != youtubeKey || yt.Timeout != 30*time.Second || yt.Name != "youtube" {
+	if yt.Credentials.Get("api_key").Reveal() != youtubeKey || yt.Timeout != 30*time.Second || yt.Name != "youtube" {
 		t.Errorf("youtube channel = %+v", yt)
 	}
-	if got := cfg.Channels["newsletter"].Credentials.BearerToken.Reveal(); got != "newsletter-secret-value" {
+	if got := cfg.Channels["newsletter"].Credentials.Get("bearer_token").Reveal(); got != "newsletter-secret-value" {
 		t.Errorf("bearer_token_file gave %q", got)
 	}
 	if got := cfg.Channels["blog"].Schedule; got != "@every 1h" {
@@ -55,7 +55,7 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("quarterly milestones from July to December: %d, want 2", n)
 	}
 	// No secret shows when the config is printed.
-	dump := fmt.Sprintf("%v %+v %#v %s", cfg, *yt, yt.Credentials, yt.Credentials.APIKey)
+	dump := fmt.Sprintf("%v %+v %#v %s", cfg, *yt, yt.Credentials, yt.Credentials.Get("api_key"))
 	for _, secret := range []string{youtubeKey, recordToken, "newsletter-secret-value"} {
 		if strings.Contains(dump, secret) {
 			t.Errorf("a printed config shows the secret %q", secret)
@@ -88,6 +88,7 @@ func TestLoadBad(t *testing.T) {
 		{"a word for a number", "    timeout: 30s", "    timeout: 30s\n    quota: lots", 13, []string{`"lots" should be a whole number`}},
 		{"a scalar for a list", "    accounts: [https://blog.acme.example/feed.xml]", "    accounts: https://blog.acme.example/feed.xml", 19, []string{`found "https://blog.acme.example/feed.xml" where a list belongs`}},
 		{"a list for text", "  name: acme-2026-h2", "  name: [acme]", 2, []string{"found a list where text belongs"}},
+		{"a credential the type does not take", "      api_key: ${KPI_TEST_YOUTUBE_KEY}", "      api_key: ${KPI_TEST_YOUTUBE_KEY}\n      bearer_tokn: abc", 16, []string{`a youtube channel takes no credential "bearer_tokn" (it takes api_key)`}},
 		{"a missing credential", "      api_key: ${KPI_TEST_YOUTUBE_KEY}", "      api_key: \"\"", 14, []string{"needs a credential", "credentials.api_key"}},
 		{"an unset variable", "${KPI_TEST_YOUTUBE_KEY}", "${KPI_TEST_UNSET_VARIABLE}", 15, []string{"KPI_TEST_UNSET_VARIABLE is not set"}},
 		{"a missing secret file", "bearer_token_file: secret.txt", "bearer_token_file: nosuch.txt", 24, []string{"nosuch.txt"}},
@@ -206,7 +207,7 @@ func TestEnvDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the example must load without any credentials set: %v", err)
 	}
-	if cfg.Channels["offline"].Credentials.Token.IsSet() {
+	if cfg.Channels["offline"].Credentials.Get("token").IsSet() {
 		t.Error("${KPI_RECORD_TOKEN:-} with the variable unset must give an empty token")
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -285,40 +286,32 @@ func expandEnv(ps *problems, n *yaml.Node) {
 // taken from the config's folder. File contents go into the fingerprint, so a
 // rotated secret makes a reload take effect.
 func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
-	for name, ch := range cfg.Channels {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		ch := cfg.Channels[name]
 		if ch == nil {
 			continue
 		}
 		c := &ch.Credentials
-		for _, s := range []struct {
-			key  string
-			file string
-			into *Secret
-		}{
-			{"api_key", c.APIKeyFile, &c.APIKey},
-			{"bearer_token", c.BearerTokenFile, &c.BearerToken},
-			{"access_token", c.AccessTokenFile, &c.AccessToken},
-			{"token", c.TokenFile, &c.Token},
-		} {
-			if s.file == "" {
+		for _, key := range slices.Sorted(maps.Keys(c.Files)) {
+			at := []any{"channels", name, "credentials", key + "_file"}
+			if c.Secrets[key].IsSet() {
+				ps.path(at, "channels.%s.credentials: give %s or %s_file, not both", name, key, key)
 				continue
 			}
-			at := []any{"channels", name, "credentials", s.key + "_file"}
-			if s.into.IsSet() {
-				ps.path(at, "channels.%s.credentials: give %s or %s_file, not both", name, s.key, s.key)
-				continue
-			}
-			path := s.file
+			path := c.Files[key]
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(dir, path)
 			}
 			data, err := readSecretFile(path)
 			if err != nil {
-				ps.path(at, "channels.%s.credentials.%s_file: %v", name, s.key, err)
+				ps.path(at, "channels.%s.credentials.%s_file: %v", name, key, err)
 				continue
 			}
-			fmt.Fprintf(fp, "\x00%s\x00%s\x00%s", name, s.key, data)
-			*s.into = Secret(data)
+			fmt.Fprintf(fp, "\x00%s\x00%s\x00%s", name, key, data)
+			if c.Secrets == nil {
+				c.Secrets = map[string]Secret{}
+			}
+			c.Secrets[key] = Secret(data)
 		}
 	}
 }

@@ -41,12 +41,7 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 // from text an API may echo back.
 func (c Credentials) Values() []string {
 	var out []string
-	for _, s := range []Secret{c.APIKey, c.BearerToken, c.AccessToken, c.Token} {
-		if s.IsSet() {
-			out = append(out, s.Reveal())
-		}
-	}
-	for _, m := range []map[string]Secret{c.Headers, c.Query} {
+	for _, m := range []map[string]Secret{c.Secrets, c.Headers, c.Query} {
 		for _, s := range m {
 			if s.IsSet() {
 				out = append(out, s.Reveal())

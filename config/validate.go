@@ -195,8 +195,16 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		}
 		ps.path(at("credentials"), "channels.%s: a %s channel needs a credential: set credentials.%s", name, ch.Type, strings.Join(keys, " or credentials."))
 	}
-	for key, value := range map[string]Secret{"api_key": ch.Credentials.APIKey, "bearer_token": ch.Credentials.BearerToken,
-		"access_token": ch.Credentials.AccessToken, "token": ch.Credentials.Token} {
+	takes := append(slices.Clone(spec.Credentials), spec.OptionalCredentials...)
+	for _, key := range ch.Credentials.keys() {
+		if !slices.Contains(takes, key) {
+			ps.path(at("credentials", key), "channels.%s.credentials: a %s channel takes no credential %q%s", name, ch.Type, key, takesWords(takes))
+		}
+	}
+	if !spec.CredentialMaps && (ch.Credentials.Headers != nil || ch.Credentials.Query != nil) {
+		ps.path(at("credentials"), "channels.%s.credentials: a %s channel takes no headers or query", name, ch.Type)
+	}
+	for key, value := range ch.Credentials.Secrets {
 		if isPlaceholder(value.Reveal()) {
 			ps.path(at("credentials", key), "channels.%s.credentials.%s is an example's placeholder, not a secret: anyone who reads the example could use it; set a value of your own", name, key)
 		}
@@ -230,23 +238,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 
 func hasCredential(c Credentials, keys []string) bool {
 	for _, k := range keys {
-		switch k {
-		case "api_key":
-			if c.APIKey.IsSet() {
-				return true
-			}
-		case "bearer_token":
-			if c.BearerToken.IsSet() {
-				return true
-			}
-		case "access_token":
-			if c.AccessToken.IsSet() {
-				return true
-			}
-		case "token":
-			if c.Token.IsSet() {
-				return true
-			}
+		if c.Secrets[k].IsSet() {
+			return true
 		}
 	}
 	return false
@@ -373,4 +366,12 @@ var placeholders = []string{"change-me", "changeme", "change_me", "replace-me", 
 
 func isPlaceholder(v string) bool {
 	return slices.Contains(placeholders, strings.ToLower(strings.TrimSpace(v)))
+}
+
+// takesWords says which credentials a type takes, for messages.
+func takesWords(takes []string) string {
+	if len(takes) == 0 {
+		return " (it takes none)"
+	}
+	return " (it takes " + strings.Join(takes, ", ") + ")"
 }

@@ -56,7 +56,7 @@ func (e *Engine) TokenKnown(token string) bool {
 	}
 	ok := false
 	for _, ch := range cfg.Channels {
-		if e.types[ch.Type].Manual && tokenMatches(token, ch.Credentials.Token.Reveal()) {
+		if e.types[ch.Type].Manual && tokenMatches(token, ch.Credentials.Get("token").Reveal()) {
 			ok = true
 		}
 	}
@@ -71,7 +71,7 @@ func (e *Engine) RecordingShard(token, channel, account string) (int, error) {
 	cfg := e.cfg.Load()
 	if owner, _, ok := cfg.Owner(channel, account); ok && cfg.ShardCount > 1 && owner != cfg.ShardIndex {
 		if wc := cfg.Whole.Channels[channel]; e.types[wc.Type].Manual {
-			if !tokenMatches(token, wc.Credentials.Token.Reveal()) {
+			if !tokenMatches(token, wc.Credentials.Get("token").Reveal()) {
 				return -1, ErrWrongToken
 			}
 			return owner, nil
@@ -81,7 +81,7 @@ func (e *Engine) RecordingShard(token, channel, account string) (int, error) {
 	if err := e.checkChannel(cfg, &m); err != nil {
 		return -1, err
 	}
-	if !tokenMatches(token, cfg.Channels[channel].Credentials.Token.Reveal()) {
+	if !tokenMatches(token, cfg.Channels[channel].Credentials.Get("token").Reveal()) {
 		return -1, ErrWrongToken
 	}
 	return -1, nil
