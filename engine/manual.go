@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"crypto/subtle"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math"

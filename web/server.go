@@ -244,4 +244,3 @@ func presentedToken(r *http.Request) string {
 	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return t
 }
-
