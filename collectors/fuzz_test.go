@@ -3,8 +3,10 @@ package collectors
 import (
 	"context"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,22 +15,32 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
-// fuzzTypes are the channel types whose decoders the fuzzer feeds, each with
-// accounts that its decoder will look for in the answer.
-var fuzzTypes = []struct {
+// fuzzBase is where the plan of every type points; the fuzzer points each
+// channel at its own server instead.
+const fuzzBase = "http://fuzz.invalid"
+
+type fuzzType struct {
 	ch       config.Channel
 	accounts []string
-}{
-	{config.Channel{Type: "youtube", Credentials: config.NewCredentials("api_key", "k")}, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCHiddenSubs000000000000"}},
-	{config.Channel{Type: "twitter", Credentials: config.NewCredentials("bearer_token", "t")}, []string{"XDevelopers", "nosuchuser123"}},
-	{config.Channel{Type: "twitter", API: "v1.1", Credentials: config.NewCredentials("bearer_token", "t")}, []string{"XDevelopers"}},
-	{config.Channel{Type: "facebook", Credentials: config.NewCredentials("access_token", "t")}, []string{"20531316728", "104958162837"}},
-	{config.Channel{Type: "instagram", Credentials: config.NewCredentials("access_token", "t")}, []string{"17841405309211844"}},
-	{config.Channel{Type: "linkedin", Credentials: config.NewCredentials("access_token", "t")}, []string{"1234567"}},
-	{config.Channel{Type: "mastodon"}, []string{"Gargron@mastodon.social"}},
-	{config.Channel{Type: "bluesky"}, []string{"bsky.app", "did:plc:z72i7hdynmk6r22z27h6tvur"}},
-	{config.Channel{Type: "feed"}, []string{"/feed.xml"}},
-	{config.Channel{Type: "http_json", Metrics: map[string]string{"a": "stats.member_count", "b": "data.#.n"}}, []string{"/data.json"}},
+}
+
+// fuzzTypes are the channels of the plan of every registered type (each
+// type's fake registers them) that are collected, each with the accounts its
+// decoder will look for in an answer.
+func fuzzTypes(tb testing.TB) []fuzzType {
+	cfg, err := config.Load("every-channel.yml", []byte(fakeapi.Plan(fuzzBase)), Types())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []fuzzType
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		ch := cfg.Channels[name]
+		if registry[ch.Type].New == nil {
+			continue
+		}
+		out = append(out, fuzzType{ch: *ch, accounts: ch.Accounts})
+	}
+	return out
 }
 
 // FuzzDecoders answers every channel's requests with arbitrary bodies and
@@ -38,17 +50,18 @@ func FuzzDecoders(f *testing.F) {
 	attempts := RetryAttempts
 	RetryAttempts = 1
 	f.Cleanup(func() { RetryAttempts = attempts })
+	types := fuzzTypes(f)
 	seeds, _ := fs.Glob(fakeapi.Files(), "testdata/*/*")
 	for _, name := range seeds {
 		body := fakeapi.File(strings.TrimPrefix(name, "testdata/"))
-		for i := range fuzzTypes {
+		for i := range types {
 			f.Add(uint8(i), uint16(200), body)
 		}
 		f.Add(uint8(0), uint16(403), body)
 		f.Add(uint8(3), uint16(400), body)
 	}
 	f.Fuzz(func(t *testing.T, which uint8, code uint16, body []byte) {
-		ft := fuzzTypes[int(which)%len(fuzzTypes)]
+		ft := types[int(which)%len(types)]
 		if code < 200 || code > 599 {
 			code = 200
 		}
@@ -62,9 +75,7 @@ func FuzzDecoders(f *testing.F) {
 		ch.Name, ch.APIURL, ch.Timeout = ch.Type, srv.URL, 5*time.Second
 		accounts := append([]string(nil), ft.accounts...)
 		for i, a := range accounts {
-			if strings.HasPrefix(a, "/") {
-				accounts[i] = srv.URL + a
-			}
+			accounts[i] = strings.Replace(a, fuzzBase, srv.URL, 1)
 		}
 		c, err := New(Env{Channel: &ch, Client: NewHTTPClient(ch.Timeout, nil, NewLimiter())})
 		if err != nil {

@@ -3,11 +3,12 @@ package e2e
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,127 +26,114 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// allChannels is a plan naming all ten channel types, every one pointed at
-// the fake APIs.
-func allChannels(api string) string {
-	return fmt.Sprintf(`
-plan: {name: every-channel, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2026-12-31}
-channels:
-  youtube:
-    type: youtube
-    api_url: %[1]s
-    credentials: {api_key: %[2]s}
-    accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCHiddenSubs000000000000]
-  x:
-    type: twitter
-    api_url: %[1]s
-    credentials: {bearer_token: %[3]s}
-    accounts: [XDevelopers, gen42]
-  x_legacy:
-    type: twitter
-    api: v1.1
-    api_url: %[1]s
-    credentials: {bearer_token: %[3]s}
-    accounts: [XDevelopers]
-  facebook:
-    type: facebook
-    api_url: %[1]s
-    credentials: {access_token: %[4]s}
-    accounts: ["20531316728", "104958162837"]
-  instagram:
-    type: instagram
-    api_url: %[1]s
-    credentials: {access_token: %[4]s}
-    accounts: ["17841405309211844"]
-  linkedin:
-    type: linkedin
-    api_url: %[1]s
-    credentials: {access_token: %[5]s}
-    accounts: ["1234567"]
-  mastodon:
-    type: mastodon
-    api_url: %[1]s
-    accounts: [Gargron@mastodon.social]
-  bluesky:
-    type: bluesky
-    api_url: %[1]s
-    accounts: [bsky.app]
-  blog:
-    type: feed
-    accounts: [%[1]s/feed/rss.xml]
-  newsletter:
-    type: http_json
-    accounts: [%[1]s/json/lists/42]
-    metrics: {subscribers: stats.member_count}
-    credentials: {bearer_token: %[6]s}
-  offline:
-    type: manual
-kpis:
-  - {name: yt, channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}
-  - {name: x, channel: x, account: XDevelopers, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}
-  - {name: x_legacy, channel: x_legacy, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}
-  - {name: fb, channel: facebook, account: "20531316728", metric: followers, milestones: [{due: 2026-12-31, target: 200000000}]}
-  - {name: ig, channel: instagram, metric: followers, milestones: [{due: 2026-12-31, target: 300000}]}
-  - {name: li, channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}
-  - {name: masto, channel: mastodon, metric: followers, milestones: [{due: 2026-12-31, target: 400000}]}
-  - {name: bsky, channel: bluesky, metric: followers, milestones: [{due: 2026-12-31, target: 40000000}]}
-  - {name: blog, channel: blog, metric: posts, count: growth, milestones: [{due: 2026-12-31, target: 10}]}
-  - {name: news, channel: newsletter, metric: subscribers, milestones: [{due: 2026-12-31, target: 2000}]}
-  - {name: rel, channel: offline, metric: relationships, count: growth, milestones: [{due: 2026-12-31, target: 20}]}
-`, api, fakeapi.YouTubeKey, fakeapi.XBearer, fakeapi.GraphToken, fakeapi.LinkedInToken, fakeapi.JSONToken)
-}
-
-// golden compares the exporter's metrics of the given names with a golden
-// file, in which the fake's address is written FAKEAPI.
+// golden compares, for each channel type, the exporter's series of the given
+// names on that type's channels with the golden file kept beside the type's
+// fake: internal/fakeapi/testdata/<type>/<file>, in which the fake's address
+// is written FAKEAPI.
 func golden(t *testing.T, e *engine.Engine, apiURL, file string, names ...string) {
 	t.Helper()
-	x := metrics.NewExporter(e.Snapshot)
-	path := filepath.Join("testdata", file)
-	if *update {
-		got, err := testutil.CollectAndFormat(x, expfmt.TypeTextPlain, names...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = []byte(strings.ReplaceAll(string(got), apiURL, "FAKEAPI"))
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
+	all, err := testutil.CollectAndFormat(metrics.NewExporter(e.Snapshot), expfmt.TypeTextPlain, names...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	expected := strings.NewReader(strings.ReplaceAll(string(want), "FAKEAPI", apiURL))
-	if err := testutil.CollectAndCompare(x, expected, names...); err != nil {
-		t.Error(err)
+	text := strings.ReplaceAll(string(all), apiURL, "FAKEAPI")
+	for _, f := range fakeapi.Fakes() {
+		got := seriesOf(text, slices.Sorted(maps.Keys(f.Channels)))
+		path := filepath.Join("..", "internal", "fakeapi", "testdata", f.Type, file)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != string(want) {
+			t.Errorf("%s: the series of %v differ from %s:\n got:\n%s\nwant:\n%s", f.Type, slices.Sorted(maps.Keys(f.Channels)), path, got, want)
+		}
 	}
 }
 
-// A plan naming all ten channel types collects every value from the fakes
-// in one run, at one call per batch; then every API fails in its documented
-// way and each failure shows by its reason, with the values kept.
+// seriesOf keeps the samples of an exposition whose channel label is one of
+// channels, with the HELP and TYPE lines of their families.
+func seriesOf(text string, channels []string) string {
+	var out, family []string
+	kept := false
+	flush := func() {
+		if kept {
+			out = append(out, family...)
+		}
+		family, kept = nil, false
+	}
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		if strings.HasPrefix(line, "# HELP ") {
+			flush()
+		}
+		if strings.HasPrefix(line, "#") {
+			family = append(family, line)
+			continue
+		}
+		for _, c := range channels {
+			if strings.Contains(line, `channel="`+c+`"`) {
+				family = append(family, line)
+				kept = true
+			}
+		}
+	}
+	flush()
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// Every registered channel type has a fake that registers it.
+func TestEveryTypeHasAFake(t *testing.T) {
+	var faked []string
+	for _, f := range fakeapi.Fakes() {
+		faked = append(faked, f.Type)
+	}
+	if want := collectors.Names(); !slices.Equal(faked, want) {
+		t.Errorf("fakes for %v, channel types %v", faked, want)
+	}
+}
+
+// A plan naming every channel type collects every value from the fakes in
+// one run, at the calls each fake expects; then every API fails in its
+// documented way and each failure shows by its reason, with the values kept.
 func TestEveryChannelType(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
-	cfg, err := config.Load("every-channel.yml", []byte(allChannels(api.URL)), collectors.Types())
+	cfg, err := config.Load("every-channel.yml", []byte(fakeapi.Plan(api.URL)), collectors.Types())
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := collectedEngine(t, cfg)
-	for api2, want := range map[fakeapi.API]int{
-		fakeapi.YouTube: 1, fakeapi.X: 1, fakeapi.XV1: 1, fakeapi.Graph: 2, fakeapi.LinkedIn: 1,
-		fakeapi.Mastodon: 1, fakeapi.Bluesky: 1, fakeapi.Feed: 1, fakeapi.HTTPJSON: 1,
-	} {
-		if got := api.Calls(api2); got != want {
-			t.Errorf("%s: %d calls, want %d", api2, got, want)
+	calls, fail := map[fakeapi.API]int{}, map[fakeapi.API]string{}
+	var secrets []string
+	for _, f := range fakeapi.Fakes() {
+		for a, n := range f.Calls {
+			calls[a] += n
+		}
+		maps.Copy(fail, f.Fail)
+		for _, ch := range cfg.Channels {
+			if ch.Type == f.Type {
+				secrets = append(secrets, ch.Credentials.Values()...)
+			}
 		}
 	}
-	golden(t, e, api.URL, "every_channel_values.prom", "kpi_account_value", "kpi_value", "kpi_status", "kpi_collection_success", "kpi_api_requests_total")
+	for a, want := range calls {
+		if got := api.Calls(a); got != want {
+			t.Errorf("%s: %d calls, want %d", a, got, want)
+		}
+	}
+	golden(t, e, api.URL, "e2e_values.prom", "kpi_account_value", "kpi_value", "kpi_status", "kpi_collection_success", "kpi_api_requests_total")
 
-	for a, mode := range map[fakeapi.API]string{
-		fakeapi.YouTube: "quota", fakeapi.X: "credits", fakeapi.XV1: "453", fakeapi.Graph: "app_limit",
-		fakeapi.LinkedIn: "version", fakeapi.Mastodon: "rate", fakeapi.Bluesky: "rate", fakeapi.Feed: "server", fakeapi.HTTPJSON: "server",
-	} {
+	for a, mode := range fail {
 		api.Fail(a, mode)
 	}
 	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 13, 0, 0, 0, time.UTC) })
@@ -154,14 +142,16 @@ func TestEveryChannelType(t *testing.T) {
 			t.Errorf("%s did not fail", rep.Channel)
 		}
 		for _, err := range rep.Errors {
-			if s := err.Error(); strings.Contains(s, fakeapi.GraphToken) || strings.Contains(s, fakeapi.XBearer) || strings.Contains(s, fakeapi.YouTubeKey) || strings.Contains(s, fakeapi.LinkedInToken) {
-				t.Errorf("an error shows a secret: %s", s)
+			for _, secret := range secrets {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("an error shows a secret: %s", err)
+				}
 			}
 		}
 	}
 	// The values stay as they were; the failures show by reason.
-	golden(t, e, api.URL, "every_channel_values_after_failure.prom", "kpi_account_value", "kpi_value")
-	golden(t, e, api.URL, "every_channel_errors.prom", "kpi_collection_errors_total", "kpi_collection_success")
+	golden(t, e, api.URL, "e2e_values_after_failure.prom", "kpi_account_value", "kpi_value")
+	golden(t, e, api.URL, "e2e_errors.prom", "kpi_collection_errors_total", "kpi_collection_success")
 }
 
 // collectedEngine is an in-process engine over a new store, its clock on

@@ -7,6 +7,28 @@ import (
 	"strings"
 )
 
+// The Bluesky endpoints faked.
+const (
+	Bluesky          API = "bluesky"           // app.bsky.actor.getProfiles
+	BlueskyFollowers API = "bluesky_followers" // app.bsky.graph.getFollowers
+)
+
+func init() {
+	register(Fake{
+		Type: "bluesky",
+		Routes: []Route{
+			{API: Bluesky, Serve: (*Server).bluesky, Match: func(r *http.Request) bool { return r.URL.Path == "/xrpc/app.bsky.actor.getProfiles" }},
+			{API: BlueskyFollowers, Serve: (*Server).blueskyFollowers, Match: func(r *http.Request) bool { return r.URL.Path == "/xrpc/app.bsky.graph.getFollowers" }},
+		},
+		Channels: map[string]string{"bluesky": `type: bluesky
+api_url: {{URL}}
+accounts: [bsky.app]`},
+		KPIs:  map[string]string{"bsky": `{channel: bluesky, metric: followers, milestones: [{due: 2026-12-31, target: 40000000}]}`},
+		Calls: map[API]int{Bluesky: 1},
+		Fail:  map[API]string{Bluesky: "rate"},
+	})
+}
+
 // bluesky answers getProfiles: unknown actors are silently left out; gen<N>
 // handles have N followers, 1 follow and 2 posts.
 func (s *Server) bluesky(w http.ResponseWriter, r *http.Request, mode string) {

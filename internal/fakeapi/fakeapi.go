@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,33 +19,93 @@ import (
 //go:embed testdata
 var files embed.FS
 
-// The credentials the fake accepts; anything else gets the API's auth error.
-const (
-	YouTubeKey    = "AIzaSyFAKE-youtube-key-0000000000"
-	XBearer       = "AAAAAAAAAAAAAAAAAAAAAFAKE-x-bearer"
-	GraphToken    = "EAAGFAKE-graph-access-token"
-	LinkedInToken = "AQVFAKE-linkedin-access-token"
-	JSONToken     = "FAKE-newsletter-token"
-)
-
-// API names a faked API, for Fail and Calls.
+// API names a faked API (an endpoint family), for Fail and Calls. Each
+// channel type's file declares its own.
 type API string
 
-// The faked APIs.
-const (
-	YouTube          API = "youtube"
-	X                API = "twitter"
-	XV1              API = "twitter_v1"
-	XFollowers       API = "twitter_followers"
-	Graph            API = "graph"
-	LinkedIn         API = "linkedin"
-	Bluesky          API = "bluesky"
-	BlueskyFollowers API = "bluesky_followers"
-	Mastodon         API = "mastodon"
-	Feed             API = "feed"
-	HTTPJSON         API = "http_json"
-	Unrouted         API = "unrouted"
-)
+// Unrouted counts requests no fake's route matched.
+const Unrouted API = "unrouted"
+
+// A Fake is one channel type's fake: its routes, and what the tests that
+// cover every type (e2e, fuzzing) take from it. Each type's file registers
+// its own (register, in init), beside its recorded answers in
+// testdata/<type>/: adding a channel type adds a file here and its testdata,
+// nothing else.
+type Fake struct {
+	// Type is the channel type faked.
+	Type string
+	// Routes are the requests it answers: the first route of any fake that
+	// matches a request answers it.
+	Routes []Route
+	// Channels are the type's channels in the plan of every type, by name:
+	// YAML mappings in which {{URL}} is the fake's address.
+	Channels map[string]string
+	// KPIs are KPIs on those channels, by name: YAML flow mappings.
+	KPIs map[string]string
+	// Calls are the requests one run of Channels makes, by API.
+	Calls map[API]int
+	// Fail is a documented failure of each API, for the run in which every
+	// type fails.
+	Fail map[API]string
+}
+
+// Route is one endpoint family of a fake.
+type Route struct {
+	API   API
+	Match func(r *http.Request) bool
+	Serve func(s *Server, w http.ResponseWriter, r *http.Request, mode string)
+}
+
+var fakes = map[string]Fake{}
+
+// register adds a type's fake; each type's file calls it from init.
+func register(f Fake) {
+	if _, dup := fakes[f.Type]; dup {
+		panic("fakeapi: " + f.Type + " registered twice")
+	}
+	fakes[f.Type] = f
+}
+
+// Fakes lists every registered fake, by type.
+func Fakes() []Fake {
+	out := make([]Fake, 0, len(fakes))
+	for _, t := range slices.Sorted(maps.Keys(fakes)) {
+		out = append(out, fakes[t])
+	}
+	return out
+}
+
+// Plan is a plan naming every registered channel type, each pointed at the
+// fake at url: the channels and KPIs that each type's fake registers. The
+// end-to-end test runs it; the fuzzer takes its channels.
+func Plan(url string) string {
+	var b strings.Builder
+	b.WriteString("plan: {name: every-channel, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n")
+	for _, f := range Fakes() {
+		for _, name := range slices.Sorted(maps.Keys(f.Channels)) {
+			fmt.Fprintf(&b, "  %s:\n", name)
+			for _, line := range strings.Split(strings.ReplaceAll(f.Channels[name], "{{URL}}", url), "\n") {
+				fmt.Fprintf(&b, "    %s\n", line)
+			}
+		}
+	}
+	b.WriteString("kpis:\n")
+	for _, f := range Fakes() {
+		for _, name := range slices.Sorted(maps.Keys(f.KPIs)) {
+			fmt.Fprintf(&b, "  - {name: %s, %s\n", name, strings.TrimPrefix(f.KPIs[name], "{"))
+		}
+	}
+	return b.String()
+}
+
+// routes is every fake's routes, in type order.
+func routes() []Route {
+	var out []Route
+	for _, f := range Fakes() {
+		out = append(out, f.Routes...)
+	}
+	return out
+}
 
 // Server is the fake. Fail switches an API into one of its documented
 // failures; Calls counts what each API was asked.
@@ -52,16 +114,17 @@ type Server struct {
 	// Latency is added to every answer (benchmarks).
 	Latency time.Duration
 
-	mu    sync.Mutex
-	fail  map[API]string
-	calls map[API]int
-	hang  chan struct{}
-	n     atomic.Int64
+	mu     sync.Mutex
+	fail   map[API]string
+	calls  map[API]int
+	hang   chan struct{}
+	n      atomic.Int64
+	routes []Route
 }
 
 // New starts a fake; the caller closes it.
 func New() *Server {
-	s := &Server{fail: map[API]string{}, calls: map[API]int{}, hang: make(chan struct{})}
+	s := &Server{fail: map[API]string{}, calls: map[API]int{}, hang: make(chan struct{}), routes: routes()}
 	s.Server = httptest.NewServer(s)
 	return s
 }
@@ -78,9 +141,10 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
-// Fail makes api answer with a documented failure until Fail(api, ""):
-// "echo" (any API) answers 401 with a body that quotes the credentials it was
-// sent, as some APIs and proxies do;
+// Fail makes api answer with a documented failure until Fail(api, ""): the
+// modes each API knows are said beside its handler; any API also knows
+// "echo" (401 with a body that quotes the credentials it was sent, as some
+// APIs and proxies do) and "hang". In short:
 //
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
@@ -103,7 +167,11 @@ func (s *Server) Calls(api API) int {
 func (s *Server) TotalCalls() int64 { return s.n.Load() }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	api := route(r)
+	rt, ok := s.route(r)
+	api := Unrouted
+	if ok {
+		api = rt.API
+	}
 	s.n.Add(1)
 	s.mu.Lock()
 	s.calls[api]++
@@ -112,72 +180,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.Latency > 0 {
 		time.Sleep(s.Latency)
 	}
-	if mode == "echo" {
+	switch {
+	case mode == "echo":
 		echo(w, r)
-		return
-	}
-	if mode == "hang" {
+	case mode == "hang":
 		select {
 		case <-r.Context().Done():
 		case <-s.hang:
 		}
-		return
-	}
-	switch api {
-	case YouTube:
-		s.youtube(w, r, mode)
-	case X:
-		s.x(w, r, mode)
-	case XV1:
-		s.xV1(w, r, mode)
-	case XFollowers:
-		s.xFollowers(w, r, mode)
-	case BlueskyFollowers:
-		s.blueskyFollowers(w, r, mode)
-	case Graph:
-		s.graph(w, r, mode)
-	case LinkedIn:
-		s.linkedIn(w, r, mode)
-	case Bluesky:
-		s.bluesky(w, r, mode)
-	case Mastodon:
-		s.mastodon(w, r, mode)
-	case Feed:
-		s.feed(w, r, mode)
-	case HTTPJSON:
-		s.httpJSON(w, r, mode)
-	default:
+	case !ok:
 		http.NotFound(w, r)
+	default:
+		rt.Serve(s, w, r, mode)
 	}
 }
 
-func route(r *http.Request) API {
-	p := r.URL.Path
-	switch {
-	case p == "/youtube/v3/channels":
-		return YouTube
-	case p == "/2/users/by":
-		return X
-	case p == "/1.1/users/lookup.json":
-		return XV1
-	case strings.HasPrefix(p, "/2/users/") && strings.HasSuffix(p, "/followers"):
-		return XFollowers
-	case strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/"):
-		return Graph
-	case strings.HasPrefix(p, "/rest/networkSizes/"):
-		return LinkedIn
-	case p == "/xrpc/app.bsky.actor.getProfiles":
-		return Bluesky
-	case p == "/xrpc/app.bsky.graph.getFollowers":
-		return BlueskyFollowers
-	case p == "/api/v1/accounts/lookup":
-		return Mastodon
-	case strings.HasPrefix(p, "/feed/"):
-		return Feed
-	case strings.HasPrefix(p, "/json/"):
-		return HTTPJSON
+// route finds the route that answers r.
+func (s *Server) route(r *http.Request) (Route, bool) {
+	for _, rt := range s.routes {
+		if rt.Match(r) {
+			return rt, true
+		}
 	}
-	return Unrouted
+	return Route{}, false
 }
 
 // echo answers 401 quoting every credential the request carried.

@@ -2,8 +2,25 @@ package fakeapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
+
+// Feed is every feed under /feed/.
+const Feed API = "feed"
+
+func init() {
+	register(Fake{
+		Type: "feed",
+		Routes: []Route{{API: Feed, Serve: (*Server).feed,
+			Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/feed/") }}},
+		Channels: map[string]string{"blog": `type: feed
+accounts: [{{URL}}/feed/rss.xml]`},
+		KPIs:  map[string]string{"blog": `{channel: blog, metric: posts, count: growth, milestones: [{due: 2026-12-31, target: 10}]}`},
+		Calls: map[API]int{Feed: 1},
+		Fail:  map[API]string{Feed: "server"},
+	})
+}
 
 // feed serves /feed/rss.xml and /feed/atom.xml as recorded, /feed/empty.xml
 // with no items, /feed/unclosed.xml ill-formed (a blank line before the

@@ -8,6 +8,40 @@ import (
 	"strings"
 )
 
+// GraphToken is the access token the Graph fake accepts (facebook and
+// instagram).
+const GraphToken = "EAAGFAKE-graph-access-token"
+
+// Graph is the Graph API's ?ids= lookup, for Pages and IG users alike.
+const Graph API = "graph"
+
+func init() {
+	register(Fake{
+		Type: "facebook",
+		Routes: []Route{{API: Graph, Serve: (*Server).graph, Match: func(r *http.Request) bool {
+			p := r.URL.Path
+			return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/")
+		}}},
+		Channels: map[string]string{"facebook": `type: facebook
+api_url: {{URL}}
+credentials: {access_token: ` + GraphToken + `}
+accounts: ["20531316728", "104958162837"]`},
+		KPIs:  map[string]string{"fb": `{channel: facebook, account: "20531316728", metric: followers, milestones: [{due: 2026-12-31, target: 200000000}]}`},
+		Calls: map[API]int{Graph: 1},
+		Fail:  map[API]string{Graph: "app_limit"},
+	})
+	// Instagram's IG users are read through the same Graph route.
+	register(Fake{
+		Type: "instagram",
+		Channels: map[string]string{"instagram": `type: instagram
+api_url: {{URL}}
+credentials: {access_token: ` + GraphToken + `}
+accounts: ["17841405309211844"]`},
+		KPIs:  map[string]string{"ig": `{channel: instagram, metric: followers, milestones: [{due: 2026-12-31, target: 300000}]}`},
+		Calls: map[API]int{Graph: 1},
+	})
+}
+
 // MissingGraphIDs are ids the Graph fake answers #803 for ("Some of the
 // aliases you requested do not exist"), as the API does for a batch naming
 // them.

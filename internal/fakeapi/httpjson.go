@@ -1,6 +1,30 @@
 package fakeapi
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
+
+// JSONToken is the bearer token the http_json fake accepts.
+const JSONToken = "FAKE-newsletter-token"
+
+// HTTPJSON is every JSON document under /json/.
+const HTTPJSON API = "http_json"
+
+func init() {
+	register(Fake{
+		Type: "http_json",
+		Routes: []Route{{API: HTTPJSON, Serve: (*Server).httpJSON,
+			Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/json/") }}},
+		Channels: map[string]string{"newsletter": `type: http_json
+accounts: [{{URL}}/json/lists/42]
+metrics: {subscribers: stats.member_count}
+credentials: {bearer_token: ` + JSONToken + `}`},
+		KPIs:  map[string]string{"news": `{channel: newsletter, metric: subscribers, milestones: [{due: 2026-12-31, target: 2000}]}`},
+		Calls: map[API]int{HTTPJSON: 1},
+		Fail:  map[API]string{HTTPJSON: "server"},
+	})
+}
 
 // httpJSON serves a Mailchimp-like list at /json/lists/42 (bearer
 // JSONToken), an answer whose counts are JSON strings at /json/strings (as

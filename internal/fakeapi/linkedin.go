@@ -5,6 +5,27 @@ import (
 	"strings"
 )
 
+// LinkedInToken is the access token the fake accepts.
+const LinkedInToken = "AQVFAKE-linkedin-access-token"
+
+// LinkedIn is networkSizes.
+const LinkedIn API = "linkedin"
+
+func init() {
+	register(Fake{
+		Type: "linkedin",
+		Routes: []Route{{API: LinkedIn, Serve: (*Server).linkedIn,
+			Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/rest/networkSizes/") }}},
+		Channels: map[string]string{"linkedin": `type: linkedin
+api_url: {{URL}}
+credentials: {access_token: ` + LinkedInToken + `}
+accounts: ["1234567"]`},
+		KPIs:  map[string]string{"li": `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`},
+		Calls: map[API]int{LinkedIn: 1},
+		Fail:  map[API]string{LinkedIn: "version"},
+	})
+}
+
 // RetiredLinkedInVersion is a LinkedIn-Version the fake answers 426 for.
 const RetiredLinkedInVersion = "202401"
 

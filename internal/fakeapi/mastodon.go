@@ -2,6 +2,23 @@ package fakeapi
 
 import "net/http"
 
+// Mastodon is accounts/lookup.
+const Mastodon API = "mastodon"
+
+func init() {
+	register(Fake{
+		Type: "mastodon",
+		Routes: []Route{{API: Mastodon, Serve: (*Server).mastodon,
+			Match: func(r *http.Request) bool { return r.URL.Path == "/api/v1/accounts/lookup" }}},
+		Channels: map[string]string{"mastodon": `type: mastodon
+api_url: {{URL}}
+accounts: [Gargron@mastodon.social]`},
+		KPIs:  map[string]string{"masto": `{channel: mastodon, metric: followers, milestones: [{due: 2026-12-31, target: 400000}]}`},
+		Calls: map[API]int{Mastodon: 1},
+		Fail:  map[API]string{Mastodon: "rate"},
+	})
+}
+
 // mastodon answers accounts/lookup?acct=user@domain, as an instance does for
 // local and remote accounts: Gargron@mastodon.social is recorded, a namesake
 // on social.example has its own counts, quiet@fosstodon.org hides its

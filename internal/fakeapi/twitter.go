@@ -7,6 +7,46 @@ import (
 	"strings"
 )
 
+// XBearer is the bearer token the fake accepts (v2 and v1.1).
+const XBearer = "AAAAAAAAAAAAAAAAAAAAAFAKE-x-bearer"
+
+// The X endpoints faked.
+const (
+	X          API = "twitter"           // v2 users lookup
+	XV1        API = "twitter_v1"        // v1.1 users/lookup
+	XFollowers API = "twitter_followers" // v2 followers, for influential followers
+)
+
+func init() {
+	register(Fake{
+		Type: "twitter",
+		Routes: []Route{
+			{API: X, Serve: (*Server).x, Match: func(r *http.Request) bool { return r.URL.Path == "/2/users/by" }},
+			{API: XV1, Serve: (*Server).xV1, Match: func(r *http.Request) bool { return r.URL.Path == "/1.1/users/lookup.json" }},
+			{API: XFollowers, Serve: (*Server).xFollowers, Match: func(r *http.Request) bool {
+				return strings.HasPrefix(r.URL.Path, "/2/users/") && strings.HasSuffix(r.URL.Path, "/followers")
+			}},
+		},
+		Channels: map[string]string{
+			"x": `type: twitter
+api_url: {{URL}}
+credentials: {bearer_token: ` + XBearer + `}
+accounts: [XDevelopers, gen42]`,
+			"x_legacy": `type: twitter
+api: v1.1
+api_url: {{URL}}
+credentials: {bearer_token: ` + XBearer + `}
+accounts: [XDevelopers]`,
+		},
+		KPIs: map[string]string{
+			"x":        `{channel: x, account: XDevelopers, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}`,
+			"x_legacy": `{channel: x_legacy, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}`,
+		},
+		Calls: map[API]int{X: 1, XV1: 1},
+		Fail:  map[API]string{X: "credits", XV1: "453"},
+	})
+}
+
 // x answers /2/users/by: found users in data, the others in errors (a 200
 // with both). gen<N> users have N followers, 2 following, 3 posts, 4 lists.
 func (s *Server) x(w http.ResponseWriter, r *http.Request, mode string) {

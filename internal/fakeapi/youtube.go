@@ -6,6 +6,28 @@ import (
 	"strings"
 )
 
+// YouTubeKey is the API key the fake accepts; any other gets
+// API_KEY_INVALID.
+const YouTubeKey = "AIzaSyFAKE-youtube-key-0000000000"
+
+// YouTube is channels.list.
+const YouTube API = "youtube"
+
+func init() {
+	register(Fake{
+		Type: "youtube",
+		Routes: []Route{{API: YouTube, Serve: (*Server).youtube,
+			Match: func(r *http.Request) bool { return r.URL.Path == "/youtube/v3/channels" }}},
+		Channels: map[string]string{"youtube": `type: youtube
+api_url: {{URL}}
+credentials: {api_key: ` + YouTubeKey + `}
+accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCHiddenSubs000000000000]`},
+		KPIs:  map[string]string{"yt": `{channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}`},
+		Calls: map[API]int{YouTube: 1},
+		Fail:  map[API]string{YouTube: "quota"},
+	})
+}
+
 // youtube answers channels.list: string counts, unknown ids left out, no
 // items key when none match. UCgen<N> channels have N views, 10 subscribers
 // and 1 video.
