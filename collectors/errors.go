@@ -12,29 +12,30 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
-// Reason is a class of failure: the `reason` label of
-// kpi_collection_errors_total.
-type Reason string
+// Reason is a class of failure (see vocab.Reason).
+type Reason = vocab.Reason
 
-// The failure classes.
+// The failure classes, as vocab names them.
 const (
-	RateLimited Reason = "rate_limited" // slow down; retry after the reset
-	Quota       Reason = "quota"        // the daily budget is spent
-	Payment     Reason = "payment"      // the API wants money (X credits)
-	Auth        Reason = "auth"         // a bad, expired or underpowered credential
-	NotFound    Reason = "not_found"    // the account does not exist or is hidden
-	Timeout     Reason = "timeout"      // no answer in time
-	Server      Reason = "server"       // the API answered with a failure, or refused otherwise
-	Network     Reason = "network"      // the API could not be reached: name resolution, connection, TLS
-	Decode      Reason = "decode"       // an answer that cannot be read
-	Version     Reason = "version"      // the API version asked for is gone
-	Storage     Reason = "storage"      // what was read could not be stored (a full disk)
+	RateLimited = vocab.RateLimited
+	Quota       = vocab.Quota
+	Payment     = vocab.Payment
+	Auth        = vocab.Auth
+	NotFound    = vocab.NotFound
+	Timeout     = vocab.Timeout
+	Server      = vocab.Server
+	Network     = vocab.Network
+	Decode      = vocab.Decode
+	Version     = vocab.Version
+	Storage     = vocab.Storage
 )
 
 // Reasons lists every reason.
-var Reasons = []Reason{RateLimited, Quota, Payment, Auth, NotFound, Timeout, Server, Network, Decode, Version, Storage}
+var Reasons = vocab.Reasons
 
 // Error is a failure to read one or more accounts (none: the whole channel).
 type Error struct {

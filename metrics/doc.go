@@ -3,5 +3,6 @@
 // scrape serves that rendering from memory, so a scrape never waits for a
 // collection and never does I/O.
 //
-// It must never import the collectors' clients, the store or the web package.
+// It imports the engine (for the Snapshot), plan and vocab; never the
+// collectors, the store, the config or the web package (e2e checks it).
 package metrics

@@ -9,9 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 const cached = " Cached: the value as of the last collection, not read at scrape time."
@@ -238,7 +238,7 @@ func (o *order) accounts() []int {
 
 var (
 	sortedStatuses = slices.Sorted(slices.Values(plan.Statuses))
-	sortedReasons  = slices.Sorted(slices.Values(collectors.Reasons))
+	sortedReasons  = slices.Sorted(slices.Values(vocab.Reasons))
 )
 
 // kpiOrder sorts KPIs by their labels in name order: account, channel, kpi, metric.

@@ -4,33 +4,34 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
-// Count says how a KPI's value is derived from a channel's cumulative readings.
-type Count string
+// Count says how a KPI's value is derived (see vocab.Count).
+type Count = vocab.Count
 
+// The counts.
 const (
-	// Total takes the latest reading as it is.
-	Total Count = "total"
-	// Growth takes the latest reading minus the reference reading at plan start.
-	Growth Count = "growth"
+	Total  = vocab.Total
+	Growth = vocab.Growth
 )
 
-// Status is the state of a KPI against its plan.
-type Status string
+// Status is the state of a KPI against its plan (see vocab.Status).
+type Status = vocab.Status
 
 // The statuses, in the order in which they are tested.
 const (
-	NoData  Status = "no_data"
-	Met     Status = "met"
-	Missed  Status = "missed"
-	Behind  Status = "behind"
-	Ahead   Status = "ahead"
-	OnTrack Status = "on_track"
+	NoData  = vocab.NoData
+	Met     = vocab.Met
+	Missed  = vocab.Missed
+	Behind  = vocab.Behind
+	Ahead   = vocab.Ahead
+	OnTrack = vocab.OnTrack
 )
 
 // Statuses lists every status, for state-set metrics that expose all of them.
-var Statuses = []Status{NoData, Met, Missed, Behind, Ahead, OnTrack}
+var Statuses = vocab.Statuses
 
 // DefaultTolerance is the share by which a value may differ from the expected
 // value and still count as on track.

@@ -1,0 +1,56 @@
+package e2e
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kpi-collector/kpi-collector/"
+
+// goList runs go list with a template over a package of the module.
+func goList(t *testing.T, format, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", format, module+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	var own []string
+	for _, p := range strings.Fields(string(out)) {
+		if rest, ok := strings.CutPrefix(p, module); ok && rest != pkg {
+			own = append(own, rest)
+		}
+	}
+	return own
+}
+
+// Data flows one way (schedule → collector → store → plan → snapshot →
+// metrics, web): the packages at the start of the flow depend, through
+// anything, on none at its end; the shared words (vocab), the plan
+// arithmetic and redaction depend on nothing of the module; and what shows
+// the snapshot imports neither the collectors nor the store.
+func TestImportRules(t *testing.T) {
+	downstream := []string{"engine", "metrics", "web", "report"}
+	for _, pkg := range []string{"plan", "collectors", "store", "config", "vocab", "internal/redact"} {
+		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
+			if slices.Contains(downstream, dep) {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+	for _, leaf := range []string{"vocab", "plan", "internal/redact", "store"} {
+		for _, dep := range goList(t, `{{join .Deps " "}}`, leaf) {
+			if dep != "vocab" {
+				t.Errorf("%s depends on %s; it should depend on nothing of the module but vocab", leaf, dep)
+			}
+		}
+	}
+	for _, pkg := range []string{"metrics", "web", "report"} {
+		for _, imp := range goList(t, `{{join .Imports " "}}`, pkg) {
+			if imp == "collectors" || imp == "store" || imp == "config" {
+				t.Errorf("%s imports %s; it should read the snapshot only", pkg, imp)
+			}
+		}
+	}
+}
