@@ -1,6 +1,6 @@
 // Package collectors reads counts from the channels' APIs: one file per
 // channel type, each behind the small Collector interface and registering
-// itself (its Spec: metrics, credentials, options, defaults, behaviours, and
+// itself (its Spec: metrics, credentials, options, defaults, behaviors, and
 // how to build its collector) from its init. What the hand-written clients
 // share — User-Agent, request counting, redirects, error classes, batching,
 // URL scrubbing, the guard against impossible counts — lives once, in

@@ -10,7 +10,7 @@ import (
 )
 
 // Spec is a channel type: what the config loader must know of it (its
-// metrics, credentials, options, defaults and behaviours) and how to build
+// metrics, credentials, options, defaults and behaviors) and how to build
 // its collector.
 type Spec struct {
 	config.TypeSpec

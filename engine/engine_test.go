@@ -600,7 +600,7 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 			return
 		}
 		if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
-			done <- fmt.Errorf("run: %v %v", rep.Errors, rep.SaveError)
+			done <- fmt.Errorf("run: %v: %w", rep.Errors, rep.SaveError)
 			return
 		}
 		done <- nil
