@@ -89,6 +89,7 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 	if len(ps.list) > 0 {
 		return nil, ps.list
 	}
+	resolve(cfg)
 	return cfg, nil
 }
 

@@ -24,7 +24,12 @@ var metricName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 // KPI, metric), so that a config cannot blow up the exposition.
 const MaxLabelLength = 256
 
+// applyDefaults fills in every default, before validation: the one place
+// that does.
 func applyDefaults(cfg *Config, types Types) {
+	if cfg.Plan.Timezone == "" {
+		cfg.Plan.Timezone = "UTC"
+	}
 	for name, ch := range cfg.Channels {
 		if ch == nil {
 			continue
@@ -72,8 +77,12 @@ func applyDefaults(cfg *Config, types Types) {
 	}
 }
 
+// validate reports every problem of a defaulted config. It writes nothing:
+// what the config resolves to (the plan's zone, each KPI's milestones as due
+// times) is set by resolve, once the config is valid.
 func validate(ps *problems, cfg *Config, types Types) {
-	validatePlan(ps, &cfg.Plan)
+	p := cfg.Plan
+	p.Location = validatePlan(ps, &cfg.Plan)
 	if len(cfg.Channels) == 0 {
 		ps.path([]any{"channels"}, "channels: the plan names no channel; add at least one")
 	}
@@ -93,11 +102,28 @@ func validate(ps *problems, cfg *Config, types Types) {
 			ps.path([]any{"kpis", i, "name"}, "kpis[%d].name: %q is already the name of kpis[%d]; KPI names must be unique", i, k.Name, j)
 		}
 		seen[k.Name] = i
-		validateKPI(ps, cfg, i, k, types)
+		validateKPI(ps, cfg, p, i, k, types)
 	}
 }
 
-func validatePlan(ps *problems, p *Plan) {
+// resolve sets what a valid config resolves to: the plan's time zone and
+// each KPI as the plan arithmetic takes it, its milestones as due times.
+func resolve(cfg *Config) {
+	loc, err := time.LoadLocation(cfg.Plan.Timezone)
+	if err != nil {
+		loc = time.UTC // not reached: validation refused the zone
+	}
+	cfg.Plan.Location = loc
+	for i, k := range cfg.KPIs {
+		at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
+		k.Plan = plan.KPI{Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance,
+			Milestones: milestonesOf(&problems{}, cfg.Plan, at, "", k)}
+	}
+}
+
+// validatePlan checks the plan's frame and returns its time zone (UTC when
+// it is not one).
+func validatePlan(ps *problems, p *Plan) *time.Location {
 	at := func(key string) []any { return []any{"plan", key} }
 	if p.Name == "" {
 		ps.path(at("name"), "plan.name is missing; it labels every series of kpi_plan_info")
@@ -107,15 +133,14 @@ func validatePlan(ps *problems, p *Plan) {
 	} else if !slices.Contains(Goals, p.Goal) {
 		ps.path(at("goal"), "plan.goal: %q is not a goal; give one of %s", p.Goal, strings.Join(Goals, ", "))
 	}
-	if p.Timezone == "" {
-		p.Timezone = "UTC"
-	}
 	loc, err := time.LoadLocation(p.Timezone)
 	if err != nil || strings.EqualFold(p.Timezone, "local") {
 		ps.path(at("timezone"), "plan.timezone: %q is not a time zone; give an IANA name such as Europe/Stockholm or UTC", p.Timezone)
 		loc = time.UTC
 	}
-	p.Location = loc
+	frame := *p
+	frame.Location = loc
+	p = &frame
 	switch {
 	case p.Start.IsZero():
 		ps.path(at("start"), "plan.start is missing; give the plan's first day as YYYY-MM-DD")
@@ -124,6 +149,7 @@ func validatePlan(ps *problems, p *Plan) {
 	case !p.EndTime().After(p.StartTime()):
 		ps.path(at("end"), "plan.end: %s is before plan.start %s", p.End, p.Start)
 	}
+	return loc
 }
 
 func validateChannel(ps *problems, name string, ch *Channel, types Types) {
@@ -245,7 +271,7 @@ func hasCredential(c Credentials, keys []string) bool {
 	return false
 }
 
-func validateKPI(ps *problems, cfg *Config, i int, k *KPI, types Types) {
+func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types) {
 	at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
 	label := fmt.Sprintf("kpis[%d]", i)
 	if k.Name != "" {
@@ -279,7 +305,7 @@ func validateKPI(ps *problems, cfg *Config, i int, k *KPI, types Types) {
 			validateMetric(ps, at("metric"), label, k.Metric, ch, spec)
 		}
 	}
-	validateMilestones(ps, cfg, at, label, k)
+	milestonesOf(ps, p, at, label, k)
 }
 
 func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, spec TypeSpec) {
@@ -302,25 +328,27 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 	}
 }
 
-func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label string, k *KPI) {
-	p := cfg.Plan
+// milestonesOf resolves a KPI's milestones to due times in the plan p (its
+// Location set), from the list or from every and step, reporting what is
+// wrong with them. It writes nothing.
+func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *KPI) []plan.Milestone {
 	if p.Location == nil || p.Start.IsZero() || p.End.IsZero() {
-		return // the plan's own problems are reported already
+		return nil // the plan's own problems are reported already
 	}
-	k.Plan = plan.KPI{Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance}
+	var out []plan.Milestone
 	recurring := k.Every != "" || k.Step != 0
 	switch {
 	case recurring && len(k.Milestones) > 0:
 		ps.path(at("every"), "%s: give milestones or every and step, not both", label)
-		return
+		return nil
 	case recurring:
 		if k.Step <= 0 || math.IsInf(k.Step, 0) || math.IsNaN(k.Step) {
 			ps.path(at("step"), "%s: step must be a number more than 0, the rise from one milestone to the next", label)
-			return
+			return nil
 		}
 		if k.Count == plan.Total && k.Baseline == nil {
 			ps.path(at("step"), "%s: recurring milestones on a total count need a baseline to rise from (or use count: growth)", label)
-			return
+			return nil
 		}
 		base := 0.0
 		if k.Baseline != nil {
@@ -329,17 +357,16 @@ func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label 
 		ms, err := plan.Recurring(p.StartTime(), p.End.Start(p.Location), k.Every, base, k.Step, p.Location)
 		if err != nil {
 			ps.path(at("every"), "%s: %v", label, err)
-			return
+			return nil
 		}
 		if len(ms) == 0 {
 			ps.path(at("every"), "%s: no %s ends between plan.start %s and plan.end %s", label, k.Every, p.Start, p.End)
 		}
-		k.Plan.Milestones = ms
-		return
+		return ms
 	}
 	if len(k.Milestones) == 0 {
 		ps.path(at(), "%s has no milestones; give milestones: [{due: YYYY-MM-DD, target: N}, ...] or every: month and step: N", label)
-		return
+		return nil
 	}
 	var prev Date
 	for j, m := range k.Milestones {
@@ -356,8 +383,9 @@ func validateMilestones(ps *problems, cfg *Config, at func(...any) []any, label 
 			ps.path(at("milestones", j, "target"), "%s: milestone target must be a finite number", label)
 		}
 		prev = m.Due
-		k.Plan.Milestones = append(k.Plan.Milestones, plan.Milestone{Due: due, Target: m.Target})
+		out = append(out, plan.Milestone{Due: due, Target: m.Target})
 	}
+	return out
 }
 
 // placeholders are the values examples ship for a secret: a credential that
