@@ -64,6 +64,13 @@ type Channel struct {
 	APIURL      string        `yaml:"api_url"`
 	Credentials Credentials   `yaml:"credentials"`
 	Accounts    []string      `yaml:"accounts"`
+	// AccountsFile names a file of more accounts, one a line (blank lines
+	// and # comments skipped), relative to the config's folder: a plan of
+	// thousands of accounts stays short, and a reload rereads it.
+	AccountsFile string `yaml:"accounts_file"`
+	// accountLines says where each account read from AccountsFile came
+	// from, by index into Accounts, for problems about it.
+	accountLines map[int]int
 
 	// Options some types take; TypeSpec.Options says which.
 	Metrics      map[string]string `yaml:"metrics"`       // http_json: metric -> GJSON path
@@ -175,6 +182,9 @@ type KPI struct {
 	// Plan is the KPI as the plan arithmetic takes it, milestones resolved to
 	// due times (from the list, or from every and step).
 	Plan plan.KPI `yaml:"-"`
+	// index is the KPI's place in the file's list: a KPI for every account
+	// (account: "*") stands for one KPI per account, each at its entry.
+	index int
 }
 
 // MilestoneSpec is a milestone as written: a target due by the end of a day.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"regexp"
 	"strings"
 	"testing"
@@ -259,5 +260,60 @@ kpis: [{name: k, channel: offline, metric: m, milestones: [{due: 2026-12-31, tar
 	_, err := config.Load("t.yml", []byte(yml), collectors.Types())
 	if err == nil || !strings.Contains(err.Error(), "t.yml:5: channels.offline.credentials.token is an example's placeholder") {
 		t.Errorf("a change-me token: %v", err)
+	}
+}
+
+// A large plan stays short: a channel's accounts may come from a file, and a
+// KPI may apply to every account of its channel; a bad account in the file
+// is reported at its line there.
+func TestAccountsFileAndEveryAccount(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	write("accounts.txt", "# our YouTube channels\nUC_x5XG1OV2P6uZZ5FSM9Ttw\n\nUCgen2\nUCgen3\n")
+	plan := `plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}
+channels:
+  yt:
+    type: youtube
+    credentials: {api_key: a-key-of-ours}
+    accounts: [UCgen1]
+    accounts_file: accounts.txt
+kpis:
+  - {name: subs, channel: yt, account: "*", metric: subscribers, milestones: [{due: 2026-12-31, target: 1000}]}
+`
+	cfg, err := config.LoadFile(write("plan.yml", plan), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"UCgen1", "UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCgen2", "UCgen3"}; !slices.Equal(cfg.Channels["yt"].Accounts, want) {
+		t.Errorf("accounts %v, want %v", cfg.Channels["yt"].Accounts, want)
+	}
+	var names []string
+	for _, k := range cfg.KPIs {
+		names = append(names, k.Name+"="+k.Account)
+		if len(k.Plan.Milestones) != 1 {
+			t.Errorf("%s has %d milestones", k.Name, len(k.Plan.Milestones))
+		}
+	}
+	if want := []string{"subs:UCgen1=UCgen1", "subs:UC_x5XG1OV2P6uZZ5FSM9Ttw=UC_x5XG1OV2P6uZZ5FSM9Ttw", "subs:UCgen2=UCgen2", "subs:UCgen3=UCgen3"}; !slices.Equal(names, want) {
+		t.Errorf("KPIs %v, want %v", names, want)
+	}
+
+	// A duplicate in the file is reported at its line there; a missing
+	// file at the key.
+	write("accounts.txt", "UCgen2\nUCgen1\n")
+	_, err = config.LoadFile(filepath.Join(dir, "plan.yml"), collectors.Types())
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "accounts.txt")+`:2: channels.yt.accounts: "UCgen1" is listed twice`) {
+		t.Errorf("a duplicate account in the file: %v", err)
+	}
+	write("plan.yml", strings.Replace(plan, "accounts.txt", "nosuch.txt", 1))
+	_, err = config.LoadFile(filepath.Join(dir, "plan.yml"), collectors.Types())
+	if err == nil || !strings.Contains(err.Error(), "plan.yml:7: channels.yt.accounts_file:") {
+		t.Errorf("a missing accounts file: %v", err)
 	}
 }

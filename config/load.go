@@ -19,9 +19,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxFileSize bounds a config file (and each secret file): a plan is a few
-// kilobytes, so anything larger is a mistake, such as the wrong file.
-const MaxFileSize = 4 << 20
+// MaxFileSize bounds a config file (and each secret or accounts file): a
+// defence against the wrong file, with room for a plan of 100,000 KPIs
+// written out in full (about 10 MB).
+const MaxFileSize = 32 << 20
 
 // LoadFile reads, decodes, expands, defaults and validates a config file. The
 // error, when there is one, is Problems: every problem found, each with the
@@ -84,13 +85,70 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
 
 	recordLines(root, cfg)
+	readAccountsFiles(ps, cfg, filepath.Dir(file), fp)
 	applyDefaults(cfg, types)
+	expandEveryAccount(cfg)
 	validate(ps, cfg, types)
 	if len(ps.list) > 0 {
 		return nil, ps.list
 	}
 	resolve(cfg)
 	return cfg, nil
+}
+
+// readAccountsFiles appends each channel's accounts_file to its accounts.
+func readAccountsFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		ch := cfg.Channels[name]
+		if ch == nil || ch.AccountsFile == "" {
+			continue
+		}
+		path := ch.AccountsFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		data, err := readLimited(path)
+		if err != nil {
+			ps.path([]any{"channels", name, "accounts_file"}, "channels.%s.accounts_file: %v", name, err)
+			continue
+		}
+		fmt.Fprintf(fp, "\x00%s\x00accounts\x00%s", name, data)
+		ch.AccountsFile = path
+		ch.accountLines = map[int]int{}
+		for i, line := range strings.Split(string(data), "\n") {
+			a := strings.TrimSpace(line)
+			if a == "" || strings.HasPrefix(a, "#") {
+				continue
+			}
+			ch.accountLines[len(ch.Accounts)] = i + 1
+			ch.Accounts = append(ch.Accounts, a)
+		}
+	}
+}
+
+// expandEveryAccount makes a KPI whose account is "*" one KPI per account of
+// its channel, named <name>:<account>; each keeps its entry's place for the
+// lines of problems.
+func expandEveryAccount(cfg *Config) {
+	out := make([]*KPI, 0, len(cfg.KPIs))
+	for i, k := range cfg.KPIs {
+		if k == nil {
+			out = append(out, k)
+			continue
+		}
+		k.index = i
+		ch := cfg.Channels[k.Channel]
+		if k.Account != EveryAccount || ch == nil {
+			out = append(out, k)
+			continue
+		}
+		for _, a := range ch.Accounts {
+			each := *k
+			each.Name, each.Account = k.Name+":"+a, a
+			out = append(out, &each)
+		}
+	}
+	cfg.KPIs = out
 }
 
 // recordLines keeps the line of each milestone's target.

@@ -16,7 +16,11 @@ import (
 )
 
 // commonKeys are the channel keys every type takes.
-var commonKeys = []string{"type", "schedule", "timeout", "api_url", "credentials", "accounts"}
+var commonKeys = []string{"type", "schedule", "timeout", "api_url", "credentials", "accounts", "accounts_file"}
+
+// EveryAccount as a KPI's account makes it one KPI per account of its
+// channel, each named <name>:<account>.
+const EveryAccount = "*"
 
 var metricName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
@@ -99,10 +103,10 @@ func validate(ps *problems, cfg *Config, types Types) {
 			continue
 		}
 		if j, dup := seen[k.Name]; dup && k.Name != "" {
-			ps.path([]any{"kpis", i, "name"}, "kpis[%d].name: %q is already the name of kpis[%d]; KPI names must be unique", i, k.Name, j)
+			ps.path([]any{"kpis", k.index, "name"}, "kpis[%d].name: %q is already the name of kpis[%d]; KPI names must be unique", k.index, k.Name, j)
 		}
-		seen[k.Name] = i
-		validateKPI(ps, cfg, p, i, k, types)
+		seen[k.Name] = k.index
+		validateKPI(ps, cfg, p, k.index, k, types)
 	}
 }
 
@@ -114,8 +118,8 @@ func resolve(cfg *Config) {
 		loc = time.UTC // not reached: validation refused the zone
 	}
 	cfg.Plan.Location = loc
-	for i, k := range cfg.KPIs {
-		at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
+	for _, k := range cfg.KPIs {
+		at := func(path ...any) []any { return append([]any{"kpis", k.index}, path...) }
 		k.Plan = plan.KPI{Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance,
 			Milestones: milestonesOf(&problems{}, cfg.Plan, at, "", k)}
 	}
@@ -200,16 +204,25 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	}
 	seen := map[string]bool{}
 	for i, a := range ch.Accounts {
+		// An account of accounts_file is reported at its line there.
+		report := func(format string, args ...any) { ps.path(at("accounts", i), format, args...) }
+		if line, ok := ch.accountLines[i]; ok {
+			report = func(format string, args ...any) {
+				ps.list = append(ps.list, Problem{File: ch.AccountsFile, Line: line, Msg: fmt.Sprintf(format, args...)})
+			}
+		}
 		switch {
 		case strings.TrimSpace(a) == "":
-			ps.path(at("accounts", i), "channels.%s.accounts[%d] is empty", name, i)
+			report("channels.%s.accounts[%d] is empty", name, i)
+		case a == EveryAccount:
+			report("channels.%s.accounts: %q is not an account; it means every account in a KPI", name, a)
 		case seen[a]:
-			ps.path(at("accounts", i), "channels.%s.accounts: %q is listed twice", name, a)
+			report("channels.%s.accounts: %q is listed twice", name, a)
 		case len(a) > MaxLabelLength:
-			ps.path(at("accounts", i), "channels.%s.accounts[%d] is longer than %d characters", name, i, MaxLabelLength)
+			report("channels.%s.accounts[%d] is longer than %d characters", name, i, MaxLabelLength)
 		case spec.AccountCheck != nil:
 			if err := spec.AccountCheck(a); err != nil {
-				ps.path(at("accounts", i), "channels.%s.accounts: %q: %v", name, a, err)
+				report("channels.%s.accounts: %q: %v", name, a, err)
 			}
 		}
 		seen[a] = true
