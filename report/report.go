@@ -190,3 +190,47 @@ func paint(status string, color bool) string {
 // dueDay is the day a due time ends, as the plan wrote it: a milestone due
 // 2026-07-31 falls due at 2026-08-01T00:00.
 func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Format(time.DateOnly) }
+
+// WriteMarkdown writes the plan and its table as Markdown (GitHub-flavored,
+// as wikis and chats take it): every cell escaped so that a KPI or account
+// name with a pipe, a backslash, markup or a line break stays in its cell.
+func WriteMarkdown(w io.Writer, doc Document) error {
+	fmt.Fprintf(w, "**Plan %s** — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
+		mdEscape(doc.Plan.Name), mdEscape(doc.Plan.Goal), doc.Plan.Start, doc.Plan.End, mdEscape(doc.Plan.Timezone), doc.Plan.DaysLeft, doc.At)
+	fmt.Fprintln(w, "| KPI | Channel | Value | Expected | Target | By the end of | Status | Progress |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | --- | --- | ---: |")
+	for _, r := range doc.KPIs {
+		due := "-"
+		if t, err := time.Parse(time.RFC3339, r.Due); err == nil {
+			due = dueDay(t)
+		}
+		progress := "-"
+		if r.Progress != nil {
+			progress = strconv.Itoa(int(math.Round(math.Max(-1e5, math.Min(1e5, *r.Progress*100))))) + "%"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(r.KPI), mdEscape(r.Channel), short(r.Value), short(r.Expected),
+			short(r.Target), due, mdEscape(r.Status), progress)
+	}
+	notes := false
+	for _, r := range doc.KPIs {
+		if r.Note == "" {
+			continue
+		}
+		if !notes {
+			fmt.Fprintln(w, "\nNotes:")
+			notes = true
+		}
+		fmt.Fprintf(w, "- %s: %s\n", mdEscape(r.KPI), mdEscape(r.Note))
+	}
+	return nil
+}
+
+// mdEscape makes text safe in a Markdown table cell: backslashes and the
+// characters that make markup or end a cell are escaped, and line breaks
+// become spaces.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;",
+	"\r\n", " ", "\n", " ", "\r", " ",
+)
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }

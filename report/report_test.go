@@ -29,6 +29,8 @@ func snapshot() *engine.Snapshot {
 					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
 			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth,
 				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
+			{Name: "odd|name_with *markup* and\na line", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth,
+				Evaluation: plan.Evaluation{Status: plan.OnTrack, HasValue: true, Value: 2, Expected: 2, HasTarget: true, Target: 5, Due: due, HasProgress: true, Progress: 1}},
 			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: plan.Total,
 				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
 				Hidden:     "hidden by the account"},
@@ -45,6 +47,7 @@ func TestGolden(t *testing.T) {
 		{"report.json", func(b *bytes.Buffer) error { return WriteJSON(b, doc) }},
 		{"report.csv", func(b *bytes.Buffer) error { return WriteCSV(b, doc) }},
 		{"report.txt", func(b *bytes.Buffer) error { return WriteTable(b, doc, false) }},
+		{"report.md", func(b *bytes.Buffer) error { return WriteMarkdown(b, doc) }},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			var b bytes.Buffer

@@ -262,6 +262,8 @@ func runReport(c *commonFlags, f reportFlags) int {
 		err = report.WriteCSV(stdout, doc)
 	case "json":
 		err = report.WriteJSON(stdout, doc)
+	case "markdown":
+		err = report.WriteMarkdown(stdout, doc)
 	default:
 		err = report.WriteTable(stdout, doc, isTerminal(stdout))
 	}

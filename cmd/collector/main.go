@@ -54,7 +54,7 @@ func run(args []string) int {
 	reportCmd := app.Command("report", "Print the plan's progress.")
 	rep := reportFlags{}
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
-	reportCmd.Flag("format", "table, csv or json.").Default("table").EnumVar(&rep.format, "table", "csv", "json")
+	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
 
 	healthCmd := app.Command("healthcheck", "Ask a running collector whether it is ready (exit 0) or not (exit 1): a container healthcheck for an image without a shell or curl.")
 	healthURL := healthCmd.Flag("url", "The URL to ask.").Default("http://127.0.0.1:9469/-/ready").String()
