@@ -25,6 +25,7 @@ var (
 	kpiTargetDue      = newDesc("kpi_target_due_timestamp_seconds", "When that milestone falls due, in seconds since the epoch."+cached, kpiLabels)
 	kpiProgress       = newDesc("kpi_progress_ratio", "kpi_value divided by kpi_expected_value; absent while the expected value is 0."+cached, kpiLabels)
 	kpiForecast       = newDesc("kpi_forecast_value", "The value projected to the next milestone's due time at the recent pace."+cached, kpiLabels)
+	kpiReach          = newDesc("kpi_forecast_reach_timestamp_seconds", "When the recent pace reaches the next target, in seconds since the epoch; absent when the pace is 0, falling, or the target is reached."+cached, kpiLabels)
 	kpiDailyGrowth    = newDesc("kpi_daily_growth", "The recent pace per day: the slope of a least-squares line through the last readings."+cached, kpiLabels)
 	kpiRequiredGrowth = newDesc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone."+cached, kpiLabels)
 	kpiStatus         = newDesc("kpi_status", "The KPI's status against its plan: 1 for the current status, 0 for the others."+cached, append(kpiLabels, "status"))
@@ -56,7 +57,7 @@ func NewExporter(snapshot func() *engine.Snapshot) *Exporter {
 
 // Describe sends every descriptor.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast,
+	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast, kpiReach,
 		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
 		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
 		ch <- d
@@ -108,6 +109,7 @@ var families = sortFamilies([]familySpec{
 	perKPI(kpiTargetDue, func(k *engine.KPIState) (float64, bool) { return seconds(k.Due), k.HasTarget }),
 	perKPI(kpiProgress, func(k *engine.KPIState) (float64, bool) { return k.Progress, k.HasProgress }),
 	perKPI(kpiForecast, func(k *engine.KPIState) (float64, bool) { return k.Forecast, k.HasPace }),
+	perKPI(kpiReach, func(k *engine.KPIState) (float64, bool) { return seconds(k.ReachTime), k.HasReach }),
 	perKPI(kpiDailyGrowth, func(k *engine.KPIState) (float64, bool) { return k.DailyGrowth, k.HasPace }),
 	perKPI(kpiRequiredGrowth, func(k *engine.KPIState) (float64, bool) { return k.RequiredDailyGrowth, k.HasRequired }),
 	{kpiStatus, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {

@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"sort"
 	"time"
 
@@ -97,6 +99,11 @@ type Evaluation struct {
 	DailyGrowth float64
 	Forecast    float64
 
+	// HasReach is true where the recent pace, above 0, carries a value
+	// still under its next target up to it: ReachTime is when.
+	HasReach  bool
+	ReachTime time.Time
+
 	// HasRequired is false once every milestone is due.
 	HasRequired         bool
 	RequiredDailyGrowth float64
@@ -163,6 +170,12 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 			ev.Forecast = ev.Value + slope*ev.Due.Sub(now).Hours()/24
 		}
 	}
+	if ev.HasPace && ev.HasTarget && ev.DailyGrowth > 0 && ev.Value < ev.Target {
+		days := (ev.Target - ev.Value) / ev.DailyGrowth
+		if days < 100*365 { // beyond a century is no date to plan by
+			ev.HasReach, ev.ReachTime = true, now.Add(time.Duration(days*float64(day)))
+		}
+	}
 	if ev.HasTarget && ev.Due.After(now) {
 		ev.HasRequired = true
 		ev.RequiredDailyGrowth = math.Max(0, (ev.Target-ev.Value)/(ev.Due.Sub(now).Hours()/24))
@@ -178,6 +191,7 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 	}
 	if !finite(ev.DailyGrowth) || !finite(ev.Forecast) {
 		ev.HasPace, ev.DailyGrowth, ev.Forecast = false, 0, 0
+		ev.HasReach, ev.ReachTime = false, time.Time{}
 	}
 	if !finite(ev.RequiredDailyGrowth) {
 		ev.HasRequired, ev.RequiredDailyGrowth = false, 0
@@ -197,6 +211,47 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 		ev.Status = OnTrack
 	}
 	return ev
+}
+
+// Advice is the plan's "adjust" step in one plain sentence: when the recent
+// pace reaches the next target and how that compares with its due date, and
+// the pace that would meet it from now. Empty once every target is met or
+// without a target or a value.
+func Advice(ev Evaluation, loc *time.Location) string {
+	if !ev.HasValue || !ev.HasTarget || ev.Status == Met || ev.Value >= ev.Target {
+		return ""
+	}
+	due := ev.Due.Add(-time.Nanosecond).In(loc).Format(time.DateOnly) // the due day, which ends at 24:00
+	var first string
+	switch {
+	case ev.HasReach:
+		late := int(math.Ceil(ev.ReachTime.Sub(ev.Due).Hours() / 24))
+		when := "in time"
+		switch {
+		case late > 0:
+			when = fmt.Sprintf("%d days late", late)
+		case late < 0:
+			when = fmt.Sprintf("%d days early", -late)
+		}
+		first = fmt.Sprintf("at %s a day it reaches %s on %s, %s", num(ev.DailyGrowth), num(ev.Target), ev.ReachTime.In(loc).Format(time.DateOnly), when)
+	case ev.HasPace:
+		first = fmt.Sprintf("at its recent pace (%s a day) it does not reach %s", num(ev.DailyGrowth), num(ev.Target))
+	default:
+		first = fmt.Sprintf("no pace yet to reach %s", num(ev.Target))
+	}
+	if !ev.HasRequired {
+		return first + fmt.Sprintf("; the due date %s has passed", due)
+	}
+	return first + fmt.Sprintf("; %s a day from now meets %s", num(ev.RequiredDailyGrowth), due)
+}
+
+// num prints a rate or a count for people: one decimal at most, or two
+// significant digits for a small rate (0.037 a day, not 0).
+func num(v float64) string {
+	if a := math.Abs(v); a > 0 && a < 1 {
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
 }
 
 // finite reports whether v is a number a gauge can show: derived figures

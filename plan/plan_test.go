@@ -454,3 +454,34 @@ func TestMissedJudgesTheValueAtTheDueTime(t *testing.T) {
 		})
 	}
 }
+
+// The "adjust" step: when the recent pace reaches the next target, and the
+// pace that meets it, in one sentence a marketer reads.
+func TestAdvice(t *testing.T) {
+	byDecember := []Milestone{{Due: endOf(time.December, 31), Target: 50}}
+	kpi := KPI{Count: Growth, Tolerance: 0.05, Milestones: byDecember}
+	tests := []struct {
+		name     string
+		readings []Point
+		at       time.Time
+		want     string
+		reach    bool
+	}{
+		{"too slow: late", readings(planStart, 0, on(time.November, 1), 20, on(time.November, 11), 22), on(time.November, 11),
+			"at 0.2 a day it reaches 50 on 2027-03-31, 90 days late; 0.55 a day from now meets 2026-12-31", true},
+		{"fast enough: early", readings(planStart, 0, on(time.November, 1), 20, on(time.November, 11), 40), on(time.November, 11),
+			"at 2 a day it reaches 50 on 2026-11-16, 45 days early; 0.2 a day from now meets 2026-12-31", true},
+		{"no growth: never", readings(planStart, 0, on(time.November, 1), 20, on(time.November, 11), 20), on(time.November, 11),
+			"at its recent pace (0 a day) it does not reach 50; 0.59 a day from now meets 2026-12-31", false},
+		{"met: nothing to say", readings(planStart, 0, on(time.November, 11), 60), on(time.November, 11), "", false},
+	}
+	for _, tt := range tests {
+		ev := Evaluate(planStart, kpi, tt.readings, tt.at)
+		if got := Advice(ev, stockholm); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+		if ev.HasReach != tt.reach {
+			t.Errorf("%s: HasReach %v, want %v", tt.name, ev.HasReach, tt.reach)
+		}
+	}
+}

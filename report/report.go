@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/plan"
 )
 
 // Columns are the report's columns: the CSV header and the JSON keys.
-var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast", "note"}
+var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast", "note", "advice"}
 
 // Row is one KPI in the report. Unknown numbers are nil: JSON null, empty in
 // CSV, "-" in the table.
@@ -34,6 +35,9 @@ type Row struct {
 	// Note says why a count is unknown ("subscribers hidden by the
 	// account"), empty otherwise.
 	Note string `json:"note"`
+	// Advice is the "adjust" step in a sentence: when the recent pace
+	// reaches the next target, and the pace that meets it (plan.Advice).
+	Advice string `json:"advice"`
 }
 
 // Plan is the plan's frame in the report.
@@ -80,6 +84,7 @@ func Build(s *engine.Snapshot) Document {
 		if k.Hidden != "" {
 			r.Note = k.Metric + " " + k.Hidden
 		}
+		r.Advice = plan.Advice(k.Evaluation, loc)
 		doc.KPIs = append(doc.KPIs, r)
 	}
 	return doc
@@ -114,7 +119,7 @@ func WriteCSV(w io.Writer, doc Document) error {
 	}
 	for _, r := range doc.KPIs {
 		if err := cw.Write([]string{r.KPI, r.Channel, r.Account, r.Metric, plain(r.Value), plain(r.Expected),
-			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note}); err != nil {
+			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note, r.Advice}); err != nil {
 			return err
 		}
 	}
@@ -141,7 +146,7 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 		if t, err := time.Parse(time.RFC3339, r.Due); err == nil {
 			due = dueDay(t)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.KPI, r.Channel, short(r.Value), short(r.Expected),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(r.KPI), oneLine(r.Channel), short(r.Value), short(r.Expected),
 			short(r.Target), due, paint(r.Status, color), bar(r.Progress))
 	}
 	if err := tw.Flush(); err != nil {
@@ -157,9 +162,29 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 			fmt.Fprintln(w, "\nNotes:")
 			first = false
 		}
-		fmt.Fprintf(w, "  %s: %s\n", r.KPI, r.Note)
+		fmt.Fprintf(w, "  %s: %s\n", oneLine(r.KPI), r.Note)
 	}
+	writeAdvice(w, doc, oneLine, "  ")
 	return nil
+}
+
+// oneLine keeps a name on its table row: line breaks and tabs become spaces.
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace
+
+// writeAdvice lists the "adjust" sentence of every KPI not met, below a
+// table.
+func writeAdvice(w io.Writer, doc Document, escape func(string) string, bullet string) {
+	first := true
+	for _, r := range doc.KPIs {
+		if r.Advice == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nAdjust:")
+			first = false
+		}
+		fmt.Fprintf(w, "%s%s: %s\n", bullet, escape(r.KPI), escape(r.Advice))
+	}
 }
 
 func short(v *float64) string {
@@ -222,6 +247,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		}
 		fmt.Fprintf(w, "- %s: %s\n", mdEscape(r.KPI), mdEscape(r.Note))
 	}
+	writeAdvice(w, doc, mdEscape, "- ")
 	return nil
 }
 

@@ -37,6 +37,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
 	"spark": sparkline,
+	"advice": func(k engine.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24
 		if d < 0 {
