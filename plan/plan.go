@@ -3,8 +3,8 @@ package plan
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/vocab"

@@ -260,3 +260,48 @@ var mdEscaper = strings.NewReplacer(
 )
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// WriteSuggestions writes, for each KPI behind or projected to miss its next
+// milestone, the target its recent pace would meet by that milestone's due
+// date, as the KPI's whole entry in YAML, to paste over its entry in the
+// plan's kpis. Nothing is changed: the plan's
+// owner decides. A KPI without a pace gets no suggestion.
+func WriteSuggestions(w io.Writer, s *engine.Snapshot) error {
+	loc := s.Plan.StartTime.Location()
+	fmt.Fprintln(w, "# Targets the recent pace would meet by each due date, for KPIs behind or projected to miss.")
+	fmt.Fprintln(w, "# Nothing was changed: paste what you agree with into the plan's kpis and reload.")
+	n := 0
+	for _, k := range s.KPIs {
+		projected := k.HasPace && k.HasTarget && k.Forecast < k.Target && k.Due.After(s.At)
+		if !k.HasPace || !k.HasTarget || k.Status == plan.Met || (k.Status != plan.Behind && k.Status != plan.Missed && !projected) {
+			continue
+		}
+		n++
+		fmt.Fprintf(w, "# %s is %s: %s\n", k.Name, k.Status, plan.Advice(k.Evaluation, loc))
+		fmt.Fprintf(w, "- name: %s\n  channel: %s\n  account: %s\n  metric: %s\n  count: %s\n", yamlString(k.Name), yamlString(k.Channel), yamlString(k.Account), yamlString(k.Metric), k.Count)
+		if k.Tolerance != plan.DefaultTolerance {
+			fmt.Fprintf(w, "  tolerance: %s\n", strconv.FormatFloat(k.Tolerance, 'f', -1, 64))
+		}
+		fmt.Fprintln(w, "  milestones:")
+		for _, m := range k.Milestones {
+			target := m.Target
+			if m.Due.Equal(k.Due) && k.Due.After(s.At) {
+				// What the recent pace gives by the due date, in whole counts.
+				target = math.Max(k.Value, math.Floor(k.Forecast))
+			}
+			fmt.Fprintf(w, "    - {due: %s, target: %s}\n", m.Due.Add(-time.Nanosecond).In(loc).Format(time.DateOnly), strconv.FormatFloat(target, 'f', -1, 64))
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "# No KPI is behind or projected to miss: nothing to suggest.")
+	}
+	return nil
+}
+
+// yamlString quotes a name where YAML would read it as something else.
+func yamlString(s string) string {
+	if s == "" || strings.ContainsAny(s, ":#{}[],&*!|>'\"%@`\n") || strings.TrimSpace(s) != s {
+		return strconv.Quote(s)
+	}
+	return s
+}

@@ -5,9 +5,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
@@ -76,5 +80,52 @@ func TestColorOnlyOnRequest(t *testing.T) {
 	WriteTable(&color, doc, true)
 	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) || !bytes.Contains(color.Bytes(), []byte("\x1b[33mbehind")) {
 		t.Error("color must show on a terminal only")
+	}
+}
+
+// `collector report --suggest`: for each KPI behind or projected to miss, its
+// milestones with the next target replaced by what the recent pace gives by
+// the due date; nothing for KPIs on track or met.
+func TestSuggestions(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Stockholm")
+	s := snapshot()
+	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
+	s.KPIs = []engine.KPIState{
+		{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth, Tolerance: 0.05, Milestones: []plan.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}},
+			Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 2.6, HasTarget: true, Target: 5, Due: due,
+				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2}},
+		{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: plan.Growth, Tolerance: 0.05, Milestones: []plan.Milestone{{Due: due, Target: 5}},
+			Evaluation: plan.Evaluation{Status: plan.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18}},
+	}
+	var b bytes.Buffer
+	if err := WriteSuggestions(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "suggest.yml")
+	if *update {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("suggestions differ from %s:\n%s", path, b.String())
+	}
+	var parsed []map[string]any
+	if err := yaml.Unmarshal(b.Bytes(), &parsed); err != nil || len(parsed) != 1 {
+		t.Errorf("the suggestion is not YAML to paste: %v %v", err, parsed)
+	}
+	// Pasted into a plan's kpis, it loads.
+	var indented strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		indented.WriteString("  " + line + "\n")
+	}
+	plan := "plan: {name: p, goal: networking, timezone: Europe/Stockholm, start: 2026-07-01, end: 2026-12-31}\n" +
+		"channels: {offline: {type: manual}}\nkpis:\n" + indented.String()
+	if _, err := config.Load("pasted.yml", []byte(plan), collectors.Types()); err != nil {
+		t.Errorf("the suggestion pasted into a plan does not load: %v\n%s", err, plan)
 	}
 }

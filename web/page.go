@@ -36,7 +36,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"day": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
-	"spark": sparkline,
+	"spark":  sparkline,
 	"advice": func(k engine.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24

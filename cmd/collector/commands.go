@@ -58,6 +58,7 @@ type recordFlags struct {
 
 type reportFlags struct {
 	at, format string
+	suggest    bool
 }
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
@@ -257,12 +258,14 @@ func runReport(c *commonFlags, f reportFlags) int {
 	defer st.Close()
 	doc := report.Build(e.Snapshot())
 	var err error
-	switch f.format {
-	case "csv":
+	switch {
+	case f.suggest:
+		err = report.WriteSuggestions(stdout, e.Snapshot())
+	case f.format == "csv":
 		err = report.WriteCSV(stdout, doc)
-	case "json":
+	case f.format == "json":
 		err = report.WriteJSON(stdout, doc)
-	case "markdown":
+	case f.format == "markdown":
 		err = report.WriteMarkdown(stdout, doc)
 	default:
 		err = report.WriteTable(stdout, doc, isTerminal(stdout))
