@@ -54,6 +54,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /-/ready", s.ready)
 	mux.HandleFunc("POST /-/reload", s.reload)
 	mux.HandleFunc("GET /api/v1/kpis", s.kpis)
+	mux.HandleFunc("GET /api/v1/milestones.ics", s.milestones)
 	mux.HandleFunc("POST /api/v1/observations", s.observations)
 	return mux
 }
@@ -82,6 +83,18 @@ func (s *Server) kpis(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = report.WriteJSON(w, report.Build(snap))
+}
+
+// milestones serves every milestone as an iCalendar feed, to subscribe to.
+func (s *Server) milestones(w http.ResponseWriter, _ *http.Request) {
+	snap := s.Engine.Snapshot()
+	if snap == nil {
+		http.Error(w, "Not ready.", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="milestones.ics"`)
+	_ = report.WriteICS(w, snap)
 }
 
 // observation is the body of POST /api/v1/observations.

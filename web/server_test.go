@@ -197,6 +197,9 @@ func TestPagesAndAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.KPIs) != 4 || doc.KPIs[0]["value"] != nil {
 		t.Errorf("kpis JSON: %v %+v", err, doc)
 	}
+	if code, ct, body := get("/api/v1/milestones.ics"); code != 200 || ct != "text/calendar; charset=utf-8" || !strings.Contains(body, "BEGIN:VCALENDAR") || strings.Count(body, "BEGIN:VEVENT") < 4 {
+		t.Errorf("milestones.ics: %d %s\n%s", code, ct, body)
+	}
 	if code, _ := post(t, srv.URL+"/-/reload", "", ""); code != 200 {
 		t.Errorf("reload: %d", code)
 	}
