@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -108,3 +109,5 @@ func (s *Store) Scan(ctx context.Context) ([]Damaged, error) {
 	}
 	return s.Damaged()[before:], nil
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

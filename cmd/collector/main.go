@@ -51,6 +51,11 @@ func run(args []string) int {
 	recordCmd.Flag("account", "The account, where the channel has more than one.").StringVar(&rec.account)
 	recordCmd.Flag("time", "When, in RFC 3339 (default: now).").StringVar(&rec.time)
 
+	importCmd := app.Command("import", "Import history from a CSV of channel,account,metric,value,time rows: every row is checked first, and nothing is written if any is bad (unless --skip-bad); importing a file twice changes nothing.")
+	imp := importFlags{}
+	importCmd.Flag("file", "The CSV file, or - for standard input.").Required().StringVar(&imp.file)
+	importCmd.Flag("skip-bad", "Write the good rows and list the bad ones, instead of writing nothing.").BoolVar(&imp.skipBad)
+
 	reportCmd := app.Command("report", "Print the plan's progress.")
 	rep := reportFlags{}
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
@@ -85,6 +90,8 @@ func run(args []string) int {
 		return runOnce(common)
 	case "record":
 		return runRecord(common, rec)
+	case "import":
+		return runImport(common, imp)
 	case "report":
 		return runReport(common, rep)
 	default:
