@@ -80,6 +80,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
 			Resolution: resolution, ResolutionNote: note,
+			Manual: spec.Manual,
 			Recent: shown,
 		})
 	}

@@ -57,6 +57,9 @@ type KPIState struct {
 	// Hidden, where set, is why the API withholds the KPI's count ("hidden
 	// by the account"): the KPI has no new value, and this says why.
 	Hidden string
+	// Manual is true for a KPI of a manual channel: values are recorded
+	// by hand (the status page offers a form).
+	Manual bool
 	// Resolution, where more than 1, is the step in which the API shows the
 	// count at its latest size; ResolutionNote says why.
 	Resolution     float64

@@ -50,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.Handle("GET "+path, s.Metrics)
 	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.Handle("GET /static/", staticFiles)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "Healthy.\n") })
 	mux.HandleFunc("GET /-/ready", s.ready)
 	mux.HandleFunc("POST /-/reload", s.reload)
