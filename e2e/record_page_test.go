@@ -70,7 +70,7 @@ kpis:
 	record := func(number string) []chromedp.Action[chromedp.Void] {
 		return []chromedp.Action[chromedp.Void]{
 			func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-				_, err := chromedp.Evaluate[string](`document.querySelector("form.record input[name=number]").value = "` + number + `"`)(ctx, tg)
+				_, err := chromedp.Evaluate[string](`document.querySelector("form.record input[name=number]").value = "`+number+`"`)(ctx, tg)
 				return chromedp.Void{}, err
 			},
 			chromedp.Click(chromedp.CSS(`form.record button`)),
