@@ -20,7 +20,7 @@ import (
 )
 
 // MaxFileSize bounds a config file (and each secret or accounts file): a
-// defence against the wrong file, with room for a plan of 100,000 KPIs
+// defense against the wrong file, with room for a plan of 100,000 KPIs
 // written out in full (about 10 MB).
 const MaxFileSize = 32 << 20
 
