@@ -17,6 +17,26 @@ import (
 
 const chartDir = "helm/kpi-collector"
 
+// kubeVersion is the cluster the chart is rendered for.
+var kubeVersion = &chartutil.KubeVersion{Version: "v1.32.0", Major: "1", Minor: "32"}
+
+// readValues reads a values file ("" for the chart's defaults alone).
+func readValues(t *testing.T, file string) map[string]any {
+	t.Helper()
+	values := map[string]any{}
+	if file == "" {
+		return values
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		t.Fatal(err)
+	}
+	return values
+}
+
 // helmTemplate renders the chart as `helm template` does, with Helm's own
 // library, and decodes every object strictly.
 func helmTemplate(t *testing.T, valuesFile string) rendered {
@@ -25,21 +45,11 @@ func helmTemplate(t *testing.T, valuesFile string) rendered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	values := map[string]any{}
-	if valuesFile != "" {
-		data, err := os.ReadFile(valuesFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := yaml.Unmarshal(data, &values); err != nil {
-			t.Fatal(err)
-		}
-	}
 	install := action.NewInstall(&action.Configuration{})
 	install.DryRun, install.ClientOnly, install.Replace = true, true, true
 	install.ReleaseName, install.Namespace = "kpi-collector", "monitoring"
-	install.KubeVersion = &chartutil.KubeVersion{Version: "v1.32.0", Major: "1", Minor: "32"}
-	rel, err := install.Run(chart, values)
+	install.KubeVersion = kubeVersion
+	rel, err := install.Run(chart, readValues(t, valuesFile))
 	if err != nil {
 		t.Fatalf("helm template %s: %v", valuesFile, err)
 	}
@@ -49,17 +59,7 @@ func helmTemplate(t *testing.T, valuesFile string) rendered {
 // The chart lints clean (helm lint, its Go library).
 func TestHelmLint(t *testing.T) {
 	for _, values := range []string{"", filepath.Join(chartDir, "values-sharded.yaml")} {
-		vals := map[string]any{}
-		if values != "" {
-			data, err := os.ReadFile(values)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := yaml.Unmarshal(data, &vals); err != nil {
-				t.Fatal(err)
-			}
-		}
-		linter := lint.AllWithKubeVersion(chartDir, vals, "monitoring", &chartutil.KubeVersion{Version: "v1.32.0", Major: "1", Minor: "32"})
+		linter := lint.AllWithKubeVersion(chartDir, readValues(t, values), "monitoring", kubeVersion)
 		for _, m := range linter.Messages {
 			if m.Severity >= support.WarningSev {
 				t.Errorf("helm lint %s: %s", values, m)

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +19,7 @@ func TestMilestonesCalendar(t *testing.T) {
 	if err := WriteICS(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "milestones.ics")
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("the calendar differs from %s:\n%s", path, b.String())
-	}
+	compareGolden(t, "milestones.ics", b.Bytes())
 	for _, l := range strings.Split(b.String(), "\r\n") {
 		if len(l) > 75 {
 			t.Errorf("a line of %d octets: %q", len(l), l)

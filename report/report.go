@@ -152,38 +152,29 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	// Notes below the table, so that its columns stay as they are.
-	first := true
-	for _, r := range doc.KPIs {
-		if r.Note == "" {
-			continue
-		}
-		if first {
-			fmt.Fprintln(w, "\nNotes:")
-			first = false
-		}
-		fmt.Fprintf(w, "  %s: %s\n", oneLine(r.KPI), r.Note)
-	}
-	writeAdvice(w, doc, oneLine, "  ")
+	// Notes and advice below the table, so that its columns stay as they are.
+	writeBelow(w, doc, "Notes", func(r Row) string { return r.Note }, oneLine, "  ")
+	writeBelow(w, doc, "Adjust", func(r Row) string { return r.Advice }, oneLine, "  ")
 	return nil
 }
 
 // oneLine keeps a name on its table row: line breaks and tabs become spaces.
 var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace
 
-// writeAdvice lists the "adjust" sentence of every KPI not met, below a
-// table.
-func writeAdvice(w io.Writer, doc Document, escape func(string) string, bullet string) {
+// writeBelow lists, under a heading below a table, what field says of each
+// KPI that it says something of (its note, its advice).
+func writeBelow(w io.Writer, doc Document, heading string, field func(Row) string, escape func(string) string, bullet string) {
 	first := true
 	for _, r := range doc.KPIs {
-		if r.Advice == "" {
+		text := field(r)
+		if text == "" {
 			continue
 		}
 		if first {
-			fmt.Fprintln(w, "\nAdjust:")
+			fmt.Fprintf(w, "\n%s:\n", heading)
 			first = false
 		}
-		fmt.Fprintf(w, "%s%s: %s\n", bullet, escape(r.KPI), escape(r.Advice))
+		fmt.Fprintf(w, "%s%s: %s\n", bullet, escape(r.KPI), escape(text))
 	}
 }
 
@@ -236,18 +227,8 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(r.KPI), mdEscape(r.Channel), short(r.Value), short(r.Expected),
 			short(r.Target), due, mdEscape(r.Status), progress)
 	}
-	notes := false
-	for _, r := range doc.KPIs {
-		if r.Note == "" {
-			continue
-		}
-		if !notes {
-			fmt.Fprintln(w, "\nNotes:")
-			notes = true
-		}
-		fmt.Fprintf(w, "- %s: %s\n", mdEscape(r.KPI), mdEscape(r.Note))
-	}
-	writeAdvice(w, doc, mdEscape, "- ")
+	writeBelow(w, doc, "Notes", func(r Row) string { return r.Note }, mdEscape, "- ")
+	writeBelow(w, doc, "Adjust", func(r Row) string { return r.Advice }, mdEscape, "- ")
 	return nil
 }
 

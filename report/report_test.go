@@ -101,19 +101,7 @@ func TestSuggestions(t *testing.T) {
 	if err := WriteSuggestions(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "suggest.yml")
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.String() != string(want) {
-		t.Errorf("suggestions differ from %s:\n%s", path, b.String())
-	}
+	compareGolden(t, "suggest.yml", b.Bytes())
 	var parsed []map[string]any
 	if err := yaml.Unmarshal(b.Bytes(), &parsed); err != nil || len(parsed) != 1 {
 		t.Errorf("the suggestion is not YAML to paste: %v %v", err, parsed)
@@ -127,5 +115,23 @@ func TestSuggestions(t *testing.T) {
 		"channels: {offline: {type: manual}}\nkpis:\n" + indented.String()
 	if _, err := config.Load("pasted.yml", []byte(plan), collectors.Types()); err != nil {
 		t.Errorf("the suggestion pasted into a plan does not load: %v\n%s", err, plan)
+	}
+}
+
+// compareGolden compares got with testdata/name (rewritten with -update).
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file:\n%s", path, got)
 	}
 }
