@@ -96,6 +96,19 @@ func validate(ps *problems, cfg *Config, types Types) {
 	if len(cfg.KPIs) == 0 {
 		ps.path([]any{"kpis"}, "kpis: the plan names no KPI; add at least one")
 	}
+	// Each channel's accounts as a set: with 100,000 KPIs, looking each one's
+	// account up in a list would take seconds.
+	accountSets := make(map[string]map[string]bool, len(cfg.Channels))
+	for name, ch := range cfg.Channels {
+		if ch == nil {
+			continue
+		}
+		set := make(map[string]bool, len(ch.Accounts))
+		for _, a := range ch.Accounts {
+			set[a] = true
+		}
+		accountSets[name] = set
+	}
 	seen := map[string]int{}
 	for i, k := range cfg.KPIs {
 		if k == nil {
@@ -106,7 +119,7 @@ func validate(ps *problems, cfg *Config, types Types) {
 			ps.path([]any{"kpis", k.index, "name"}, "kpis[%d].name: %q is already the name of kpis[%d]; KPI names must be unique", k.index, k.Name, j)
 		}
 		seen[k.Name] = k.index
-		validateKPI(ps, cfg, p, k.index, k, types)
+		validateKPI(ps, cfg, p, k.index, k, types, accountSets[k.Channel])
 	}
 }
 
@@ -284,7 +297,7 @@ func hasCredential(c Credentials, keys []string) bool {
 	return false
 }
 
-func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types) {
+func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, accounts map[string]bool) {
 	at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
 	label := fmt.Sprintf("kpis[%d]", i)
 	if k.Name != "" {
@@ -311,7 +324,7 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types) 
 	default:
 		if k.Account == "" {
 			ps.path(at(), "%s names no account, and channel %s has %d; give account: one of %s", label, k.Channel, len(ch.Accounts), strings.Join(ch.Accounts, ", "))
-		} else if !slices.Contains(ch.Accounts, k.Account) {
+		} else if !accounts[k.Account] {
 			ps.path(at("account"), "%s: account %q is not among channel %s's accounts (%s)", label, k.Account, k.Channel, strings.Join(ch.Accounts, ", "))
 		}
 		if spec, ok := types[ch.Type]; ok {
