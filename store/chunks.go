@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -153,12 +154,14 @@ func walk(day int64, data []byte, fn func(ms int64, src uint64, v float64, whole
 type seriesKey struct{ channel, account, metric string }
 
 // seriesIDs returns the ids of the series, in the keys' order, creating
-// those that are new in a transaction of their own.
+// those that are new in a transaction of their own. The map lock is not held
+// while the transaction runs: adding a series is idempotent (the insert
+// returns the existing id on conflict), so two callers adding the same one
+// learn the same id.
 func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]int64, len(keys))
 	var missing []int // indexes into keys
+	s.mu.Lock()
 	for i, k := range keys {
 		if id, ok := s.series[k]; ok {
 			out[i] = id
@@ -166,33 +169,83 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error
 			missing = append(missing, i)
 		}
 	}
+	s.mu.Unlock()
 	if len(missing) == 0 {
 		return out, nil
 	}
+	added, err := s.addSeries(ctx, keys, missing)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, i := range missing {
+		id, ok := added[keys[i]]
+		if !ok {
+			return nil, fmt.Errorf("adding series %s/%s/%s: no id returned", keys[i].channel, keys[i].account, keys[i].metric)
+		}
+		out[i] = id
+		s.series[keys[i]] = id
+	}
+	return out, nil
+}
+
+// seriesPerInsert bounds the rows of one INSERT (three parameters each, well
+// under SQLite's 32766-parameter limit). One statement per series cost 33 µs
+// each: 3.4 s for a first run of 100,000 series.
+const seriesPerInsert = 1000
+
+// addSeries inserts the missing series in one transaction, many rows to a
+// statement, and returns the ids by key (RETURNING gives no row order).
+func (s *Store) addSeries(ctx context.Context, keys []seriesKey, missing []int) (map[seriesKey]int64, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO series (channel, account, metric) VALUES (?, ?, ?)
-		ON CONFLICT (channel, account, metric) DO UPDATE SET channel = excluded.channel RETURNING id`)
-	if err != nil {
-		return nil, fmt.Errorf("adding series: %w", err)
-	}
-	defer ins.Close()
-	for _, i := range missing {
-		k := keys[i]
-		if err := ins.QueryRowContext(ctx, k.channel, k.account, k.metric).Scan(&out[i]); err != nil {
-			return nil, fmt.Errorf("adding series %s/%s/%s: %w", k.channel, k.account, k.metric, err)
+	added := make(map[seriesKey]int64, len(missing))
+	for len(missing) > 0 {
+		batch := missing[:min(len(missing), seriesPerInsert)]
+		missing = missing[len(batch):]
+		var q strings.Builder
+		q.WriteString("INSERT INTO series (channel, account, metric) VALUES ")
+		args := make([]any, 0, 3*len(batch))
+		for j, i := range batch {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, keys[i].channel, keys[i].account, keys[i].metric)
+		}
+		q.WriteString(" ON CONFLICT (channel, account, metric) DO UPDATE SET channel = excluded.channel RETURNING channel, account, metric, id")
+		if err := scanSeries(ctx, tx, q.String(), args, added); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
-	for _, i := range missing {
-		s.series[keys[i]] = out[i]
+	return added, nil
+}
+
+func scanSeries(ctx context.Context, tx *writeTx, query string, args []any, into map[seriesKey]int64) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("adding series: %w", err)
 	}
-	return out, nil
+	defer rows.Close()
+	for rows.Next() {
+		var k seriesKey
+		var id int64
+		if err := rows.Scan(&k.channel, &k.account, &k.metric, &id); err != nil {
+			return fmt.Errorf("adding series: %w", err)
+		}
+		into[k] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("adding series: %w", err)
+	}
+	return nil
 }
 
 // nextSeq takes the next sequence number inside a write transaction, so that

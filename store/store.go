@@ -58,7 +58,7 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	mu     sync.Mutex // guards series; held while adding series (then writeMu is taken inside it)
+	mu     sync.Mutex // guards series; never held across the disk
 	series map[seriesKey]int64
 
 	// notesMu guards damaged and hidden. It is taken alone, never while

@@ -450,3 +450,69 @@ func TestDamagedChunkIsSetAside(t *testing.T) {
 		t.Errorf("scan: %v, %v", more, err)
 	}
 }
+
+// TestSeriesIDs adds more series than one INSERT holds, with a key repeated
+// and a key already known, from several goroutines at once: every caller
+// learns the same id for the same key, and a reopened store agrees.
+func TestSeriesIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := seriesKey{"youtube", "UCknown", "views"}
+	if _, err := s.seriesIDs(ctx, []seriesKey{known}); err != nil {
+		t.Fatal(err)
+	}
+	keys := []seriesKey{known}
+	for i := range seriesPerInsert + 10 {
+		keys = append(keys, seriesKey{"youtube", fmt.Sprintf("UC%d", i), "views"})
+	}
+	keys = append(keys, keys[5]) // a repeat, in another batch
+	results := make([][]int64, 4)
+	var wg sync.WaitGroup
+	for g := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids, err := s.seriesIDs(ctx, keys)
+			if err != nil {
+				t.Error(err)
+			}
+			results[g] = ids
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	seen := map[int64]seriesKey{}
+	for i, id := range results[0] {
+		for g := range results {
+			if results[g][i] != id {
+				t.Fatalf("key %v: caller %d got id %d, caller 0 got %d", keys[i], g, results[g][i], id)
+			}
+		}
+		if other, ok := seen[id]; ok && other != keys[i] {
+			t.Fatalf("id %d given to %v and %v", id, other, keys[i])
+		}
+		seen[id] = keys[i]
+	}
+	if len(seen) != seriesPerInsert+11 {
+		t.Fatalf("%d distinct ids, want %d", len(seen), seriesPerInsert+11)
+	}
+	s.Close()
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	again, err := s.seriesIDs(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again, results[0]) {
+		t.Fatal("a reopened store gives other ids")
+	}
+}
