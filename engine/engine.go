@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 )
 
@@ -42,7 +43,7 @@ type Engine struct {
 	// limiters outlive collectors: a reload must not forget that an API
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
-	reload   ReloadState
+	reload   snapshot.ReloadState
 	// accounts is the account set of the config accountsOf, for publish.
 	accounts   map[accountKey]bool
 	accountsOf *config.Config
@@ -57,7 +58,7 @@ type Engine struct {
 	damagedSeen int                        // how many of the store's damaged days were logged; under mu
 	hiddenSeen  map[store.HiddenKey]string // the hidden counts logged; under mu
 
-	snapshot  atomic.Pointer[Snapshot]
+	snapshot  atomic.Pointer[snapshot.Snapshot]
 	published chan struct{} // signaled, without blocking, on every publish
 	ready     atomic.Bool
 }
@@ -96,7 +97,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
-		reload:     ReloadState{Success: true, LastSuccess: time.Now()},
+		reload:     snapshot.ReloadState{Success: true, LastSuccess: time.Now()},
 		published:  make(chan struct{}, 1),
 	}
 	e.cfg.Store(cfg)
@@ -110,7 +111,7 @@ func (e *Engine) SetClock(now func() time.Time) { e.now = now }
 func (e *Engine) Config() *config.Config { return e.cfg.Load() }
 
 // Snapshot is the latest published snapshot; nil before Load.
-func (e *Engine) Snapshot() *Snapshot { return e.snapshot.Load() }
+func (e *Engine) Snapshot() *snapshot.Snapshot { return e.snapshot.Load() }
 
 // Ready reports whether the stored readings are loaded and a snapshot exists.
 func (e *Engine) Ready() bool { return e.ready.Load() }
@@ -285,7 +286,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 			delete(e.collectors, name)
 		}
 	}
-	e.reload = ReloadState{Success: true, LastSuccess: e.now()}
+	e.reload = snapshot.ReloadState{Success: true, LastSuccess: e.now()}
 	e.publishLocked(ctx)
 	e.mu.Unlock()
 }

@@ -22,7 +22,9 @@ import (
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -107,7 +109,7 @@ func newEngine(t *testing.T, dir string, cfg *config.Config, now time.Time) (*En
 	return e, st
 }
 
-func kpi(s *Snapshot, name string) KPIState {
+func kpi(s *snapshot.Snapshot, name string) snapshot.KPIState {
 	for _, k := range s.KPIs {
 		if k.Name == name {
 			return k
@@ -116,7 +118,7 @@ func kpi(s *Snapshot, name string) KPIState {
 	panic("no KPI " + name)
 }
 
-func channel(s *Snapshot, name string) ChannelState {
+func channel(s *snapshot.Snapshot, name string) snapshot.ChannelState {
 	for _, c := range s.Channels {
 		if c.Name == name {
 			return c
@@ -251,7 +253,7 @@ func TestManual(t *testing.T) {
 	defer st.Close()
 	ctx := context.Background()
 	for _, add := range []float64{2, 1} {
-		if _, err := e.Record(ctx, ManualReading{Channel: "offline", Metric: "relationships", Value: add, Add: true}); err != nil {
+		if _, err := e.Record(ctx, vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: add, Add: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -260,18 +262,18 @@ func TestManual(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		m    ManualReading
+		m    vocab.ManualReading
 		want string
 	}{
-		{"unknown channel", ManualReading{Channel: "nope", Metric: "relationships"}, `channel "nope" is not in the config`},
-		{"not a manual channel", ManualReading{Channel: "youtube", Metric: "subscribers"}, "only manual channels"},
-		{"unknown metric", ManualReading{Channel: "offline", Metric: "likes"}, `metric "likes" is not measured`},
-		{"unknown account", ManualReading{Channel: "offline", Account: "x", Metric: "relationships"}, `account "x"`},
-		{"negative", ManualReading{Channel: "offline", Metric: "relationships", Value: -1}, "not negative"},
-		{"in the future", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Time: now.Add(time.Hour), Backdated: true}, "in the future"},
-		{"the zero time", ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Backdated: true}, "out of range"},
-		{"beyond 2^53", ManualReading{Channel: "offline", Metric: "relationships", Value: 1e308}, "2^53"},
-		{"an add that would pass 2^53", ManualReading{Channel: "offline", Metric: "relationships", Value: 1 << 53, Add: true}, "2^53"},
+		{"unknown channel", vocab.ManualReading{Channel: "nope", Metric: "relationships"}, `channel "nope" is not in the config`},
+		{"not a manual channel", vocab.ManualReading{Channel: "youtube", Metric: "subscribers"}, "only manual channels"},
+		{"unknown metric", vocab.ManualReading{Channel: "offline", Metric: "likes"}, `metric "likes" is not measured`},
+		{"unknown account", vocab.ManualReading{Channel: "offline", Account: "x", Metric: "relationships"}, `account "x"`},
+		{"negative", vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: -1}, "not negative"},
+		{"in the future", vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Time: now.Add(time.Hour), Backdated: true}, "in the future"},
+		{"the zero time", vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Backdated: true}, "out of range"},
+		{"beyond 2^53", vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1e308}, "2^53"},
+		{"an add that would pass 2^53", vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1 << 53, Add: true}, "2^53"},
 	}
 	for _, tt := range tests {
 		_, err := e.Record(ctx, tt.m)
@@ -415,8 +417,8 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	if want := 14*24 + 1; window != want {
 		t.Errorf("%d points of the pace's window in memory, want %d", window, want)
 	}
-	if older := len(ps) - window; older > 2+SparkPoints {
-		t.Errorf("%d older points in memory, want at most %d", older, 2+SparkPoints)
+	if older := len(ps) - window; older > 2+snapshot.SparkPoints {
+		t.Errorf("%d older points in memory, want at most %d", older, 2+snapshot.SparkPoints)
 	}
 	if k := kpi(e.Snapshot(), "relationships"); k.Value != 60*24 {
 		t.Errorf("the latest value after pruning: %v", k.Value)
@@ -595,7 +597,7 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 	<-reading
 	done := make(chan error, 1)
 	go func() {
-		if _, err := e.Record(context.Background(), ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Add: true}); err != nil {
+		if _, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1, Add: true}); err != nil {
 			done <- err
 			return
 		}

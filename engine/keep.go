@@ -8,6 +8,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // keepRules say which readings of a series the plan can still ask for, so
@@ -60,10 +61,10 @@ func newKeepRules(cfg *config.Config) *keepRules {
 	return r
 }
 
-// sparkMoments spreads SparkPoints-1 moments evenly over the plan, from its
+// sparkMoments spreads snapshot.SparkPoints-1 moments evenly over the plan, from its
 // start to its end; the sparkline's last point is the latest value.
 func sparkMoments(start, end time.Time) []time.Time {
-	out := make([]time.Time, SparkPoints-1)
+	out := make([]time.Time, snapshot.SparkPoints-1)
 	span := end.Sub(start)
 	for i := range out {
 		out[i] = start.Add(time.Duration(float64(span) * float64(i) / float64(len(out)-1)))

@@ -11,6 +11,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // The cache keeps only what the plan can ask for, and that is enough: at
@@ -93,7 +94,7 @@ kpis:
 				}
 			}
 			perDay := int(24 * time.Hour / tt.every)
-			if limit := 15*perDay + 2 + 2 + 4 + SparkPoints; len(kept) > limit {
+			if limit := 15*perDay + 2 + 2 + 4 + snapshot.SparkPoints; len(kept) > limit {
 				t.Errorf("%d of %d readings kept at the end, want at most %d", len(kept), len(all), limit)
 			}
 		})

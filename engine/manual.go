@@ -13,37 +13,16 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
-
-// ManualReading is a value recorded by hand for a manual channel.
-type ManualReading struct {
-	Channel string
-	Account string // may be empty where the channel has one account
-	Metric  string
-	Value   float64
-	Add     bool // raise the latest reading by Value instead of setting it
-	// Time is the moment the reading is about when Backdated (its author
-	// gave it); otherwise it is filled in with now.
-	Time      time.Time
-	Backdated bool
-}
 
 // earliestRecording is the earliest moment a recording may be about: any
 // earlier time is a mistake (a zero time, a lost century), not history.
 var earliestRecording = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// InputError is a recording refused for what it asks; callers answer it
-// with a 4xx (HTTP) or exit 1 (CLI), quoting the message.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
 func badInput(format string, args ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, args...)}
+	return &vocab.InputError{Msg: fmt.Sprintf(format, args...)}
 }
-
-// ErrWrongToken is a recording whose token is another manual channel's.
-var ErrWrongToken = errors.New("the token given is not this channel's (its credentials.token)")
 
 // TokenKnown reports whether token is some manual channel's token, in the
 // whole config (with sharding, any replica's). It compares with every
@@ -65,24 +44,24 @@ func (e *Engine) TokenKnown(token string) bool {
 
 // RecordingShard says where a recording of channel's account goes, for a
 // request carrying token: -1 for this replica, or the shard that owns the
-// account. It refuses what this replica cannot take with an *InputError, and
-// another channel's token with ErrWrongToken.
+// account. It refuses what this replica cannot take with an *vocab.InputError, and
+// another channel's token with vocab.ErrWrongToken.
 func (e *Engine) RecordingShard(token, channel, account string) (int, error) {
 	cfg := e.cfg.Load()
 	if owner, _, ok := cfg.Owner(channel, account); ok && cfg.ShardCount > 1 && owner != cfg.ShardIndex {
 		if wc := cfg.Whole.Channels[channel]; e.types[wc.Type].Manual {
 			if !tokenMatches(token, wc.Credentials.Get("token").Reveal()) {
-				return -1, ErrWrongToken
+				return -1, vocab.ErrWrongToken
 			}
 			return owner, nil
 		}
 	}
-	m := ManualReading{Channel: channel, Account: account}
+	m := vocab.ManualReading{Channel: channel, Account: account}
 	if err := e.checkChannel(cfg, &m); err != nil {
 		return -1, err
 	}
 	if !tokenMatches(token, cfg.Channels[channel].Credentials.Get("token").Reveal()) {
-		return -1, ErrWrongToken
+		return -1, vocab.ErrWrongToken
 	}
 	return -1, nil
 }
@@ -94,7 +73,7 @@ func tokenMatches(got, want string) bool {
 }
 
 // checkChannel vets a recording's channel: in the config, and manual.
-func (e *Engine) checkChannel(cfg *config.Config, m *ManualReading) error {
+func (e *Engine) checkChannel(cfg *config.Config, m *vocab.ManualReading) error {
 	ch, ok := cfg.Channels[m.Channel]
 	switch {
 	case m.Channel == "":
@@ -109,11 +88,11 @@ func (e *Engine) checkChannel(cfg *config.Config, m *ManualReading) error {
 
 // CheckManual vets a manual reading against the config and fills in the
 // account of a one-account channel.
-func (e *Engine) CheckManual(m *ManualReading, now time.Time) error {
+func (e *Engine) CheckManual(m *vocab.ManualReading, now time.Time) error {
 	return e.checkManual(e.cfg.Load(), m, now)
 }
 
-func (e *Engine) checkManual(cfg *config.Config, m *ManualReading, now time.Time) error {
+func (e *Engine) checkManual(cfg *config.Config, m *vocab.ManualReading, now time.Time) error {
 	if err := e.checkChannel(cfg, m); err != nil {
 		return err
 	}
@@ -158,7 +137,7 @@ func MetricsMeasured(cfg *config.Config, channel string) []string {
 
 // Record vets and stores a manual reading, then publishes it. It returns the
 // reading stored (with add, the raised value).
-func (e *Engine) Record(ctx context.Context, m ManualReading) (ManualReading, error) {
+func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.ManualReading, error) {
 	if err := e.checkManual(e.cfg.Load(), &m, e.now()); err != nil {
 		return m, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 )
 
@@ -19,16 +20,16 @@ import (
 func (e *Engine) publishLocked(_ context.Context) {
 	cfg := e.cfg.Load()
 	now := e.now()
-	snap := &Snapshot{
+	snap := &snapshot.Snapshot{
 		At: now,
-		Plan: PlanInfo{
+		Plan: snapshot.PlanInfo{
 			Name: cfg.Plan.Name, Goal: cfg.Plan.Goal, Timezone: cfg.Plan.Timezone,
-			Start: cfg.Plan.Start, End: cfg.Plan.End,
+			Start: cfg.Plan.Start.String(), End: cfg.Plan.End.String(),
 			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(), ShardIndex: cfg.ShardIndex,
 		},
 		Reload:   e.reload,
-		KPIs:     make([]KPIState, 0, len(cfg.KPIs)),
-		Accounts: make([]AccountValue, 0, len(e.cache.series)),
+		KPIs:     make([]snapshot.KPIState, 0, len(cfg.KPIs)),
+		Accounts: make([]snapshot.AccountValue, 0, len(e.cache.series)),
 	}
 	start := cfg.Plan.StartTime()
 	// A sparkline equal to the one in the same place of the last snapshot
@@ -74,7 +75,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		if spec.Resolution != nil && len(series) > 0 {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
 		}
-		snap.KPIs = append(snap.KPIs, KPIState{
+		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
 			Evaluation: ev,
@@ -94,7 +95,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		if last < 0 {
 			continue
 		}
-		snap.Accounts = append(snap.Accounts, AccountValue{
+		snap.Accounts = append(snap.Accounts, snapshot.AccountValue{
 			Channel: key.channel, Account: key.account, Metric: key.metric,
 			Value: ps[last].value, Time: ps[last].time(),
 		})
@@ -107,7 +108,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		ch := cfg.Channels[name]
 		spec := e.types[ch.Type]
-		cs := ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled, Interval: intervals[name]}
+		cs := snapshot.ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled, Interval: intervals[name]}
 		if spec.NotScheduled {
 			snap.Channels = append(snap.Channels, cs)
 			continue
@@ -148,27 +149,27 @@ func (e *Engine) logHiddenLocked(hidden map[store.HiddenKey]string) {
 
 // quarantinedLocked counts the store's damaged days by series, logging each
 // one the first time it is seen. The store keeps the list in memory: no I/O.
-func (e *Engine) quarantinedLocked() []QuarantinedSeries {
+func (e *Engine) quarantinedLocked() []snapshot.QuarantinedSeries {
 	damaged := e.store.Damaged()
 	for _, d := range damaged[min(e.damagedSeen, len(damaged)):] {
 		e.logger.Error("a damaged day of stored readings was set aside; the series goes on without it",
 			"channel", d.Channel, "account", d.Account, "metric", d.Metric, "day", d.Day.Format(time.DateOnly), "reason", d.Reason)
 	}
 	e.damagedSeen = len(damaged)
-	var out []QuarantinedSeries
+	var out []snapshot.QuarantinedSeries
 	for _, d := range damaged { // sorted by series, then day
 		if n := len(out); n > 0 && out[n-1].Channel == d.Channel && out[n-1].Account == d.Account && out[n-1].Metric == d.Metric {
 			out[n-1].Days++
 			continue
 		}
-		out = append(out, QuarantinedSeries{Channel: d.Channel, Account: d.Account, Metric: d.Metric, Days: 1})
+		out = append(out, snapshot.QuarantinedSeries{Channel: d.Channel, Account: d.Account, Metric: d.Metric, Days: 1})
 	}
 	return out
 }
 
 // recent appends to out the KPI's value at each of the sparkline's moments
 // from the plan's start to now (the last reading at or before each, none
-// before the start, none twice), and the latest value: at most SparkPoints
+// before the start, none twice), and the latest value: at most snapshot.SparkPoints
 // points, spread over time as the plan is.
 func recent(out, series []plan.Point, moments []time.Time, start, now time.Time, reference float64) []plan.Point {
 	last := lastUpTo(series, now)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
@@ -47,11 +47,11 @@ var (
 
 // Exporter is a prometheus.Collector over the snapshot a source publishes.
 type Exporter struct {
-	snapshot func() *engine.Snapshot
+	snapshot func() *snapshot.Snapshot
 }
 
 // NewExporter exports whatever snapshot returns at scrape time.
-func NewExporter(snapshot func() *engine.Snapshot) *Exporter {
+func NewExporter(snapshot func() *snapshot.Snapshot) *Exporter {
 	return &Exporter{snapshot: snapshot}
 }
 
@@ -90,29 +90,29 @@ type sink func(v float64, labels []string)
 type familySpec struct {
 	desc    *prometheus.Desc
 	typ     prometheus.ValueType
-	samples func(s *engine.Snapshot, o *order, emit sink)
+	samples func(s *snapshot.Snapshot, o *order, emit sink)
 }
 
 // families is the one place that says which series exist, in name order
 // (sorted at start-up), so that Render writes one family after another
 // without holding any of them.
 var families = sortFamilies([]familySpec{
-	{planInfo, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+	{planInfo, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		if s.Plan.ShardIndex == 0 { // plan-level series come from one shard only
-			emit(1, []string{s.Plan.Name, s.Plan.Goal, s.Plan.Start.String(), s.Plan.End.String()})
+			emit(1, []string{s.Plan.Name, s.Plan.Goal, s.Plan.Start, s.Plan.End})
 		}
 	}},
-	perKPI(kpiExpected, func(k *engine.KPIState) (float64, bool) { return k.Expected, true }),
-	perKPI(kpiValue, func(k *engine.KPIState) (float64, bool) { return k.Value, k.HasValue }),
-	perKPI(kpiLastObs, func(k *engine.KPIState) (float64, bool) { return seconds(k.LastObservation), k.HasValue }),
-	perKPI(kpiTarget, func(k *engine.KPIState) (float64, bool) { return k.Target, k.HasTarget }),
-	perKPI(kpiTargetDue, func(k *engine.KPIState) (float64, bool) { return seconds(k.Due), k.HasTarget }),
-	perKPI(kpiProgress, func(k *engine.KPIState) (float64, bool) { return k.Progress, k.HasProgress }),
-	perKPI(kpiForecast, func(k *engine.KPIState) (float64, bool) { return k.Forecast, k.HasPace }),
-	perKPI(kpiReach, func(k *engine.KPIState) (float64, bool) { return seconds(k.ReachTime), k.HasReach }),
-	perKPI(kpiDailyGrowth, func(k *engine.KPIState) (float64, bool) { return k.DailyGrowth, k.HasPace }),
-	perKPI(kpiRequiredGrowth, func(k *engine.KPIState) (float64, bool) { return k.RequiredDailyGrowth, k.HasRequired }),
-	{kpiStatus, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+	perKPI(kpiExpected, func(k *snapshot.KPIState) (float64, bool) { return k.Expected, true }),
+	perKPI(kpiValue, func(k *snapshot.KPIState) (float64, bool) { return k.Value, k.HasValue }),
+	perKPI(kpiLastObs, func(k *snapshot.KPIState) (float64, bool) { return seconds(k.LastObservation), k.HasValue }),
+	perKPI(kpiTarget, func(k *snapshot.KPIState) (float64, bool) { return k.Target, k.HasTarget }),
+	perKPI(kpiTargetDue, func(k *snapshot.KPIState) (float64, bool) { return seconds(k.Due), k.HasTarget }),
+	perKPI(kpiProgress, func(k *snapshot.KPIState) (float64, bool) { return k.Progress, k.HasProgress }),
+	perKPI(kpiForecast, func(k *snapshot.KPIState) (float64, bool) { return k.Forecast, k.HasPace }),
+	perKPI(kpiReach, func(k *snapshot.KPIState) (float64, bool) { return seconds(k.ReachTime), k.HasReach }),
+	perKPI(kpiDailyGrowth, func(k *snapshot.KPIState) (float64, bool) { return k.DailyGrowth, k.HasPace }),
+	perKPI(kpiRequiredGrowth, func(k *snapshot.KPIState) (float64, bool) { return k.RequiredDailyGrowth, k.HasRequired }),
+	{kpiStatus, prometheus.GaugeValue, func(s *snapshot.Snapshot, o *order, emit sink) {
 		var l [5]string
 		for _, i := range o.kpis() {
 			k := &s.KPIs[i]
@@ -122,7 +122,7 @@ var families = sortFamilies([]familySpec{
 			}
 		}
 	}},
-	{accountValue, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+	{accountValue, prometheus.GaugeValue, func(s *snapshot.Snapshot, o *order, emit sink) {
 		var l [3]string
 		for _, i := range o.accounts() {
 			a := &s.Accounts[i]
@@ -130,23 +130,23 @@ var families = sortFamilies([]familySpec{
 			emit(a.Value, l[:])
 		}
 	}},
-	{quarantined, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+	{quarantined, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		// In client_golang's order: by label values, labels in name order.
 		qs := slices.Clone(s.Quarantined)
-		slices.SortFunc(qs, func(a, b engine.QuarantinedSeries) int {
+		slices.SortFunc(qs, func(a, b snapshot.QuarantinedSeries) int {
 			return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Metric, b.Metric))
 		})
 		for _, q := range qs {
 			emit(float64(q.Days), []string{q.Channel, q.Account, q.Metric})
 		}
 	}},
-	perChannel(collSuccess, func(c *engine.ChannelState) (float64, bool) { return boolf(c.Success), c.Ran }),
-	perChannel(collLastSuccess, func(c *engine.ChannelState) (float64, bool) {
+	perChannel(collSuccess, func(c *snapshot.ChannelState) (float64, bool) { return boolf(c.Success), c.Ran }),
+	perChannel(collLastSuccess, func(c *snapshot.ChannelState) (float64, bool) {
 		return seconds(c.LastSuccess), !c.LastSuccess.IsZero()
 	}),
-	perChannel(collInterval, func(c *engine.ChannelState) (float64, bool) { return c.Interval.Seconds(), c.Interval > 0 }),
-	perChannel(collDuration, func(c *engine.ChannelState) (float64, bool) { return c.Duration.Seconds(), c.Duration > 0 }),
-	{collErrors, prometheus.CounterValue, func(s *engine.Snapshot, _ *order, emit sink) {
+	perChannel(collInterval, func(c *snapshot.ChannelState) (float64, bool) { return c.Interval.Seconds(), c.Interval > 0 }),
+	perChannel(collDuration, func(c *snapshot.ChannelState) (float64, bool) { return c.Duration.Seconds(), c.Duration > 0 }),
+	{collErrors, prometheus.CounterValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		for i := range scheduled(s) {
 			c := &s.Channels[i]
 			for _, r := range sortedReasons {
@@ -154,7 +154,7 @@ var families = sortFamilies([]familySpec{
 			}
 		}
 	}},
-	{apiRequests, prometheus.CounterValue, func(s *engine.Snapshot, _ *order, emit sink) {
+	{apiRequests, prometheus.CounterValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		for i := range scheduled(s) {
 			c := &s.Channels[i]
 			for _, code := range slices.Sorted(maps.Keys(c.Requests)) {
@@ -162,10 +162,10 @@ var families = sortFamilies([]familySpec{
 			}
 		}
 	}},
-	perChannel(quotaUsed, func(c *engine.ChannelState) (float64, bool) { return c.QuotaUsed, c.HasQuota }),
-	perChannel(quotaLimit, func(c *engine.ChannelState) (float64, bool) { return c.QuotaLimit, c.HasQuota }),
-	{reloadOK, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) { emit(boolf(s.Reload.Success), nil) }},
-	{reloadTime, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+	perChannel(quotaUsed, func(c *snapshot.ChannelState) (float64, bool) { return c.QuotaUsed, c.HasQuota }),
+	perChannel(quotaLimit, func(c *snapshot.ChannelState) (float64, bool) { return c.QuotaLimit, c.HasQuota }),
+	{reloadOK, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) { emit(boolf(s.Reload.Success), nil) }},
+	{reloadTime, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		if !s.Reload.LastSuccess.IsZero() {
 			emit(seconds(s.Reload.LastSuccess), nil)
 		}
@@ -173,8 +173,8 @@ var families = sortFamilies([]familySpec{
 })
 
 // perKPI is a gauge with one series for each KPI that has a value for it.
-func perKPI(d *prometheus.Desc, value func(*engine.KPIState) (float64, bool)) familySpec {
-	return familySpec{d, prometheus.GaugeValue, func(s *engine.Snapshot, o *order, emit sink) {
+func perKPI(d *prometheus.Desc, value func(*snapshot.KPIState) (float64, bool)) familySpec {
+	return familySpec{d, prometheus.GaugeValue, func(s *snapshot.Snapshot, o *order, emit sink) {
 		var l [4]string
 		for _, i := range o.kpis() {
 			k := &s.KPIs[i]
@@ -188,8 +188,8 @@ func perKPI(d *prometheus.Desc, value func(*engine.KPIState) (float64, bool)) fa
 
 // perChannel is a gauge with one series for each scheduled channel that has
 // a value for it.
-func perChannel(d *prometheus.Desc, value func(*engine.ChannelState) (float64, bool)) familySpec {
-	return familySpec{d, prometheus.GaugeValue, func(s *engine.Snapshot, _ *order, emit sink) {
+func perChannel(d *prometheus.Desc, value func(*snapshot.ChannelState) (float64, bool)) familySpec {
+	return familySpec{d, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		for i := range scheduled(s) {
 			c := &s.Channels[i]
 			if v, ok := value(c); ok {
@@ -201,7 +201,7 @@ func perChannel(d *prometheus.Desc, value func(*engine.ChannelState) (float64, b
 
 // scheduled yields the indexes of the channels that run on a schedule (the
 // snapshot keeps them sorted by name); manual channels have no runs.
-func scheduled(s *engine.Snapshot) func(yield func(int) bool) {
+func scheduled(s *snapshot.Snapshot) func(yield func(int) bool) {
 	return func(yield func(int) bool) {
 		for i := range s.Channels {
 			if s.Channels[i].Scheduled && !yield(i) {
@@ -220,7 +220,7 @@ func sortFamilies(fs []familySpec) []familySpec {
 // order sorts a snapshot's KPIs and account values in label order once,
 // for all the families that list them.
 type order struct {
-	snap            *engine.Snapshot
+	snap            *snapshot.Snapshot
 	kpiIdx, acctIdx []int
 }
 
@@ -244,7 +244,7 @@ var (
 )
 
 // kpiOrder sorts KPIs by their labels in name order: account, channel, kpi, metric.
-func kpiOrder(ks []engine.KPIState) []int {
+func kpiOrder(ks []snapshot.KPIState) []int {
 	idx := make([]int, len(ks))
 	for i := range idx {
 		idx[i] = i
@@ -266,7 +266,7 @@ func kpiOrder(ks []engine.KPIState) []int {
 }
 
 // accountOrder sorts account values by account, channel, metric.
-func accountOrder(as []engine.AccountValue) []int {
+func accountOrder(as []snapshot.AccountValue) []int {
 	idx := make([]int, len(as))
 	for i := range idx {
 		idx[i] = i

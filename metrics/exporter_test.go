@@ -11,31 +11,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
-	"github.com/kpi-collector/kpi-collector/config"
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func snapshot() *engine.Snapshot {
+func sampleSnapshot() *snapshot.Snapshot {
 	utc := time.UTC
 	due := time.Date(2026, 8, 1, 0, 0, 0, 0, utc)
-	errs := map[collectors.Reason]float64{}
-	for _, r := range collectors.Reasons {
+	errs := map[vocab.Reason]float64{}
+	for _, r := range vocab.Reasons {
 		errs[r] = 0
 	}
-	ytErrs := map[collectors.Reason]float64{}
+	ytErrs := map[vocab.Reason]float64{}
 	for r, v := range errs {
 		ytErrs[r] = v
 	}
-	ytErrs[collectors.Quota] = 2
-	return &engine.Snapshot{
+	ytErrs[vocab.Quota] = 2
+	return &snapshot.Snapshot{
 		At: time.Date(2026, 7, 16, 12, 0, 0, 0, utc),
-		Plan: engine.PlanInfo{Name: "acme-2026-h2", Goal: "brand_awareness", Timezone: "UTC",
-			Start: config.Date{Year: 2026, Month: 7, Day: 1}, End: config.Date{Year: 2026, Month: 12, Day: 31}},
-		KPIs: []engine.KPIState{
+		Plan: snapshot.PlanInfo{Name: "acme-2026-h2", Goal: "brand_awareness", Timezone: "UTC",
+			Start: "2026-07-01", End: "2026-12-31"},
+		KPIs: []snapshot.KPIState{
 			{
 				Name: "youtube_subscribers", Channel: "youtube", Account: "UC1", Metric: "subscribers", Count: plan.Total,
 				Evaluation: plan.Evaluation{
@@ -49,11 +48,11 @@ func snapshot() *engine.Snapshot {
 				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.5, HasTarget: true, Target: 5, Due: due},
 			},
 		},
-		Accounts: []engine.AccountValue{
+		Accounts: []snapshot.AccountValue{
 			{Channel: "youtube", Account: "UC1", Metric: "subscribers", Value: 1100},
 			{Channel: "youtube", Account: "UC1", Metric: "views", Value: 98765},
 		},
-		Channels: []engine.ChannelState{
+		Channels: []snapshot.ChannelState{
 			{Name: "offline", Type: "manual"},
 			{
 				Name: "youtube", Type: "youtube", Scheduled: true, Ran: true, Success: false,
@@ -62,12 +61,12 @@ func snapshot() *engine.Snapshot {
 				HasQuota: true, QuotaUsed: 12, QuotaLimit: 10000,
 			},
 		},
-		Reload: engine.ReloadState{Success: true, LastSuccess: time.Date(2026, 7, 1, 0, 0, 0, 0, utc)},
+		Reload: snapshot.ReloadState{Success: true, LastSuccess: time.Date(2026, 7, 1, 0, 0, 0, 0, utc)},
 	}
 }
 
 func TestExporterGolden(t *testing.T) {
-	x := NewExporter(snapshot)
+	x := NewExporter(sampleSnapshot)
 	golden := filepath.Join("testdata", "snapshot.prom")
 	if *update {
 		reg := prometheus.NewPedanticRegistry()
@@ -97,7 +96,7 @@ func TestExporterGolden(t *testing.T) {
 }
 
 func TestExporterLint(t *testing.T) {
-	problems, err := testutil.CollectAndLint(NewExporter(snapshot))
+	problems, err := testutil.CollectAndLint(NewExporter(sampleSnapshot))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +109,14 @@ func TestExporterLint(t *testing.T) {
 // sends matches a descriptor it describes.
 func TestExporterPedantic(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(snapshot))
+	reg.MustRegister(NewExporter(sampleSnapshot))
 	if _, err := reg.Gather(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestExporterBeforeSnapshot(t *testing.T) {
-	x := NewExporter(func() *engine.Snapshot { return nil })
+	x := NewExporter(func() *snapshot.Snapshot { return nil })
 	if n := testutil.CollectAndCount(x); n != 0 {
 		t.Errorf("%d metrics before the first snapshot, want 0", n)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // Cache keeps the exposition of the engine's latest snapshot rendered, plain
@@ -22,7 +22,7 @@ import (
 // background whenever a new snapshot is published (a collection landed, or
 // the periodic refresh moved the time-dependent values).
 type Cache struct {
-	snapshot func() *engine.Snapshot
+	snapshot func() *snapshot.Snapshot
 	extra    []prometheus.Collector
 	logger   *slog.Logger
 
@@ -32,7 +32,7 @@ type Cache struct {
 
 // NewCache renders snapshot() together with the extra collectors' families
 // (constant ones, such as the build info).
-func NewCache(snapshot func() *engine.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
+func NewCache(snapshot func() *snapshot.Snapshot, logger *slog.Logger, extra ...prometheus.Collector) *Cache {
 	return &Cache{snapshot: snapshot, extra: extra, logger: logger}
 }
 

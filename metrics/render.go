@@ -13,7 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // Rendered is a snapshot's exposition in the text format, gzipped, ready to
@@ -21,7 +21,7 @@ import (
 // kept (a twentieth of the text); Text inflates it for the rare scraper that
 // does not take gzip.
 type Rendered struct {
-	Snapshot *engine.Snapshot
+	Snapshot *snapshot.Snapshot
 	Gzip     []byte
 }
 
@@ -55,13 +55,13 @@ func (r *Rendered) WriteText(w io.Writer) error {
 // already in order), building no const metrics, protobufs or uncompressed
 // text, so 10,000 KPIs render in a fraction of the time and memory Gather
 // takes.
-func Render(snap *engine.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
+func Render(snap *snapshot.Snapshot, extra ...prometheus.Collector) (*Rendered, error) {
 	return render(snap, 0, extra...)
 }
 
 // render renders into a buffer of sizeHint bytes (the last rendering's
 // size), which spares the copies of growing it.
-func render(snap *engine.Snapshot, sizeHint int, extra ...prometheus.Collector) (*Rendered, error) {
+func render(snap *snapshot.Snapshot, sizeHint int, extra ...prometheus.Collector) (*Rendered, error) {
 	var raw []*dto.MetricFamily // the extra collectors' families, sorted by name
 	if len(extra) > 0 {
 		reg := prometheus.NewRegistry()

@@ -15,14 +15,14 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // viaClientGolang renders the way promhttp would: Gather, then expfmt.
-func viaClientGolang(t testing.TB, snap *engine.Snapshot, extra ...prometheus.Collector) []byte {
+func viaClientGolang(t testing.TB, snap *snapshot.Snapshot, extra ...prometheus.Collector) []byte {
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(func() *engine.Snapshot { return snap }))
+	reg.MustRegister(NewExporter(func() *snapshot.Snapshot { return snap }))
 	reg.MustRegister(extra...)
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -38,26 +38,26 @@ func viaClientGolang(t testing.TB, snap *engine.Snapshot, extra ...prometheus.Co
 }
 
 // bigSnapshot has n KPIs with awkward labels: quotes, backslashes, newlines.
-func bigSnapshot(n int) *engine.Snapshot {
-	s := snapshot()
+func bigSnapshot(n int) *snapshot.Snapshot {
+	s := sampleSnapshot()
 	s.KPIs, s.Accounts = nil, nil
 	for i := range n {
-		s.KPIs = append(s.KPIs, engine.KPIState{
+		s.KPIs = append(s.KPIs, snapshot.KPIState{
 			Name: fmt.Sprintf("kpi_%05d", n-i), Channel: "youtube", Account: fmt.Sprintf("UC\"odd\\%d\n", i%7), Metric: "subscribers",
 			Evaluation: plan.Evaluation{Status: plan.Statuses[i%6], HasValue: i%3 != 0, Value: float64(i) * 1.5, Expected: 1e7 / float64(i+1),
 				HasTarget: true, Target: 1e9, Due: time.Unix(1798758000, 0), HasProgress: i%2 == 0, Progress: 0.1 * float64(i%13),
 				HasPace: true, Forecast: float64(i) * 1e-9, DailyGrowth: -3, HasRequired: true, RequiredDailyGrowth: 1e21},
 		})
-		s.Accounts = append(s.Accounts, engine.AccountValue{Channel: "youtube", Account: fmt.Sprintf("UC%d", i), Metric: "views", Value: float64(i)})
+		s.Accounts = append(s.Accounts, snapshot.AccountValue{Channel: "youtube", Account: fmt.Sprintf("UC%d", i), Metric: "views", Value: float64(i)})
 	}
-	s.Quarantined = []engine.QuarantinedSeries{{Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Days: 1}, {Channel: "youtube", Account: "UC\"odd\\1\n", Metric: "views", Days: 3}}
+	s.Quarantined = []snapshot.QuarantinedSeries{{Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Days: 1}, {Channel: "youtube", Account: "UC\"odd\\1\n", Metric: "views", Days: 3}}
 	return s
 }
 
 // The fast renderer writes exactly what client_golang writes.
 func TestRenderMatchesClientGolang(t *testing.T) {
 	build := versioncollector.NewCollector("kpi_collector")
-	for _, snap := range []*engine.Snapshot{snapshot(), bigSnapshot(500)} {
+	for _, snap := range []*snapshot.Snapshot{sampleSnapshot(), bigSnapshot(500)} {
 		want := viaClientGolang(t, snap, build)
 		r, err := Render(snap, build)
 		if err != nil {
@@ -94,7 +94,7 @@ func TestHandlerPlainAndGzip(t *testing.T) {
 	live := prometheus.NewRegistry()
 	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "go_test_value", Help: "before the KPIs"}, func() float64 { return 1 }))
 	live.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "process_test_value", Help: "after the KPIs"}, func() float64 { return 2 }))
-	srv := httptest.NewServer(Handler(NewCache(snapshot, logger), live, logger))
+	srv := httptest.NewServer(Handler(NewCache(sampleSnapshot, logger), live, logger))
 	defer srv.Close()
 	get := func(gz bool) []byte {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -125,7 +125,7 @@ func TestHandlerPlainAndGzip(t *testing.T) {
 		t.Error("gzipped and plain expositions differ")
 	}
 	want := append(append([]byte("# HELP go_test_value before the KPIs\n# TYPE go_test_value gauge\ngo_test_value 1\n"),
-		viaClientGolang(t, snapshot())...), "# HELP process_test_value after the KPIs\n# TYPE process_test_value gauge\nprocess_test_value 2\n"...)
+		viaClientGolang(t, sampleSnapshot())...), "# HELP process_test_value after the KPIs\n# TYPE process_test_value gauge\nprocess_test_value 2\n"...)
 	if !bytes.Equal(plain, want) {
 		t.Errorf("served:\n%s", firstDiff(plain, want))
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // WriteICS writes every milestone of the plan as an iCalendar feed (RFC
@@ -18,7 +18,7 @@ import (
 // "KPI: target", described with the KPI's status and value now. Each event's
 // UID is derived from the plan, the KPI and the due day, so that a calendar
 // that subscribes updates the event instead of adding another.
-func WriteICS(w io.Writer, s *engine.Snapshot) error {
+func WriteICS(w io.Writer, s *snapshot.Snapshot) error {
 	loc := s.Plan.StartTime.Location()
 	var b strings.Builder
 	line := func(l string) { b.WriteString(fold(l)) }
@@ -54,7 +54,7 @@ func WriteICS(w io.Writer, s *engine.Snapshot) error {
 }
 
 // describeMilestone says where the KPI stands, for the event's description.
-func describeMilestone(k engine.KPIState, m plan.Milestone, at time.Time, loc *time.Location) string {
+func describeMilestone(k snapshot.KPIState, m plan.Milestone, at time.Time, loc *time.Location) string {
 	value := "no value yet"
 	if k.HasValue {
 		value = "value " + plainNumber(k.Value)

@@ -14,7 +14,7 @@ import (
 // stays the same from one fetch to the next; the text is the hand-checked
 // golden file.
 func TestMilestonesCalendar(t *testing.T) {
-	s := snapshot()
+	s := sampleSnapshot()
 	var b bytes.Buffer
 	if err := WriteICS(&b, s); err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestMilestonesCalendar(t *testing.T) {
 		}
 	}
 	// The same milestones, fetched again later, keep their UIDs.
-	later := snapshot()
+	later := sampleSnapshot()
 	later.At = later.At.Add(48 * time.Hour)
 	var again bytes.Buffer
 	if err := WriteICS(&again, later); err != nil {

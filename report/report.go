@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // Columns are the report's columns: the CSV header and the JSON keys.
@@ -58,12 +58,12 @@ type Document struct {
 }
 
 // Build turns a snapshot into a report document.
-func Build(s *engine.Snapshot) Document {
+func Build(s *snapshot.Snapshot) Document {
 	loc := s.Plan.StartTime.Location()
 	doc := Document{
 		Plan: Plan{
 			Name: s.Plan.Name, Goal: s.Plan.Goal, Timezone: s.Plan.Timezone,
-			Start: s.Plan.Start.String(), End: s.Plan.End.String(),
+			Start: s.Plan.Start, End: s.Plan.End,
 			DaysLeft: daysLeft(s.At, s.Plan.EndTime),
 		},
 		At:   s.At.In(loc).Format(time.RFC3339),
@@ -247,7 +247,7 @@ func mdEscape(s string) string { return mdEscaper.Replace(s) }
 // date, as the KPI's whole entry in YAML, to paste over its entry in the
 // plan's kpis. Nothing is changed: the plan's
 // owner decides. A KPI without a pace gets no suggestion.
-func WriteSuggestions(w io.Writer, s *engine.Snapshot) error {
+func WriteSuggestions(w io.Writer, s *snapshot.Snapshot) error {
 	loc := s.Plan.StartTime.Location()
 	fmt.Fprintln(w, "# Targets the recent pace would meet by each due date, for KPIs behind or projected to miss.")
 	fmt.Fprintln(w, "# Nothing was changed: paste what you agree with into the plan's kpis and reload.")

@@ -13,21 +13,21 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func snapshot() *engine.Snapshot {
+func sampleSnapshot() *snapshot.Snapshot {
 	loc, _ := time.LoadLocation("Europe/Stockholm")
 	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
-	return &engine.Snapshot{
+	return &snapshot.Snapshot{
 		At: time.Date(2026, 7, 16, 12, 0, 0, 0, loc),
-		Plan: engine.PlanInfo{Name: "acme-2026-h2", Goal: "thought_leadership", Timezone: "Europe/Stockholm",
-			Start: config.Date{Year: 2026, Month: 7, Day: 1}, End: config.Date{Year: 2026, Month: 12, Day: 31},
+		Plan: snapshot.PlanInfo{Name: "acme-2026-h2", Goal: "thought_leadership", Timezone: "Europe/Stockholm",
+			Start: "2026-07-01", End: "2026-12-31",
 			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc)},
-		KPIs: []engine.KPIState{
+		KPIs: []snapshot.KPIState{
 			{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: plan.Growth, Milestones: []plan.Milestone{{Due: due, Target: 8}},
 				Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 3.9, HasTarget: true, Target: 8, Due: due,
 					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
@@ -43,7 +43,7 @@ func snapshot() *engine.Snapshot {
 }
 
 func TestGolden(t *testing.T) {
-	doc := Build(snapshot())
+	doc := Build(sampleSnapshot())
 	for _, tt := range []struct {
 		file  string
 		write func(*bytes.Buffer) error
@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 
 func TestColorOnlyOnRequest(t *testing.T) {
 	var plain, color bytes.Buffer
-	doc := Build(snapshot())
+	doc := Build(sampleSnapshot())
 	WriteTable(&plain, doc, false)
 	WriteTable(&color, doc, true)
 	if bytes.Contains(plain.Bytes(), []byte("\x1b[")) || !bytes.Contains(color.Bytes(), []byte("\x1b[33mbehind")) {
@@ -88,9 +88,9 @@ func TestColorOnlyOnRequest(t *testing.T) {
 // the due date; nothing for KPIs on track or met.
 func TestSuggestions(t *testing.T) {
 	loc, _ := time.LoadLocation("Europe/Stockholm")
-	s := snapshot()
+	s := sampleSnapshot()
 	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
-	s.KPIs = []engine.KPIState{
+	s.KPIs = []snapshot.KPIState{
 		{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth, Tolerance: 0.05, Milestones: []plan.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}},
 			Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 2.6, HasTarget: true, Target: 5, Due: due,
 				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2}},

@@ -1,5 +1,6 @@
 // Package vocab holds the words every part of kpi-collector shares: why a
-// collection failed, where a KPI stands, how a KPI counts. It imports nothing,
+// collection failed, where a KPI stands, how a KPI counts, what a recording
+// by hand holds and how it is refused. It imports nothing of the module,
 // so that collectors, the plan arithmetic, the engine and what shows the
 // snapshot (metrics, web, report) speak the same words without depending on
 // one another.

@@ -2,8 +2,9 @@
 // page, health and readiness, reload, the evaluated plan as JSON and the
 // recording API of manual channels.
 //
-// Handlers only read the engine's snapshot or hand work to the engine
-// (recordings, their authorization and routing); no API call, store access
-// or plan arithmetic happens here, and it imports neither the collectors,
-// the store nor the config (e2e checks it).
+// Handlers only read the published snapshot or hand recordings to the
+// engine through the Engine interface (recording, its authorization and
+// routing); no API call, store access or plan arithmetic happens here. It
+// imports snapshot, report, plan and vocab, and not the engine, the
+// collectors, the store or the config (e2e checks it).
 package web

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 //go:embed page.html
@@ -37,7 +37,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
 	"spark":  sparkline,
-	"advice": func(k engine.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
+	"advice": func(k snapshot.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24
 		if d < 0 {
@@ -48,15 +48,15 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 }).Parse(pageHTML))
 
 type pageData struct {
-	Snap     *engine.Snapshot
+	Snap     *snapshot.Snapshot
 	Loc      *time.Location
 	Elapsed  float64
 	Channels []pageChannel
 }
 
 type pageChannel struct {
-	engine.ChannelState
-	KPIs []engine.KPIState
+	snapshot.ChannelState
+	KPIs []snapshot.KPIState
 }
 
 // statusPageCSP lets the page load nothing but its own stylesheet and
@@ -106,7 +106,7 @@ func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
 // sparkline draws, as inline SVG, a KPI's values (solid) over its glide path
 // (dashed), from the plan's start to its end. Only numbers go into the
 // markup, so it is safe to mark as HTML.
-func sparkline(k engine.KPIState, start, end time.Time) template.HTML {
+func sparkline(k snapshot.KPIState, start, end time.Time) template.HTML {
 	const w, h = 300.0, 60.0
 	span := end.Sub(start).Seconds()
 	if span <= 0 {

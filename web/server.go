@@ -12,16 +12,33 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
+	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // MaxBodySize caps request bodies.
 const MaxBodySize = 1 << 20
 
+// Engine is what the handlers ask of the engine: the published snapshot,
+// and recordings by hand. The server sees nothing else of it (the engine
+// satisfies it; tests may pass their own).
+type Engine interface {
+	Snapshot() *snapshot.Snapshot
+	// Ready reports whether the stored readings are loaded.
+	Ready() bool
+	// TokenKnown reports whether token is some manual channel's.
+	TokenKnown(token string) bool
+	// RecordingShard is the shard that owns a recording's account, or -1
+	// for this one; a *vocab.InputError or vocab.ErrWrongToken refuses it.
+	RecordingShard(token, channel, account string) (int, error)
+	// Record stores a reading by hand and returns it as stored.
+	Record(ctx context.Context, m vocab.ManualReading) (vocab.ManualReading, error)
+}
+
 // Server holds what the handlers need.
 type Server struct {
-	Engine *engine.Engine
+	Engine Engine
 	// Metrics serves the telemetry path (metrics.Handler).
 	Metrics       http.Handler
 	TelemetryPath string
@@ -157,12 +174,12 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 	}
 
 	shard, err := s.Engine.RecordingShard(token, o.Channel, o.Account)
-	var bad *engine.InputError
+	var bad *vocab.InputError
 	switch {
 	case errors.As(err, &bad):
 		fail(w, http.StatusBadRequest, "%s", bad.Msg)
 		return
-	case errors.Is(err, engine.ErrWrongToken):
+	case errors.Is(err, vocab.ErrWrongToken):
 		fail(w, http.StatusForbidden, "the token given is not channel %q's (its credentials.token)", o.Channel)
 		return
 	case err != nil:
@@ -172,7 +189,7 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		s.forward(w, r, shard, raw)
 		return
 	}
-	m := engine.ManualReading{Channel: o.Channel, Account: o.Account, Metric: o.Metric}
+	m := vocab.ManualReading{Channel: o.Channel, Account: o.Account, Metric: o.Metric}
 	switch {
 	case (o.Value == nil) == (o.Add == nil):
 		fail(w, http.StatusBadRequest, "give exactly one of value (set the reading) or add (raise it)")

@@ -21,6 +21,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // commonFlags are the flags every sub-command takes.
@@ -208,7 +209,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		fmt.Fprintln(stderr, "collector record: give exactly one of --value N or --add N")
 		return 2
 	}
-	m := engine.ManualReading{Channel: f.channel, Account: f.account, Metric: f.metric, Value: f.value}
+	m := vocab.ManualReading{Channel: f.channel, Account: f.account, Metric: f.metric, Value: f.value}
 	if f.addSet {
 		m.Value, m.Add = f.add, true
 	}
@@ -227,7 +228,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 	defer st.Close()
 	stored, err := e.Record(context.Background(), m)
 	if err != nil {
-		var bad *engine.InputError
+		var bad *vocab.InputError
 		if errors.As(err, &bad) {
 			fmt.Fprintf(stderr, "collector record: %s\n", bad.Msg)
 			return 1

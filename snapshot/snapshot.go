@@ -1,11 +1,15 @@
-package engine
+// Package snapshot is the evaluated plan and the collector's health at one
+// moment, as the engine publishes it: all that /metrics, the status page, the
+// JSON API and the reports read. It imports only plan and vocab, so that its
+// readers (metrics, web, report) need not know the engine, the collectors or
+// the store.
+package snapshot
 
 import (
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // Snapshot is the evaluated plan and the collector's health at one moment.
@@ -34,8 +38,9 @@ type PlanInfo struct {
 	Name     string
 	Goal     string
 	Timezone string
-	Start    config.Date
-	End      config.Date
+	// Start and End are the plan's first and last day, YYYY-MM-DD.
+	Start string
+	End   string
 	// StartTime and EndTime are 00:00 of the first and 24:00 of the last day.
 	StartTime time.Time
 	EndTime   time.Time
@@ -99,7 +104,7 @@ type ChannelState struct {
 	// Interval is the time between two scheduled runs (the next two), so
 	// that alerts can say "three runs in a row failed" for any schedule.
 	Interval time.Duration
-	Errors   map[collectors.Reason]float64
+	Errors   map[vocab.Reason]float64
 	Requests map[string]float64
 	// HasQuota is true for channels with a daily budget.
 	HasQuota   bool
