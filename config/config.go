@@ -8,7 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // Goals are the plan goals a config may name; a plan has exactly one.
@@ -172,16 +172,17 @@ type KPI struct {
 	Channel    string          `yaml:"channel"`
 	Account    string          `yaml:"account"`
 	Metric     string          `yaml:"metric"`
-	Count      plan.Count      `yaml:"count"`
+	Count      vocab.Count     `yaml:"count"`
 	Baseline   *float64        `yaml:"baseline"`
 	Tolerance  *float64        `yaml:"tolerance"`
 	Milestones []MilestoneSpec `yaml:"milestones"`
-	Every      plan.Every      `yaml:"every"`
+	Every      vocab.Every     `yaml:"every"`
 	Step       float64         `yaml:"step"`
 
-	// Plan is the KPI as the plan arithmetic takes it, milestones resolved to
-	// due times (from the list, or from every and step).
-	Plan plan.KPI `yaml:"-"`
+	// Due is the KPI's milestones resolved to due times in the plan's time
+	// zone (from the list, or from every and step), ascending; the engine
+	// hands them to the plan arithmetic.
+	Due []vocab.Milestone `yaml:"-"`
 	// index is the KPI's place in the file's list: a KPI for every account
 	// (account: "*") stands for one KPI per account, each at its entry.
 	index int

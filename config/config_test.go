@@ -49,10 +49,10 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("blog KPI defaults = %+v", blog)
 	}
 	stockholm, _ := time.LoadLocation("Europe/Stockholm")
-	if due := cfg.KPIs[0].Plan.Milestones[0].Due; !due.Equal(time.Date(2026, 8, 1, 0, 0, 0, 0, stockholm)) {
+	if due := cfg.KPIs[0].Due[0].Due; !due.Equal(time.Date(2026, 8, 1, 0, 0, 0, 0, stockholm)) {
 		t.Errorf("due 2026-07-31 resolved to %v, want the end of that day in Stockholm", due)
 	}
-	if n := len(cfg.KPIs[2].Plan.Milestones); n != 2 {
+	if n := len(cfg.KPIs[2].Due); n != 2 {
 		t.Errorf("quarterly milestones from July to December: %d, want 2", n)
 	}
 	// No secret shows when the config is printed.
@@ -296,8 +296,8 @@ kpis:
 	var names []string
 	for _, k := range cfg.KPIs {
 		names = append(names, k.Name+"="+k.Account)
-		if len(k.Plan.Milestones) != 1 {
-			t.Errorf("%s has %d milestones", k.Name, len(k.Plan.Milestones))
+		if len(k.Due) != 1 {
+			t.Errorf("%s has %d milestones", k.Name, len(k.Due))
 		}
 	}
 	if want := []string{"subs:UCgen1=UCgen1", "subs:UC_x5XG1OV2P6uZZ5FSM9Ttw=UC_x5XG1OV2P6uZZ5FSM9Ttw", "subs:UCgen2=UCgen2", "subs:UCgen3=UCgen3"}; !slices.Equal(names, want) {

@@ -124,7 +124,7 @@ func validate(ps *problems, cfg *Config, types Types) {
 }
 
 // resolve sets what a valid config resolves to: the plan's time zone and
-// each KPI as the plan arithmetic takes it, its milestones as due times.
+// each KPI's milestones as due times.
 func resolve(cfg *Config) {
 	loc, err := time.LoadLocation(cfg.Plan.Timezone)
 	if err != nil {
@@ -133,8 +133,7 @@ func resolve(cfg *Config) {
 	cfg.Plan.Location = loc
 	for _, k := range cfg.KPIs {
 		at := func(path ...any) []any { return append([]any{"kpis", k.index}, path...) }
-		k.Plan = plan.KPI{Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance,
-			Milestones: milestonesOf(&problems{}, cfg.Plan, at, "", k)}
+		k.Due = milestonesOf(&problems{}, cfg.Plan, at, "", k)
 	}
 }
 

@@ -23,15 +23,15 @@ kpis:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Plan.Location == nil || len(cfg.KPIs[0].Plan.Milestones) != 6 || len(cfg.KPIs[1].Plan.Milestones) != 1 {
-		t.Fatalf("the loaded config is not resolved: %v %+v", cfg.Plan.Location, cfg.KPIs[0].Plan)
+	if cfg.Plan.Location == nil || len(cfg.KPIs[0].Due) != 6 || len(cfg.KPIs[1].Due) != 1 {
+		t.Fatalf("the loaded config is not resolved: %v %+v", cfg.Plan.Location, cfg.KPIs[0].Due)
 	}
 	again, err := Load("p.yml", []byte(yml), types)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range again.KPIs {
-		k.Plan.Milestones = nil
+		k.Due = nil
 	}
 	again.Plan.Location = nil
 	before := *again
@@ -40,7 +40,7 @@ kpis:
 		t.Error("validate changed the config")
 	}
 	for _, k := range again.KPIs {
-		if k.Plan.Milestones != nil {
+		if k.Due != nil {
 			t.Errorf("validate resolved %s's milestones", k.Name)
 		}
 	}

@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"os/exec"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 const module = "github.com/kpi-collector/kpi-collector/"
@@ -57,4 +60,34 @@ func TestImportRules(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The config holds what the file says and what it resolves to, in the shared
+// words (vocab), never the plan arithmetic's own types: the engine builds
+// those. A field of a type from package plan anywhere in config.Config fails.
+func TestConfigStoresNoPlanTypes(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type, string)
+	walk = func(ty reflect.Type, path string) {
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		if ty.PkgPath() == module+"plan" {
+			t.Errorf("config.%s is of type %s from package plan", path, ty)
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(ty.Elem(), path)
+		case reflect.Map:
+			walk(ty.Key(), path)
+			walk(ty.Elem(), path)
+		case reflect.Struct:
+			for i := range ty.NumField() {
+				f := ty.Field(i)
+				walk(f.Type, path+"."+f.Name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[config.Config](), "Config")
 }

@@ -543,8 +543,8 @@ func TestCacheFollowsThePlansNeeds(t *testing.T) {
 	}
 
 	next := testConfig(t, a.URL)
-	next.KPIs[2].Plan.Milestones = append([]plan.Milestone{{Due: dueAug15, Target: 3}}, next.KPIs[2].Plan.Milestones...)
-	next.KPIs[2].Plan.Milestones[1].Due = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	next.KPIs[2].Due = append([]plan.Milestone{{Due: dueAug15, Target: 3}}, next.KPIs[2].Due...)
+	next.KPIs[2].Due[1].Due = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	e.ApplyConfig(context.Background(), next)
 	if !at(e.cache, dueAug15) {
 		t.Error("after the reload the cache lacks the reading at the new milestone's due time")
@@ -587,8 +587,8 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 		<-release
 	}
 	changed := testConfig(t, a.URL)
-	changed.KPIs[0].Plan.Milestones = append([]plan.Milestone(nil), changed.KPIs[0].Plan.Milestones...)
-	changed.KPIs[0].Plan.Milestones[0].Due = changed.KPIs[0].Plan.Milestones[0].Due.Add(-24 * time.Hour) // other readings needed
+	changed.KPIs[0].Due = append([]plan.Milestone(nil), changed.KPIs[0].Due...)
+	changed.KPIs[0].Due[0].Due = changed.KPIs[0].Due[0].Due.Add(-24 * time.Hour) // other readings needed
 	reloaded := make(chan struct{})
 	go func() {
 		e.ApplyConfig(context.Background(), changed)

@@ -51,7 +51,7 @@ func newKeepRules(cfg *config.Config) *keepRules {
 	for _, k := range cfg.KPIs {
 		key := seriesKey{k.Channel, k.Account, k.Metric}
 		ds := r.dues[key]
-		for _, m := range k.Plan.Milestones {
+		for _, m := range k.Due {
 			ds = append(ds, m.Due)
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i].Before(ds[j]) })

@@ -83,9 +83,9 @@ kpis:
 				}
 				kept, marks = rules.thin(key, kept, now, marks)
 				whole := all[:next]
-				want := plan.Evaluate(start, k.Plan, whole, now)
+				want := plan.Evaluate(start, planKPI(k, false, 0), whole, now)
 				keptPoints := points(nil, kept)
-				got := plan.Evaluate(start, k.Plan, keptPoints, now)
+				got := plan.Evaluate(start, planKPI(k, false, 0), keptPoints, now)
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("at %s, from %d of %d readings:\n got %+v\nwant %+v", now, len(kept), len(whole), got, want)
 				}
@@ -133,7 +133,7 @@ func TestKeepRulesFingerprint(t *testing.T) {
 	if newKeepRules(a).fingerprint != newKeepRules(b).fingerprint {
 		t.Error("a channel's timeout changed the fingerprint")
 	}
-	b.KPIs[0].Plan.Milestones[0].Due = b.KPIs[0].Plan.Milestones[0].Due.Add(24 * time.Hour)
+	b.KPIs[0].Due[0].Due = b.KPIs[0].Due[0].Due.Add(24 * time.Hour)
 	if newKeepRules(a).fingerprint == newKeepRules(b).fingerprint {
 		t.Error("another due date kept the fingerprint")
 	}

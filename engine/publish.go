@@ -59,10 +59,9 @@ func (e *Engine) publishLocked(_ context.Context) {
 			// includes the first value recorded.
 			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
 		}
-		kp := k.Plan
-		// What a due time's value was: see plan.ValueAtDue.
-		kp.KeptByHand, kp.Interval = spec.Manual, intervals[k.Channel]
-		ev := plan.Evaluate(start, kp, series, now)
+		// What a due time's value was depends on how the count is kept: see
+		// plan.ValueAtDue.
+		ev := plan.Evaluate(start, planKPI(k, spec.Manual, intervals[k.Channel]), series, now)
 		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
 		var shown []plan.Point
 		switch {
@@ -77,7 +76,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		}
 		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
 			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
-			Count: k.Count, Tolerance: k.Plan.Tolerance, Milestones: k.Plan.Milestones,
+			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
 			Resolution: resolution, ResolutionNote: note,
@@ -213,4 +212,13 @@ func (e *Engine) configuredAccounts(cfg *config.Config) map[accountKey]bool {
 	}
 	e.accountsOf, e.accounts = cfg, set
 	return set
+}
+
+// planKPI is a KPI as the plan arithmetic takes it. keptByHand and interval
+// say how its channel's readings come (see plan.KPI).
+func planKPI(k *config.KPI, keptByHand bool, interval time.Duration) plan.KPI {
+	return plan.KPI{
+		Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance, Milestones: k.Due,
+		KeptByHand: keptByHand, Interval: interval,
+	}
 }

@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // StartOfDay is the moment the day y-m-d begins in loc.
@@ -17,12 +19,12 @@ func EndOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 }
 
 // Every is the period of recurring milestones.
-type Every string
+type Every = vocab.Every
 
 // The periods recurring milestones may have.
 const (
-	Monthly   Every = "month"
-	Quarterly Every = "quarter"
+	Monthly   = vocab.Monthly
+	Quarterly = vocab.Quarterly
 )
 
 // Recurring places a milestone at the end of every month or quarter, in loc,

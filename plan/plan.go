@@ -40,10 +40,7 @@ var Statuses = vocab.Statuses
 const DefaultTolerance = 0.05
 
 // Milestone is a target to be reached by a due time.
-type Milestone struct {
-	Due    time.Time
-	Target float64
-}
+type Milestone = vocab.Milestone
 
 // KPI is what the plan asks of one metric of one account.
 type KPI struct {

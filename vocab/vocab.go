@@ -1,10 +1,12 @@
 // Package vocab holds the words every part of kpi-collector shares: why a
-// collection failed, where a KPI stands, how a KPI counts, what a recording
+// collection failed, where a KPI stands, how a KPI counts, its milestones, what a recording
 // by hand holds and how it is refused. It imports nothing of the module,
 // so that collectors, the plan arithmetic, the engine and what shows the
 // snapshot (metrics, web, report) speak the same words without depending on
 // one another.
 package vocab
+
+import "time"
 
 // Reason is a class of failure: the `reason` label of
 // kpi_collection_errors_total.
@@ -54,4 +56,19 @@ const (
 	// Growth takes the latest reading minus the reference reading at plan
 	// start.
 	Growth Count = "growth"
+)
+
+// Milestone is a target a KPI's value should reach by a due time.
+type Milestone struct {
+	Due    time.Time
+	Target float64
+}
+
+// Every is the period of recurring milestones (a KPI's `every:`).
+type Every string
+
+// The periods recurring milestones may have.
+const (
+	Monthly   Every = "month"
+	Quarterly Every = "quarter"
 )
