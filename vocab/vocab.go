@@ -1,9 +1,9 @@
 // Package vocab holds the words every part of kpi-collector shares: why a
-// collection failed, where a KPI stands, how a KPI counts, its milestones, what a recording
-// by hand holds and how it is refused. It imports nothing of the module,
-// so that collectors, the plan arithmetic, the engine and what shows the
-// snapshot (metrics, web, report) speak the same words without depending on
-// one another.
+// collection failed, where a KPI stands, how a KPI counts, its milestones,
+// what a recording by hand holds and how it is refused. It imports nothing of
+// the module, so that collectors, the config, the plan arithmetic, the engine
+// and what shows the snapshot (metrics, web, report) speak the same words
+// without depending on one another.
 package vocab
 
 import "time"
