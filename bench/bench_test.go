@@ -25,6 +25,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // N is the number of YouTube channels, each with a KPI: the target
@@ -300,4 +301,83 @@ func BenchmarkStoreYear(b *testing.B) {
 		b.ReportMetric(size/1e6, "MB")
 		b.ReportMetric(size/1e6*10000/float64(accounts), "MB-at-10k-accounts")
 	}
+}
+
+// BenchmarkReloadBlocking: a reload of a changed plan (every milestone
+// moved, so the cache is read from the store again) while N accounts are
+// cached, with scrapes and recordings going on. Reports how long the reload
+// took and the longest a scrape and a recording took while it ran, beside
+// the longest each took before it (the same work without a reload): the
+// difference is what the reload blocked them.
+func BenchmarkReloadBlocking(b *testing.B) {
+	api := fakeapi.New()
+	defer api.Close()
+	const manual = "\n  notes:\n    type: manual\n    credentials: {token: bench-token}\n"
+	withManual := func(yml string, target int) *config.Config {
+		yml = strings.Replace(yml, "\nkpis:\n", manual+"kpis:\n", 1)
+		yml += fmt.Sprintf("  - {name: talks, channel: notes, metric: talks, milestones: [{due: 2026-12-31, target: %d}]}\n", target)
+		cfg, err := config.Load("bench.yml", []byte(yml), collectors.Types())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return cfg
+	}
+	first := withManual(planYAML(api.URL, N), 10)
+	// The changed plan: every milestone a month earlier.
+	changed := withManual(strings.ReplaceAll(planYAML(api.URL, N), "due: 2026-12-31", "due: 2026-11-30"), 12)
+	e, st := newEngine(b, b.TempDir(), first)
+	defer st.Close()
+	if rep := e.RunChannel(context.Background(), "youtube"); !rep.OK() {
+		b.Fatal(rep.Errors[0])
+	}
+	cache := metrics.NewCache(e.Snapshot, quiet)
+	h := metrics.Handler(cache, live(), quiet)
+	record := func(i int) time.Duration {
+		t0 := time.Now()
+		if _, err := e.Record(context.Background(), vocab.ManualReading{Channel: "notes", Metric: "talks", Value: float64(i)}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	scrapeTime := func() time.Duration {
+		t0 := time.Now()
+		scrape(b, h)
+		return time.Since(t0)
+	}
+	// Before: the same mix for a while without a reload.
+	var beforeScrape, beforeRecord time.Duration
+	for i := range 20 {
+		beforeScrape = max(beforeScrape, scrapeTime())
+		beforeRecord = max(beforeRecord, record(i))
+	}
+	b.ResetTimer()
+	for n := range b.N {
+		cfg := changed
+		if n%2 == 1 {
+			cfg = first
+		}
+		done := make(chan time.Duration)
+		go func() {
+			t0 := time.Now()
+			e.ApplyConfig(context.Background(), cfg)
+			done <- time.Since(t0)
+		}()
+		var worstScrape, worstRecord, took time.Duration
+	loop:
+		for i := 0; ; i++ {
+			select {
+			case took = <-done:
+				break loop
+			default:
+			}
+			worstScrape = max(worstScrape, scrapeTime())
+			worstRecord = max(worstRecord, record(i))
+		}
+		b.ReportMetric(took.Seconds(), "s-reload")
+		b.ReportMetric(float64(worstScrape.Microseconds())/1000, "ms-worst-scrape-during")
+		b.ReportMetric(float64(worstRecord.Microseconds())/1000, "ms-worst-record-during")
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(beforeScrape.Microseconds())/1000, "ms-worst-scrape-before")
+	b.ReportMetric(float64(beforeRecord.Microseconds())/1000, "ms-worst-record-before")
 }
