@@ -344,6 +344,7 @@ func BenchmarkReloadBlocking(b *testing.B) {
 		scrape(b, h)
 		return time.Since(t0)
 	}
+	scrape(b, h) // the first scrape waits for the first rendering
 	// Before: the same mix for a while without a reload.
 	var beforeScrape, beforeRecord time.Duration
 	for i := range 20 {

@@ -253,42 +253,46 @@ func (e *Engine) healthOf(name string) *health {
 func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 	e.cfg.Store(cfg)
 	e.mu.Lock()
-	oldFingerprint := e.cache.rules.fingerprint
-	e.mu.Unlock()
-	if rules := newKeepRules(cfg); rules.fingerprint != oldFingerprint {
-		// The new cache is read outside every lock: runs, recordings and
-		// scrapes go on meanwhile; then it is swapped in and catches up
-		// with what was stored since it read.
-		c := newCache(rules)
-		err := c.tail(ctx, e.store, e.now())
-		if e.afterReloadRead != nil {
-			e.afterReloadRead()
-		}
-		e.tailMu.Lock()
-		e.mu.Lock()
-		if err != nil {
-			// The old cache stays: the new plan's evaluation may lack
-			// readings of the past until the next restart.
-			e.logger.Error("reading the store for the new plan failed; older readings it needs are missing until a restart", "err", err)
-			e.cache.rules = rules
-		} else {
-			e.cache = c
-		}
-		e.mu.Unlock()
-		e.tailMu.Unlock()
-		if err := e.catchUp(ctx); err != nil {
-			e.logger.Error("reading back the store failed", "err", err)
-		}
-	}
-	e.mu.Lock()
 	for name, b := range e.collectors {
 		if ch, ok := cfg.Channels[name]; !ok || !sameChannel(ch, b.channel) {
 			delete(e.collectors, name)
 		}
 	}
 	e.reload = snapshot.ReloadState{Success: true, LastSuccess: e.now()}
-	e.publishLocked(ctx)
+	oldFingerprint := e.cache.rules.fingerprint
+	rules := newKeepRules(cfg)
+	if rules.fingerprint == oldFingerprint {
+		e.publishLocked(ctx)
+		e.mu.Unlock()
+		return
+	}
 	e.mu.Unlock()
+	// The new cache is read outside every lock: runs, recordings and
+	// scrapes go on meanwhile; then it is swapped in, catches up with what
+	// was stored since it read, and is published once.
+	c := newCache(rules)
+	err := c.tail(ctx, e.store, e.now())
+	if e.afterReloadRead != nil {
+		e.afterReloadRead()
+	}
+	e.tailMu.Lock()
+	e.mu.Lock()
+	if err != nil {
+		// The old cache stays: the new plan's evaluation may lack
+		// readings of the past until the next restart.
+		e.logger.Error("reading the store for the new plan failed; older readings it needs are missing until a restart", "err", err)
+		e.cache.rules = rules
+	} else {
+		e.cache = c
+	}
+	e.mu.Unlock()
+	e.tailMu.Unlock()
+	if err := e.catchUp(ctx); err != nil {
+		e.logger.Error("reading back the store failed", "err", err)
+		e.mu.Lock()
+		e.publishLocked(ctx)
+		e.mu.Unlock()
+	}
 }
 
 // ReloadFailed records a refused reload: the old config keeps running.
