@@ -26,6 +26,9 @@ type cache struct {
 
 	rules *keepRules
 	marks []bool // scratch for thinning
+	// keySet changes whenever a series is added or dropped, so that
+	// publishing sorts the accounts again only then.
+	keySet uint64
 }
 
 func newCache(rules *keepRules) *cache {
@@ -76,6 +79,7 @@ func (c *cache) apply(d delta, now time.Time) {
 	touched := map[seriesKey]bool{}
 	for _, ch := range d.chunks {
 		k := seriesKey{ch.Channel, ch.Account, ch.Metric}
+		c.noteKey(k)
 		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
 		touched[k] = true
 	}
@@ -85,6 +89,13 @@ func (c *cache) apply(d delta, now time.Time) {
 	c.addItems(d.items)
 	c.lastID = max(c.lastID, d.lastID)
 	c.lastItemID = max(c.lastItemID, d.lastItemID)
+}
+
+// noteKey counts a series about to be added to the cache.
+func (c *cache) noteKey(k seriesKey) {
+	if _, ok := c.series[k]; !ok {
+		c.keySet++
+	}
 }
 
 // addItems puts feed items into their accounts' ledgers, by date.
@@ -121,6 +132,7 @@ func (c *cache) tail(ctx context.Context, st *store.Store, now time.Time) error 
 			thinPrev()
 		}
 		prev, touched = k, true
+		c.noteKey(k)
 		c.series[k] = replaceDay(c.series[k], ch.Day, ch.Readings)
 		return nil
 	})
@@ -239,6 +251,7 @@ func (c *cache) prune(now time.Time, retention time.Duration) {
 		}
 		if len(out) == 0 {
 			delete(c.series, k)
+			c.keySet++
 			continue
 		}
 		c.series[k] = out

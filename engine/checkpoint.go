@@ -187,6 +187,7 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 		if rerr != nil {
 			return rerr
 		}
+		c.noteKey(k)
 		c.series[k] = ps
 	}
 	for range count() {

@@ -44,9 +44,9 @@ type Engine struct {
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
 	reload   snapshot.ReloadState
-	// accounts is the account set of the config accountsOf, for publish.
-	accounts   map[accountKey]bool
-	accountsOf *config.Config
+	// order is the cache's series of configured accounts in the order a
+	// snapshot lists them, kept between publishes (see accountOrder).
+	order accountOrder
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex

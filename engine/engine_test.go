@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -624,5 +625,53 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 	<-reloaded
 	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 1 {
 		t.Errorf("after the reload the recording made during it is %+v", k.Evaluation)
+	}
+}
+
+// The snapshot lists the latest reading of every configured account's
+// series, in channel, account, metric order, as series appear and as a
+// reload drops a channel: the order is kept between publishes and must
+// follow every change of the set.
+func TestAccountsFollowTheSeries(t *testing.T) {
+	a := newAPI(t)
+	a.subscribers.Store(10)
+	cfg := testConfig(t, a.URL)
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	e, st := newEngine(t, t.TempDir(), cfg, now)
+	defer st.Close()
+	ctx := context.Background()
+	listed := func() []string {
+		var out []string
+		for _, av := range e.Snapshot().Accounts {
+			out = append(out, av.Channel+"/"+av.Account+"/"+av.Metric)
+		}
+		return out
+	}
+	youtube := []string{"youtube/UC1/subscribers", "youtube/UC1/videos", "youtube/UC1/views"}
+	steps := []struct {
+		name string
+		do   func()
+		want []string
+	}{
+		{"nothing stored", func() {}, nil},
+		{"a run adds three series", func() { e.RunChannel(ctx, "youtube") }, youtube},
+		{"a recording adds one before them", func() {
+			if _, err := e.Record(ctx, vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}, append([]string{"offline/default/relationships"}, youtube...)},
+		{"a publish with nothing new", func() { e.Refresh(ctx) }, append([]string{"offline/default/relationships"}, youtube...)},
+		{"a reload without youtube", func() {
+			next := testConfig(t, a.URL)
+			delete(next.Channels, "youtube")
+			next.KPIs = slices.DeleteFunc(next.KPIs, func(k *config.KPI) bool { return k.Channel == "youtube" })
+			e.ApplyConfig(ctx, next)
+		}, []string{"offline/default/relationships"}},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := listed(); !slices.Equal(got, s.want) {
+			t.Errorf("%s: accounts %q, want %q", s.name, got, s.want)
+		}
 	}
 }

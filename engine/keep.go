@@ -3,7 +3,9 @@ package engine
 import (
 	"encoding/binary"
 	"hash/fnv"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -87,7 +89,7 @@ func (r *keepRules) hash() uint64 {
 	for k := range r.dues {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	slices.SortFunc(keys, seriesKey.compare)
 	for _, k := range keys {
 		for _, s := range []string{k.channel, k.account, k.metric} {
 			_, _ = h.Write([]byte(s))
@@ -101,15 +103,15 @@ func (r *keepRules) hash() uint64 {
 	return h.Sum64()
 }
 
-func (k seriesKey) less(o seriesKey) bool {
-	switch {
-	case k.channel != o.channel:
-		return k.channel < o.channel
-	case k.account != o.account:
-		return k.account < o.account
-	default:
-		return k.metric < o.metric
+// compare orders series by channel, account and metric.
+func (k seriesKey) compare(o seriesKey) int {
+	if c := strings.Compare(k.channel, o.channel); c != 0 {
+		return c
 	}
+	if c := strings.Compare(k.account, o.account); c != 0 {
+		return c
+	}
+	return strings.Compare(k.metric, o.metric)
 }
 
 // thin drops, in place, the points of the series k that the rules do not
