@@ -382,3 +382,17 @@ func BenchmarkReloadBlocking(b *testing.B) {
 	b.ReportMetric(float64(beforeScrape.Microseconds())/1000, "ms-worst-scrape-before")
 	b.ReportMetric(float64(beforeRecord.Microseconds())/1000, "ms-worst-record-before")
 }
+
+// BenchmarkPublish: evaluating the plan of N KPIs and publishing a snapshot,
+// with nothing new stored: what every recording and every run pays on top of
+// its own work.
+func BenchmarkPublish(b *testing.B) {
+	e, done := collected(b)
+	defer done()
+	b.ResetTimer()
+	for range b.N {
+		if err := e.Refresh(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

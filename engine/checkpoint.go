@@ -55,7 +55,8 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 	putInt(c.lastID)
 	putInt(c.lastItemID)
 	putInt(int64(len(c.series)))
-	for k, ps := range c.series {
+	for k, d := range c.series {
+		ps := d.s
 		putStr(k.channel)
 		putStr(k.account)
 		putStr(k.metric)
@@ -187,8 +188,7 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 		if rerr != nil {
 			return rerr
 		}
-		c.noteKey(k)
-		c.series[k] = ps
+		c.put(k, ps)
 	}
 	for range count() {
 		k := accountKey{getStr(), getStr()}

@@ -44,9 +44,9 @@ type Engine struct {
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
 	reload   snapshot.ReloadState
-	// order is the cache's series of configured accounts in the order a
-	// snapshot lists them, kept between publishes (see accountOrder).
-	order accountOrder
+	// order is where publishing finds the KPIs' and the accounts' series,
+	// kept between publishes (see seriesOrder).
+	order seriesOrder
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex

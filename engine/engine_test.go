@@ -405,7 +405,7 @@ func TestPruneKeepsTheLatestAndThinsTheOld(t *testing.T) {
 	if _, err := e.Prune(context.Background(), 40*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	ps := e.cache.series[seriesKey{"offline", "default", "relationships"}]
+	ps := e.cache.get(seriesKey{"offline", "default", "relationships"})
 	window := 0
 	for _, p := range ps {
 		if now.Sub(p.time()) <= plan.PaceWindow {
@@ -456,7 +456,7 @@ func TestCheckpointChecksum(t *testing.T) {
 	}
 	e2, st2 := newEngine(t, dir, cfg, now.Add(time.Hour))
 	defer st2.Close()
-	if ps := e2.cache.series[seriesKey{"youtube", "UC1", "subscribers"}]; len(ps) != 1 || ps[0].value != 1000 {
+	if ps := e2.cache.get(seriesKey{"youtube", "UC1", "subscribers"}); len(ps) != 1 || ps[0].value != 1000 {
 		t.Errorf("after a damaged checkpoint the series is %v, want the store's 1000", ps)
 	}
 }
@@ -501,7 +501,7 @@ func TestCheckpoint(t *testing.T) {
 			tt.damage()
 			e2, st2 := newEngine(t, dir, cfg, now.Add(2*time.Hour))
 			defer st2.Close()
-			ps := e2.cache.series[seriesKey{"youtube", "UC1", "subscribers"}]
+			ps := e2.cache.get(seriesKey{"youtube", "UC1", "subscribers"})
 			if len(ps) != 2 || ps[0].value != 1000 || ps[1].value != 1100 {
 				t.Errorf("series after restart: %v", ps)
 			}
@@ -528,7 +528,7 @@ func TestCacheFollowsThePlansNeeds(t *testing.T) {
 	}
 	key := seriesKey{"offline", "default", "relationships"}
 	at := func(c *cache, t0 time.Time) bool {
-		for _, p := range c.series[key] {
+		for _, p := range c.get(key) {
 			if p.time().Equal(t0) {
 				return true
 			}

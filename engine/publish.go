@@ -46,13 +46,18 @@ func (e *Engine) publishLocked(_ context.Context) {
 	hidden := e.store.HiddenCounts() // in memory: no I/O
 	e.logHiddenLocked(hidden)
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
+	order := e.orderedSeries(cfg)
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
 		spec := e.types[ch.Type]
 		if spec.ItemLedgerMetric != "" && k.Metric == spec.ItemLedgerMetric {
 			series = e.cache.feedSeries(k.Channel, k.Account)
 		} else {
-			series = points(series[:0], e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}])
+			var stored []sample
+			if d := order.kpis[i]; d != nil {
+				stored = d.s
+			}
+			series = points(series[:0], stored)
 		}
 		if spec.Manual && len(series) > 0 && series[0].Time.After(start) {
 			// Counts kept by hand start from nothing: growth since the start
@@ -85,8 +90,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 		})
 	}
 
-	for _, key := range e.orderedAccounts(cfg) {
-		ps := e.cache.series[key]
+	for i, key := range order.keys {
+		ps := order.series[i].s
 		if len(ps) == 0 {
 			continue
 		}
@@ -194,24 +199,28 @@ func lastUpTo(ps []plan.Point, t time.Time) int {
 	return sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(t) }) - 1
 }
 
-// accountOrder is the cache's series of configured accounts in seriesKey
-// order, as of one config, one cache and one set of its series. Sorting
-// 100,000 series at every publish took most of a publish's time; the set
-// changes only when a series is added or dropped, a config or a cache swapped.
-type accountOrder struct {
+// seriesOrder is where a publish finds its series: the configured accounts'
+// series in seriesKey order and each KPI's series, as of one config, one cache
+// and one set of its series. Sorting and looking up 100,000s of series at
+// every publish took most of its time (214 ms of a publish of 100,000 KPIs;
+// 99 ms now); the set changes only when a series is added or dropped, or a
+// config or a cache is swapped in.
+type seriesOrder struct {
 	cfg    *config.Config
 	cache  *cache
 	keySet uint64
 	keys   []seriesKey
+	series []*samples // keys' readings, by index
+	kpis   []*samples // each KPI's readings, by its index in the config (nil: none yet)
 }
 
-// orderedAccounts returns the series of configured accounts in seriesKey
-// order, sorting them again only when the set may have changed. Caller
-// holds mu.
-func (e *Engine) orderedAccounts(cfg *config.Config) []seriesKey {
+// orderedSeries returns the series of configured accounts in seriesKey
+// order and each KPI's series, finding them again only when the set may have
+// changed. Caller holds mu.
+func (e *Engine) orderedSeries(cfg *config.Config) *seriesOrder {
 	o := &e.order
 	if o.cfg == cfg && o.cache == e.cache && o.keySet == e.cache.keySet && o.keys != nil {
-		return o.keys
+		return o
 	}
 	configured := make(map[accountKey]bool)
 	for name, ch := range cfg.Channels {
@@ -226,8 +235,16 @@ func (e *Engine) orderedAccounts(cfg *config.Config) []seriesKey {
 		}
 	}
 	slices.SortFunc(keys, seriesKey.compare)
-	*o = accountOrder{cfg: cfg, cache: e.cache, keySet: e.cache.keySet, keys: keys}
-	return keys
+	series := make([]*samples, len(keys))
+	for i, k := range keys {
+		series[i] = e.cache.series[k]
+	}
+	kpis := make([]*samples, len(cfg.KPIs))
+	for i, k := range cfg.KPIs {
+		kpis[i] = e.cache.series[seriesKey{k.Channel, k.Account, k.Metric}]
+	}
+	*o = seriesOrder{cfg: cfg, cache: e.cache, keySet: e.cache.keySet, keys: keys, series: series, kpis: kpis}
+	return o
 }
 
 // planKPI is a KPI as the plan arithmetic takes it. keptByHand and interval
