@@ -26,10 +26,15 @@ type cache struct {
 
 	rules *keepRules
 	marks []bool // scratch for thinning
-	// keySet changes whenever a series is added or dropped, so that
-	// publishing sorts the accounts again only then.
-	keySet uint64
+	// added lists the series added since publishing last ordered them, and
+	// reorder says that a series was dropped or too many were added to
+	// insert one by one (see seriesOrder).
+	added   []seriesKey
+	reorder bool
 }
+
+// maxAdded bounds cache.added: beyond it the order is built anew.
+const maxAdded = 1024
 
 // samples holds one series' readings. The cache maps each series to one
 // samples for as long as the series is cached, so that publishing can keep
@@ -52,7 +57,13 @@ func (c *cache) put(k seriesKey, ps []sample) {
 		return
 	}
 	c.series[k] = &samples{ps}
-	c.keySet++
+	switch {
+	case c.reorder:
+	case len(c.added) == maxAdded:
+		c.added, c.reorder = nil, true
+	default:
+		c.added = append(c.added, k)
+	}
 }
 
 func newCache(rules *keepRules) *cache {
@@ -273,7 +284,7 @@ func (c *cache) prune(now time.Time, retention time.Duration) {
 		}
 		if len(out) == 0 {
 			delete(c.series, k)
-			c.keySet++
+			c.reorder = true
 			continue
 		}
 		d.s = out

@@ -216,8 +216,9 @@ func (e *Engine) catchUp(ctx context.Context) error {
 		if err := c.tail(ctx, e.store, e.now()); err != nil {
 			return err
 		}
+		order := c.ordered(e.cfg.Load())
 		e.mu.Lock()
-		e.cache = c
+		e.cache, e.order = c, order
 		e.publishLocked(ctx)
 		e.mu.Unlock()
 		return nil
@@ -272,6 +273,10 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 	// was stored since it read, and is published once.
 	c := newCache(rules)
 	err := c.tail(ctx, e.store, e.now())
+	var order seriesOrder
+	if err == nil {
+		order = c.ordered(cfg)
+	}
 	if e.afterReloadRead != nil {
 		e.afterReloadRead()
 	}
@@ -283,7 +288,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 		e.logger.Error("reading the store for the new plan failed; older readings it needs are missing until a restart", "err", err)
 		e.cache.rules = rules
 	} else {
-		e.cache = c
+		e.cache, e.order = c, order
 	}
 	e.mu.Unlock()
 	e.tailMu.Unlock()

@@ -629,7 +629,8 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 }
 
 // The snapshot lists the latest reading of every configured account's
-// series, in channel, account, metric order, as series appear and as a
+// series, in channel, account, metric order, as series appear, as a prune
+// drops them and as a
 // reload drops a channel: the order is kept between publishes and must
 // follow every change of the set.
 func TestAccountsFollowTheSeries(t *testing.T) {
@@ -666,6 +667,17 @@ func TestAccountsFollowTheSeries(t *testing.T) {
 			delete(next.Channels, "youtube")
 			next.KPIs = slices.DeleteFunc(next.KPIs, func(k *config.KPI) bool { return k.Channel == "youtube" })
 			e.ApplyConfig(ctx, next)
+		}, []string{"offline/default/relationships"}},
+		{"a prune drops every series, a year on", func() {
+			e.SetClock(func() time.Time { return now.AddDate(1, 0, 0) })
+			if _, err := e.Prune(ctx, 30*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}, nil},
+		{"a recording adds one again", func() {
+			if _, err := e.Record(ctx, vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 2}); err != nil {
+				t.Fatal(err)
+			}
 		}, []string{"offline/default/relationships"}},
 	}
 	for _, s := range steps {
