@@ -629,10 +629,9 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 }
 
 // The snapshot lists the latest reading of every configured account's
-// series, in channel, account, metric order, as series appear, as a prune
-// drops them and as a
-// reload drops a channel: the order is kept between publishes and must
-// follow every change of the set.
+// series, in channel, account, metric order, as series appear, as a reload
+// drops a channel and as a prune drops series: the order is kept between
+// publishes and must follow every change of the set.
 func TestAccountsFollowTheSeries(t *testing.T) {
 	a := newAPI(t)
 	a.subscribers.Store(10)
