@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/report"
 )
 
 func shardPlan(api string) string {
@@ -150,6 +152,32 @@ func TestRecordingThroughAnyShard(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`"value":%d`, i+1)) {
 				t.Errorf("%s through replica %d: %d %s", name, i, resp.StatusCode, body)
 			}
+		}
+	}
+	// A recording is acknowledged once published: the owner's snapshot
+	// (GET /api/v1/kpis) shows the three adds at once.
+	for shard, name := range owners {
+		resp, err := http.Get("http://" + ds[shard].addr + "/api/v1/kpis")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc report.Document
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, row := range doc.KPIs {
+			if row.KPI == name+"_rel" {
+				found = true
+				if row.Value == nil || *row.Value != shards {
+					t.Errorf("%s in shard %d's snapshot: %v, want %d", name, shard, row.Value, shards)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s is not in shard %d's snapshot", name, shard)
 		}
 	}
 	// /metrics serves the latest rendering, which follows a new snapshot
