@@ -73,9 +73,8 @@ var static embed.FS
 var staticFiles = http.FileServerFS(static)
 
 func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
-	snap := s.Engine.Snapshot()
+	snap := s.published(w)
 	if snap == nil {
-		http.Error(w, "Not ready: loading stored readings.", http.StatusServiceUnavailable)
 		return
 	}
 	d := pageData{Snap: snap, Loc: snap.Plan.StartTime.Location()}

@@ -93,10 +93,19 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "Reloaded.\n")
 }
 
-func (s *Server) kpis(w http.ResponseWriter, _ *http.Request) {
+// published returns the published snapshot, or answers 503 and returns nil
+// before the first one (the stored readings are still loading).
+func (s *Server) published(w http.ResponseWriter) *snapshot.Snapshot {
 	snap := s.Engine.Snapshot()
 	if snap == nil {
-		http.Error(w, "Not ready.", http.StatusServiceUnavailable)
+		http.Error(w, "Not ready: loading stored readings.", http.StatusServiceUnavailable)
+	}
+	return snap
+}
+
+func (s *Server) kpis(w http.ResponseWriter, _ *http.Request) {
+	snap := s.published(w)
+	if snap == nil {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -105,9 +114,8 @@ func (s *Server) kpis(w http.ResponseWriter, _ *http.Request) {
 
 // milestones serves every milestone as an iCalendar feed, to subscribe to.
 func (s *Server) milestones(w http.ResponseWriter, _ *http.Request) {
-	snap := s.Engine.Snapshot()
+	snap := s.published(w)
 	if snap == nil {
-		http.Error(w, "Not ready.", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
