@@ -47,6 +47,27 @@ accounts: ["17841405309211844"]`},
 // them.
 var MissingGraphIDs = []string{"123", "456"}
 
+// graphFailure is a recorded Graph error answer, by fail mode.
+type graphFailure struct {
+	status  int
+	file    string   // the recorded body, or
+	body    string   // a body written here
+	headers []string // name, value, …
+}
+
+var graphFailures = map[string]graphFailure{
+	"app_limit": {status: http.StatusForbidden, file: "facebook/app_limit.json",
+		headers: []string{"X-App-Usage", `{"call_count":100,"total_cputime":15,"total_time":12}`}},
+	"page_limit": {status: http.StatusBadRequest, file: "facebook/page_limit.json",
+		headers: []string{"X-Business-Use-Case-Usage", `{"112130216863063":[{"type":"pages","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":5}]}`}},
+	"ig_limit":   {status: http.StatusForbidden, file: "instagram/rate_limited.json"},
+	"not_found":  {status: http.StatusBadRequest, file: "facebook/not_found.json"},
+	"ppca":       {status: http.StatusBadRequest, file: "facebook/ppca_required.json"},
+	"permission": {status: http.StatusBadRequest, file: "facebook/missing_permission.json"},
+	"server": {status: http.StatusInternalServerError,
+		body: `{"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"is_transient":true}}`},
+}
+
 // graph answers GET /{version}/?ids=…&fields=…: an object keyed by id, from
 // the recorded Pages and IG users; ids 9<N> are made up (N followers).
 func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
@@ -58,28 +79,12 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
 		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
 		return
 	}
-	switch mode {
-	case "app_limit":
-		reply(w, http.StatusForbidden, File("facebook/app_limit.json"), "X-App-Usage", `{"call_count":100,"total_cputime":15,"total_time":12}`)
-		return
-	case "page_limit":
-		reply(w, http.StatusBadRequest, File("facebook/page_limit.json"),
-			"X-Business-Use-Case-Usage", `{"112130216863063":[{"type":"pages","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":5}]}`)
-		return
-	case "ig_limit":
-		reply(w, http.StatusForbidden, File("instagram/rate_limited.json"))
-		return
-	case "not_found":
-		reply(w, http.StatusBadRequest, File("facebook/not_found.json"))
-		return
-	case "ppca":
-		reply(w, http.StatusBadRequest, File("facebook/ppca_required.json"))
-		return
-	case "permission":
-		reply(w, http.StatusBadRequest, File("facebook/missing_permission.json"))
-		return
-	case "server":
-		reply(w, http.StatusInternalServerError, []byte(`{"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"is_transient":true}}`))
+	if f, ok := graphFailures[mode]; ok {
+		body := []byte(f.body)
+		if f.file != "" {
+			body = File(f.file)
+		}
+		reply(w, f.status, body, f.headers...)
 		return
 	}
 	known := map[string]json.RawMessage{}
