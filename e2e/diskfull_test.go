@@ -32,14 +32,7 @@ func TestDiskFullAndRecovery(t *testing.T) {
 
 	api := fakeapi.New()
 	defer api.Close()
-	cfg := filepath.Join(dir, "plan.yml")
-	writePlan(t, cfg, fastPlan(api.URL, ""))
-	d := start(t, cfg, filepath.Join(disk, "data"))
-	waitFor(t, "a first collection", func() bool {
-		_, mfs := d.scrape(t)
-		ok, _ := value(mfs, "kpi_collection_success", map[string]string{"channel": "youtube"})
-		return ok == 1
-	})
+	d, _ := startCollected(t, api, dir, filepath.Join(disk, "data"))
 	_, mfs := d.scrape(t)
 	before, _ := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
 

@@ -24,7 +24,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
 	dir := t.TempDir()
-	d, _ := startCollected(t, api, dir)
+	d, _ := startCollected(t, api, dir, filepath.Join(dir, "data"))
 	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--no-first-run", "--disable-quic", "--user-data-dir=" + filepath.Join(dir, "profile"),
 		"--enable-logging=stderr", "--v=0", "--window-size=412,915"}

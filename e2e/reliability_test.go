@@ -46,13 +46,14 @@ kpis:
 `, api, fakeapi.YouTubeKey, extraChannels)
 }
 
-// startCollected starts the daemon on fastPlan in dir and waits for its
-// first youtube run; it returns the daemon and the plan's path.
-func startCollected(t *testing.T, api *fakeapi.Server, dir string) (*daemon, string) {
+// startCollected starts the daemon on fastPlan, written in dir, with its
+// store in storage, and waits for its first youtube run; it returns the
+// daemon and the plan's path.
+func startCollected(t *testing.T, api *fakeapi.Server, dir, storage string) (*daemon, string) {
 	t.Helper()
 	cfg := filepath.Join(dir, "plan.yml")
 	writePlan(t, cfg, fastPlan(api.URL, ""))
-	d := start(t, cfg, filepath.Join(dir, "data"))
+	d := start(t, cfg, storage)
 	waitFor(t, "the first youtube run", func() bool {
 		_, mfs := d.scrape(t)
 		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "subs"})
@@ -102,7 +103,8 @@ func TestResponsiveWhileAPIsHang(t *testing.T) {
 func TestReload(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
-	d, cfg := startCollected(t, api, t.TempDir())
+	dir := t.TempDir()
+	d, cfg := startCollected(t, api, dir, filepath.Join(dir, "data"))
 
 	// A good config with a new channel, by SIGHUP.
 	withBluesky := fastPlan(api.URL, fmt.Sprintf("  bluesky:\n    type: bluesky\n    schedule: \"@every 1s\"\n    api_url: %s\n    accounts: [bsky.app]\n", api.URL))
