@@ -16,7 +16,9 @@ import (
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
-// Reason is a class of failure (see vocab.Reason).
+// Reason is a class of failure (see vocab.Reason). It and the names below
+// are vocab's, aliased so that collector files read short; other packages
+// use vocab.
 type Reason = vocab.Reason
 
 // The failure classes, as vocab names them.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
-	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 const (
@@ -45,7 +45,7 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("manual accounts = %v", got)
 	}
 	blog := cfg.KPIs[1]
-	if blog.Account != "https://blog.acme.example/feed.xml" || *blog.Tolerance != 0.05 || blog.Count != plan.Growth {
+	if blog.Account != "https://blog.acme.example/feed.xml" || *blog.Tolerance != 0.05 || blog.Count != vocab.Growth {
 		t.Errorf("blog KPI defaults = %+v", blog)
 	}
 	stockholm, _ := time.LoadLocation("Europe/Stockholm")

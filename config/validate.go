@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // commonKeys are the channel keys every type takes.
@@ -67,7 +68,7 @@ func applyDefaults(cfg *Config, types Types) {
 			continue
 		}
 		if k.Count == "" {
-			k.Count = plan.Total
+			k.Count = vocab.Total
 		}
 		if k.Tolerance == nil {
 			t := plan.DefaultTolerance
@@ -308,7 +309,7 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, 
 	case len(k.Name) > MaxLabelLength:
 		ps.path(at("name"), "%s: the name is longer than %d characters", label, MaxLabelLength)
 	}
-	if k.Count != plan.Total && k.Count != plan.Growth {
+	if k.Count != vocab.Total && k.Count != vocab.Growth {
 		ps.path(at("count"), "%s: count %q must be total or growth", label, k.Count)
 	}
 	if t := *k.Tolerance; t < 0 || t >= 1 || math.IsNaN(t) {
@@ -356,11 +357,11 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 // milestonesOf resolves a KPI's milestones to due times in the plan p (its
 // Location set), from the list or from every and step, reporting what is
 // wrong with them. It writes nothing.
-func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *KPI) []plan.Milestone {
+func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *KPI) []vocab.Milestone {
 	if p.Location == nil || p.Start.IsZero() || p.End.IsZero() {
 		return nil // the plan's own problems are reported already
 	}
-	var out []plan.Milestone
+	var out []vocab.Milestone
 	recurring := k.Every != "" || k.Step != 0
 	switch {
 	case recurring && len(k.Milestones) > 0:
@@ -371,7 +372,7 @@ func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *
 			ps.path(at("step"), "%s: step must be a number more than 0, the rise from one milestone to the next", label)
 			return nil
 		}
-		if k.Count == plan.Total && k.Baseline == nil {
+		if k.Count == vocab.Total && k.Baseline == nil {
 			ps.path(at("step"), "%s: recurring milestones on a total count need a baseline to rise from (or use count: growth)", label)
 			return nil
 		}
@@ -408,7 +409,7 @@ func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *
 			ps.path(at("milestones", j, "target"), "%s: milestone target must be a finite number", label)
 		}
 		prev = m.Due
-		out = append(out, plan.Milestone{Due: due, Target: m.Target})
+		out = append(out, vocab.Milestone{Due: due, Target: m.Target})
 	}
 	return out
 }

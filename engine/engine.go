@@ -15,6 +15,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // Engine runs collections, keeps the in-memory view of the store and
@@ -80,7 +81,7 @@ type health struct {
 	lastSuccess time.Time
 	lastError   string
 	duration    time.Duration
-	errors      map[collectors.Reason]float64
+	errors      map[vocab.Reason]float64
 	requests    map[string]float64
 	quotaDay    string
 	quotaUsed   int
@@ -238,8 +239,8 @@ func (e *Engine) catchUp(ctx context.Context) error {
 func (e *Engine) healthOf(name string) *health {
 	h, ok := e.health[name]
 	if !ok {
-		h = &health{errors: map[collectors.Reason]float64{}, requests: map[string]float64{}}
-		for _, r := range collectors.Reasons {
+		h = &health{errors: map[vocab.Reason]float64{}, requests: map[string]float64{}}
+		for _, r := range vocab.Reasons {
 			h.errors[r] = 0
 		}
 		e.health[name] = h

@@ -148,7 +148,7 @@ func TestLastGoodValueSurvivesFailureAndRestart(t *testing.T) {
 
 	a.failing.Store(true)
 	e.SetClock(func() time.Time { return now.Add(time.Hour) })
-	if rep := e.RunChannel(context.Background(), "youtube"); rep.OK() || rep.Errors[0].Reason != collectors.Quota {
+	if rep := e.RunChannel(context.Background(), "youtube"); rep.OK() || rep.Errors[0].Reason != vocab.Quota {
 		t.Fatalf("the failing run: %+v", rep.Errors)
 	}
 	snap := e.Snapshot()
@@ -157,7 +157,7 @@ func TestLastGoodValueSurvivesFailureAndRestart(t *testing.T) {
 	if subs.Value != 1100 || !subs.LastObservation.Equal(now) {
 		t.Errorf("after a failed run the value is %v read at %v; want 1100 read at %v", subs.Value, subs.LastObservation, now)
 	}
-	if yt.Success || yt.Errors[collectors.Quota] != 1 || !yt.LastSuccess.Equal(now) {
+	if yt.Success || yt.Errors[vocab.Quota] != 1 || !yt.LastSuccess.Equal(now) {
 		t.Errorf("channel health after a failure: %+v", yt)
 	}
 	st.Close()
@@ -232,7 +232,7 @@ func TestQuotaBudget(t *testing.T) {
 		t.Fatalf("third run: %v", rep.Errors)
 	}
 	rep := e.RunChannel(context.Background(), "youtube")
-	if rep.OK() || rep.Errors[0].Reason != collectors.Quota {
+	if rep.OK() || rep.Errors[0].Reason != vocab.Quota {
 		t.Fatalf("a fourth run over the budget of 3 ran: %+v", rep)
 	}
 	yt := channel(e.Snapshot(), "youtube")
@@ -258,7 +258,7 @@ func TestManual(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if k := kpi(e.Snapshot(), "relationships"); k.Value != 3 || k.Status == plan.NoData {
+	if k := kpi(e.Snapshot(), "relationships"); k.Value != 3 || k.Status == vocab.NoData {
 		t.Errorf("after adding 2 and 1: %+v; growth counts from nothing", k.Evaluation)
 	}
 	tests := []struct {
@@ -290,7 +290,7 @@ func (panicking) Collect(context.Context, []string) collectors.Result { panic("b
 
 func TestPanickingCollectorIsRecovered(t *testing.T) {
 	res := safeCollect(context.Background(), panicking{}, []string{"a"})
-	if len(res.Errors) != 1 || res.Errors[0].Reason != collectors.Server || len(res.Readings) != 0 {
+	if len(res.Errors) != 1 || res.Errors[0].Reason != vocab.Server || len(res.Readings) != 0 {
 		t.Errorf("a panicking collector gave %+v", res)
 	}
 }
@@ -544,7 +544,7 @@ func TestCacheFollowsThePlansNeeds(t *testing.T) {
 	}
 
 	next := testConfig(t, a.URL)
-	next.KPIs[2].Due = append([]plan.Milestone{{Due: dueAug15, Target: 3}}, next.KPIs[2].Due...)
+	next.KPIs[2].Due = append([]vocab.Milestone{{Due: dueAug15, Target: 3}}, next.KPIs[2].Due...)
 	next.KPIs[2].Due[1].Due = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	e.ApplyConfig(context.Background(), next)
 	if !at(e.cache, dueAug15) {
@@ -588,7 +588,7 @@ func TestReloadReadingTheStoreBlocksNothing(t *testing.T) {
 		<-release
 	}
 	changed := testConfig(t, a.URL)
-	changed.KPIs[0].Due = append([]plan.Milestone(nil), changed.KPIs[0].Due...)
+	changed.KPIs[0].Due = append([]vocab.Milestone(nil), changed.KPIs[0].Due...)
 	changed.KPIs[0].Due[0].Due = changed.KPIs[0].Due[0].Due.Add(-24 * time.Hour) // other readings needed
 	reloaded := make(chan struct{})
 	go func() {

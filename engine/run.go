@@ -15,6 +15,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/redact"
 	"github.com/kpi-collector/kpi-collector/store"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // RunReport is what one run of a channel did.
@@ -58,7 +59,7 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 	}
 	built, err := e.collectorFor(ch)
 	if err != nil {
-		rep.Errors = []*collectors.Error{collectors.Fail(collectors.Server, err)}
+		rep.Errors = []*collectors.Error{collectors.Fail(vocab.Server, err)}
 		return e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
 	}
 
@@ -82,7 +83,7 @@ func safeCollect(ctx context.Context, c collectors.Collector, accounts []string)
 	defer func() {
 		if p := recover(); p != nil {
 			res = collectors.Result{Errors: []*collectors.Error{
-				collectors.Fail(collectors.Server, fmt.Errorf("collector panicked: %v\n%s", p, debug.Stack())),
+				collectors.Fail(vocab.Server, fmt.Errorf("collector panicked: %v\n%s", p, debug.Stack())),
 			}}
 		}
 	}()
@@ -130,7 +131,7 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 	switch {
 	case rep.SaveError != nil:
 		h.success = false
-		h.errors[collectors.Storage]++
+		h.errors[vocab.Storage]++
 		h.lastError = "store: " + rep.SaveError.Error()
 	case run.Success:
 		h.success, h.lastSuccess, h.lastError = true, now, ""
@@ -257,7 +258,7 @@ func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config
 	day := quotaDay(spec, now)
 	used, err := e.store.QuotaUsed(ctx, ch.Name, day)
 	if err != nil {
-		return collectors.Fail(collectors.Server, err)
+		return collectors.Fail(vocab.Server, err)
 	}
 	e.mu.Lock()
 	h := e.healthOf(ch.Name)
@@ -269,7 +270,7 @@ func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config
 	}
 	cost := (len(ch.Accounts) + batch - 1) / batch
 	if used+cost > limit {
-		return collectors.Fail(collectors.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
+		return collectors.Fail(vocab.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
 	}
 	return nil
 }

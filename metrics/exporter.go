@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -239,7 +238,7 @@ func (o *order) accounts() []int {
 }
 
 var (
-	sortedStatuses = slices.Sorted(slices.Values(plan.Statuses))
+	sortedStatuses = slices.Sorted(slices.Values(vocab.Statuses))
 	sortedReasons  = slices.Sorted(slices.Values(vocab.Reasons))
 )
 

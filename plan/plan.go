@@ -10,7 +10,9 @@ import (
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
-// Count says how a KPI's value is derived (see vocab.Count).
+// Count says how a KPI's value is derived (see vocab.Count). It and the
+// other aliases of vocab here keep the arithmetic and its tests short; other
+// packages use vocab.
 type Count = vocab.Count
 
 // The counts.

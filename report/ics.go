@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // WriteICS writes every milestone of the plan as an iCalendar feed (RFC
@@ -54,7 +54,7 @@ func WriteICS(w io.Writer, s *snapshot.Snapshot) error {
 }
 
 // describeMilestone says where the KPI stands, for the event's description.
-func describeMilestone(k snapshot.KPIState, m plan.Milestone, at time.Time, loc *time.Location) string {
+func describeMilestone(k snapshot.KPIState, m vocab.Milestone, at time.Time, loc *time.Location) string {
 	value := "no value yet"
 	if k.HasValue {
 		value = "value " + plainNumber(k.Value)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // Columns are the report's columns: the CSV header and the JSON keys.
@@ -254,7 +255,7 @@ func WriteSuggestions(w io.Writer, s *snapshot.Snapshot) error {
 	n := 0
 	for _, k := range s.KPIs {
 		projected := k.HasPace && k.HasTarget && k.Forecast < k.Target && k.Due.After(s.At)
-		if !k.HasPace || !k.HasTarget || k.Status == plan.Met || (k.Status != plan.Behind && k.Status != plan.Missed && !projected) {
+		if !k.HasPace || !k.HasTarget || k.Status == vocab.Met || (k.Status != vocab.Behind && k.Status != vocab.Missed && !projected) {
 			continue
 		}
 		n++

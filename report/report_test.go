@@ -15,6 +15,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -28,15 +29,15 @@ func sampleSnapshot() *snapshot.Snapshot {
 			Start: "2026-07-01", End: "2026-12-31",
 			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc)},
 		KPIs: []snapshot.KPIState{
-			{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: plan.Growth, Milestones: []plan.Milestone{{Due: due, Target: 8}},
-				Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 3.9, HasTarget: true, Target: 8, Due: due,
+			{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 8}},
+				Evaluation: plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 2, Expected: 3.9, HasTarget: true, Target: 8, Due: due,
 					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
-			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth, Milestones: []plan.Milestone{{Due: due, Target: 5}},
-				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
-			{Name: "odd|name_with *markup* and\na line", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth, Milestones: []plan.Milestone{{Due: due, Target: 5}},
-				Evaluation: plan.Evaluation{Status: plan.OnTrack, HasValue: true, Value: 2, Expected: 2, HasTarget: true, Target: 5, Due: due, HasProgress: true, Progress: 1}},
-			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: plan.Total, Milestones: []plan.Milestone{{Due: due, Target: 1200}},
-				Evaluation: plan.Evaluation{Status: plan.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
+			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
+				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
+			{Name: "odd|name_with *markup* and\na line", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
+				Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 2, Expected: 2, HasTarget: true, Target: 5, Due: due, HasProgress: true, Progress: 1}},
+			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 1200}},
+				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
 				Hidden:     "hidden by the account"},
 		},
 	}
@@ -91,11 +92,11 @@ func TestSuggestions(t *testing.T) {
 	s := sampleSnapshot()
 	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
 	s.KPIs = []snapshot.KPIState{
-		{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: plan.Growth, Tolerance: 0.05, Milestones: []plan.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}},
-			Evaluation: plan.Evaluation{Status: plan.Behind, HasValue: true, Value: 2, Expected: 2.6, HasTarget: true, Target: 5, Due: due,
+		{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}},
+			Evaluation: plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 2, Expected: 2.6, HasTarget: true, Target: 5, Due: due,
 				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2}},
-		{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: plan.Growth, Tolerance: 0.05, Milestones: []plan.Milestone{{Due: due, Target: 5}},
-			Evaluation: plan.Evaluation{Status: plan.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18}},
+		{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
+			Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18}},
 	}
 	var b bytes.Buffer
 	if err := WriteSuggestions(&b, s); err != nil {

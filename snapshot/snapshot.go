@@ -55,9 +55,9 @@ type KPIState struct {
 	Channel    string
 	Account    string
 	Metric     string
-	Count      plan.Count
+	Count      vocab.Count
 	Tolerance  float64
-	Milestones []plan.Milestone
+	Milestones []vocab.Milestone
 	plan.Evaluation
 	// Hidden, where set, is why the API withholds the KPI's count ("hidden
 	// by the account"): the KPI has no new value, and this says why.
