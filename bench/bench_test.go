@@ -307,9 +307,9 @@ func BenchmarkStoreYear(b *testing.B) {
 // BenchmarkReloadBlocking: a reload of a changed plan (every milestone
 // moved, so the cache is read from the store again) while N accounts are
 // cached, with scrapes and recordings going on. Reports how long the reload
-// took and the longest a scrape and a recording took while it ran, beside
-// the longest each took before it (the same work without a reload): the
-// difference is what the reload blocked them.
+// took, the longest a scrape took and the median and longest a recording
+// took while it ran, beside the same before it (the same work without a
+// reload): the difference is what the reload delayed them.
 func BenchmarkReloadBlocking(b *testing.B) {
 	api := fakeapi.New()
 	defer api.Close()
