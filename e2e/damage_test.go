@@ -21,14 +21,8 @@ func TestDamagedChunkIsQuarantined(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
 	dir := t.TempDir()
-	cfg, storage := filepath.Join(dir, "plan.yml"), filepath.Join(dir, "data")
-	writePlan(t, cfg, fastPlan(api.URL, ""))
-	d := start(t, cfg, storage)
-	waitFor(t, "a collection", func() bool {
-		_, mfs := d.scrape(t)
-		_, ok := value(mfs, "kpi_value", map[string]string{"kpi": "gen_views"})
-		return ok
-	})
+	storage := filepath.Join(dir, "data")
+	d, cfg := startCollected(t, api, dir, storage)
 	d.stop(t)
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(storage, store.FileName))
