@@ -173,6 +173,7 @@ type KPI struct {
 	Account    string          `yaml:"account"`
 	Metric     string          `yaml:"metric"`
 	Count      vocab.Count     `yaml:"count"`
+	Direction  vocab.Direction `yaml:"direction"`
 	Baseline   *float64        `yaml:"baseline"`
 	Tolerance  *float64        `yaml:"tolerance"`
 	Milestones []MilestoneSpec `yaml:"milestones"`
@@ -227,6 +228,10 @@ type TypeSpec struct {
 	InfluenceMetric   string
 	InfluenceSchedule string
 	DefaultMaxPages   int
+	// Windowed types read every metric over a rolling window (clicks in the
+	// last 28 days): a level that rises and falls, not a cumulative count,
+	// so `count: growth` on one means nothing and is refused.
+	Windowed bool
 	// NoAccounts types may list no accounts.
 	NoAccounts bool
 	// Batch is how many accounts one API call reads (0: one).

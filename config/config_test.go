@@ -102,6 +102,7 @@ func TestLoadBad(t *testing.T) {
 		{"both milestone forms", "    every: quarter", "    every: quarter\n    milestones: [ { due: 2026-07-31, target: 8 } ]", 48, []string{"not both"}},
 		{"a step of zero", "    step: 100", "    step: 0", 49, []string{"step must be a number more than 0"}},
 		{"a bad count", "    count: total\n    tolerance", "    count: sum\n    tolerance", 34, []string{`count "sum" must be total or growth`}},
+		{"a bad direction", "    count: total\n    tolerance", "    count: total\n    direction: sideways\n    tolerance", 35, []string{`direction "sideways" must be up`}},
 		{"a bad feed URL", "[https://blog.acme.example/feed.xml]", "[blog.acme.example/feed.xml]", 19, []string{"http or https URL"}},
 		{"a duplicate KPI name", "  - name: blog_articles", "  - name: youtube_subscribers", 39, []string{"already the name of kpis[0]"}},
 		{"a KPI without milestones", "    milestones: [ { due: 2026-07-31, target: 8 } ]\n  - name: newsletter", "  - name: newsletter", 39, []string{"has no milestones"}},

@@ -70,6 +70,9 @@ func applyDefaults(cfg *Config, types Types) {
 		if k.Count == "" {
 			k.Count = vocab.Total
 		}
+		if k.Direction == "" {
+			k.Direction = vocab.Up
+		}
 		if k.Tolerance == nil {
 			t := plan.DefaultTolerance
 			k.Tolerance = &t
@@ -312,6 +315,9 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, 
 	if k.Count != vocab.Total && k.Count != vocab.Growth {
 		ps.path(at("count"), "%s: count %q must be total or growth", label, k.Count)
 	}
+	if k.Direction != vocab.Up && k.Direction != vocab.Down {
+		ps.path(at("direction"), "%s: direction %q must be up (higher is better) or down (lower is better, such as a search position)", label, k.Direction)
+	}
 	if t := *k.Tolerance; t < 0 || t >= 1 || math.IsNaN(t) {
 		ps.path(at("tolerance"), "%s: tolerance %v must be at least 0 and under 1 (0.05 is 5%%)", label, t)
 	}
@@ -329,6 +335,9 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, 
 		}
 		if spec, ok := types[ch.Type]; ok {
 			validateMetric(ps, at("metric"), label, k.Metric, ch, spec)
+			if spec.Windowed && k.Count == vocab.Growth {
+				ps.path(at("count"), "%s: a %s channel reads %s over a rolling window, a level that rises and falls rather than a running count, so count: growth has no meaning; use count: total (the default) with targets for the level itself", label, ch.Type, k.Metric)
+			}
 		}
 	}
 	milestonesOf(ps, p, at, label, k)
@@ -369,7 +378,7 @@ func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *
 		return nil
 	case recurring:
 		if k.Step <= 0 || math.IsInf(k.Step, 0) || math.IsNaN(k.Step) {
-			ps.path(at("step"), "%s: step must be a number more than 0, the rise from one milestone to the next", label)
+			ps.path(at("step"), "%s: step must be a number more than 0, the rise from one milestone to the next (the fall, with direction: down)", label)
 			return nil
 		}
 		if k.Count == vocab.Total && k.Baseline == nil {
@@ -380,7 +389,11 @@ func milestonesOf(ps *problems, p Plan, at func(...any) []any, label string, k *
 		if k.Baseline != nil {
 			base = *k.Baseline
 		}
-		ms, err := plan.Recurring(p.StartTime(), p.End.Start(p.Location), k.Every, base, k.Step, p.Location)
+		step := k.Step
+		if k.Direction == vocab.Down {
+			step = -step // a lower-is-better KPI's milestones fall by step
+		}
+		ms, err := plan.Recurring(p.StartTime(), p.End.Start(p.Location), k.Every, base, step, p.Location)
 		if err != nil {
 			ps.path(at("every"), "%s: %v", label, err)
 			return nil

@@ -288,7 +288,7 @@ func (o *seriesOrder) insert(added []seriesKey) {
 // say how its channel's readings come (see plan.KPI).
 func planKPI(k *config.KPI, keptByHand bool, interval time.Duration) plan.KPI {
 	return plan.KPI{
-		Count: k.Count, Baseline: k.Baseline, Tolerance: *k.Tolerance, Milestones: k.Due,
+		Count: k.Count, Direction: k.Direction, Baseline: k.Baseline, Tolerance: *k.Tolerance, Milestones: k.Due,
 		KeptByHand: keptByHand, Interval: interval,
 	}
 }

@@ -21,6 +21,15 @@ const (
 	Growth = vocab.Growth
 )
 
+// Direction says which way a KPI should go (see vocab.Direction).
+type Direction = vocab.Direction
+
+// The directions.
+const (
+	Up   = vocab.Up
+	Down = vocab.Down
+)
+
 // Status is the state of a KPI against its plan (see vocab.Status).
 type Status = vocab.Status
 
@@ -47,6 +56,10 @@ type Milestone = vocab.Milestone
 // KPI is what the plan asks of one metric of one account.
 type KPI struct {
 	Count Count
+	// Direction is Down where lower is better (an average search position):
+	// a target is reached from above, behind means above the glide path,
+	// and the paces toward a target are negative. Empty means Up.
+	Direction Direction
 	// Baseline, where set, is the glide path's starting value; otherwise it is
 	// 0 for growth and the reference reading for total.
 	Baseline   *float64
@@ -72,6 +85,9 @@ type Point struct {
 // are unknown and must not be shown as numbers.
 type Evaluation struct {
 	Status Status
+	// Direction is the KPI's (Down: lower is better), for those who word
+	// the figures.
+	Direction Direction
 	// HasValue is false while no reading exists at or before the moment.
 	HasValue bool
 	Value    float64
@@ -111,6 +127,17 @@ type Evaluation struct {
 	MissedMilestone *Milestone
 }
 
+// down reports whether lower is better for k.
+func (k KPI) down() bool { return k.Direction == Down }
+
+// reached reports whether value has reached target in k's direction.
+func (k KPI) reached(value, target float64) bool {
+	if k.down() {
+		return value <= target
+	}
+	return value >= target
+}
+
 // PaceWindow is how far back from the latest reading the pace is fitted.
 const PaceWindow = 14 * 24 * time.Hour
 
@@ -120,7 +147,7 @@ const day = 24 * time.Hour
 // at start. Readings must be ascending by time; those after now are ignored.
 func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluation {
 	readings = upTo(readings, now)
-	ev := Evaluation{Status: NoData}
+	ev := Evaluation{Status: NoData, Direction: k.Direction}
 	tol := k.Tolerance
 	if tol < 0 {
 		tol = 0
@@ -156,7 +183,12 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 	ev.HasValue = true
 	ev.Value = valueOf(last.Value)
 	ev.LastObservation = last.Time
-	if ev.Expected != 0 {
+	switch {
+	case k.down() && ev.Value != 0:
+		// Lower is better: 1 on the glide path, under 1 above it (behind).
+		ev.HasProgress = true
+		ev.Progress = ev.Expected / ev.Value
+	case !k.down() && ev.Expected != 0:
 		ev.HasProgress = true
 		ev.Progress = ev.Value / ev.Expected
 	}
@@ -169,7 +201,9 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 			ev.Forecast = ev.Value + slope*ev.Due.Sub(now).Hours()/24
 		}
 	}
-	if ev.HasPace && ev.HasTarget && ev.DailyGrowth > 0 && ev.Value < ev.Target {
+	// The pace carries the value toward the target: up toward one above it,
+	// down toward one below it (Direction Down).
+	if ev.HasPace && ev.HasTarget && ev.DailyGrowth != 0 && !k.reached(ev.Value, ev.Target) && (ev.DailyGrowth > 0) != k.down() {
 		days := (ev.Target - ev.Value) / ev.DailyGrowth
 		if days < 100*365 { // beyond a century is no date to plan by
 			ev.HasReach, ev.ReachTime = true, now.Add(time.Duration(days*float64(day)))
@@ -177,13 +211,20 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 	}
 	if ev.HasTarget && ev.Due.After(now) {
 		ev.HasRequired = true
-		ev.RequiredDailyGrowth = math.Max(0, (ev.Target-ev.Value)/(ev.Due.Sub(now).Hours()/24))
+		ev.RequiredDailyGrowth = (ev.Target - ev.Value) / (ev.Due.Sub(now).Hours() / 24)
+		// A target already reached needs no pace; a down KPI's pace is a
+		// fall, so negative.
+		if k.down() {
+			ev.RequiredDailyGrowth = math.Min(0, ev.RequiredDailyGrowth)
+		} else {
+			ev.RequiredDailyGrowth = math.Max(0, ev.RequiredDailyGrowth)
+		}
 	}
 
 	if !finite(ev.Value) {
 		// Readings so far apart that their difference overflows: no value
 		// is better than an infinite one.
-		return Evaluation{Status: NoData, Expected: ev.Expected, Baseline: ev.Baseline, HasTarget: ev.HasTarget, Target: ev.Target, Due: ev.Due}
+		return Evaluation{Status: NoData, Direction: k.Direction, Expected: ev.Expected, Baseline: ev.Baseline, HasTarget: ev.HasTarget, Target: ev.Target, Due: ev.Due}
 	}
 	if !finite(ev.Progress) {
 		ev.HasProgress, ev.Progress = false, 0
@@ -196,15 +237,20 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 		ev.HasRequired, ev.RequiredDailyGrowth = false, 0
 	}
 
+	below, above := ev.Value < ev.Expected*(1-tol), ev.Value > ev.Expected*(1+tol)
+	behind, ahead := below, above
+	if k.down() {
+		behind, ahead = above, below
+	}
 	switch {
-	case len(k.Milestones) > 0 && ev.Value >= k.Milestones[len(k.Milestones)-1].Target:
+	case len(k.Milestones) > 0 && k.reached(ev.Value, k.Milestones[len(k.Milestones)-1].Target):
 		ev.Status = Met
 	case missed(k, readings, valueOf, ev.Value, now) != nil:
 		ev.Status = Missed
 		ev.MissedMilestone = missed(k, readings, valueOf, ev.Value, now)
-	case ev.Value < ev.Expected*(1-tol):
+	case behind:
 		ev.Status = Behind
-	case ev.Value > ev.Expected*(1+tol):
+	case ahead:
 		ev.Status = Ahead
 	default:
 		ev.Status = OnTrack
@@ -217,7 +263,7 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 // the pace that would meet it from now. Empty once every target is met or
 // without a target or a value.
 func Advice(ev Evaluation, loc *time.Location) string {
-	if !ev.HasValue || !ev.HasTarget || ev.Status == Met || ev.Value >= ev.Target {
+	if !ev.HasValue || !ev.HasTarget || ev.Status == Met || (KPI{Direction: ev.Direction}).reached(ev.Value, ev.Target) {
 		return ""
 	}
 	due := ev.Due.Add(-time.Nanosecond).In(loc).Format(time.DateOnly) // the due day, which ends at 24:00
@@ -314,7 +360,7 @@ func missed(k KPI, readings []Point, valueOf func(float64) float64, current floa
 			return nil
 		}
 		at, ok := ValueAtDue(k, readings, m.Due)
-		if ok && valueOf(at.Value) < m.Target && current < m.Target {
+		if ok && !k.reached(valueOf(at.Value), m.Target) && !k.reached(current, m.Target) {
 			return &k.Milestones[i]
 		}
 	}

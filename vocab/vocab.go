@@ -58,6 +58,17 @@ const (
 	Growth Count = "growth"
 )
 
+// Direction says which way a KPI's value should go.
+type Direction string
+
+const (
+	// Up: higher is better (followers, clicks). The default.
+	Up Direction = "up"
+	// Down: lower is better (a search position, a bounce rate): the glide
+	// path runs down from the baseline to the target.
+	Down Direction = "down"
+)
+
 // Milestone is a target a KPI's value should reach by a due time.
 type Milestone struct {
 	Due    time.Time
