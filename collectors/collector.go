@@ -26,6 +26,10 @@ type Reading struct {
 	Account string
 	Metric  string
 	Value   float64
+	// Time, where set, is the moment the value stands for when that is not
+	// the moment of the call: the end of a rolling window whose data lags
+	// (Search Console's lie two to three days behind). Zero means now.
+	Time time.Time
 }
 
 // Item is one entry of a feed: the engine keeps a ledger of them, so that

@@ -81,6 +81,10 @@ type Channel struct {
 	MinFollowers int               `yaml:"min_followers"` // influential_followers threshold
 	MaxPages     int               `yaml:"max_pages"`     // follower-list pages read per account and run
 
+	// Settings are the keys only the channel's type takes, decoded into its
+	// TypeSpec.Settings struct (see settings.go); nil for types without.
+	Settings any `yaml:"-"`
+
 	// Name is the channel's key under channels: the `channel` label.
 	Name string `yaml:"-"`
 }
@@ -228,6 +232,10 @@ type TypeSpec struct {
 	InfluenceMetric   string
 	InfluenceSchedule string
 	DefaultMaxPages   int
+	// Settings, where set, is a pointer to the type's settings struct
+	// holding their defaults: its yaml keys are the channel keys the type
+	// takes beyond the common ones and Options (see settings.go).
+	Settings any
 	// Windowed types read every metric over a rolling window (clicks in the
 	// last 28 days): a level that rises and falls, not a cumulative count,
 	// so `count: growth` on one means nothing and is refused.

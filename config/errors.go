@@ -42,6 +42,8 @@ type problems struct {
 	file string
 	root *yaml.Node
 	list Problems
+	// types lets checkShape find a channel type's own settings keys.
+	types Types
 }
 
 func (ps *problems) at(n *yaml.Node, format string, args ...any) {

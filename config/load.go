@@ -38,7 +38,7 @@ func LoadFile(file string, types Types) (*Config, error) {
 // Load is LoadFile for bytes already read; file names them in problems and
 // anchors relative *_file paths.
 func Load(file string, data []byte, types Types) (*Config, error) {
-	ps := &problems{file: file}
+	ps := &problems{file: file, types: types}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Problems{{File: file, Msg: "the file is empty; see config/example.yml for a plan to start from"}}
 	}
@@ -86,6 +86,7 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 
 	recordLines(root, cfg)
 	readAccountsFiles(ps, cfg, filepath.Dir(file), fp)
+	decodeSettings(ps, cfg, types)
 	applyDefaults(cfg, types)
 	expandEveryAccount(cfg)
 	validate(ps, cfg, types)
@@ -180,6 +181,7 @@ func readLimited(file string) ([]byte, error) {
 
 var (
 	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	channelType     = reflect.TypeOf(Channel{})
 	durationType    = reflect.TypeOf(time.Duration(0))
 )
 
@@ -215,6 +217,12 @@ func checkShape(ps *problems, n *yaml.Node, t reflect.Type) {
 			return
 		}
 		fields := map[string]reflect.Type{}
+		if t == channelType {
+			fields = ps.settingsOf(n) // the type's own keys, if any
+		}
+		if fields == nil {
+			fields = map[string]reflect.Type{}
+		}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")

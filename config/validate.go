@@ -194,7 +194,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	if node != nil {
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
-			if !slices.Contains(commonKeys, key) && !slices.Contains(spec.Options, key) {
+			_, own := settingFields(spec.Settings)[key]
+			if !own && !slices.Contains(commonKeys, key) && !slices.Contains(spec.Options, key) {
 				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s", name, key, ch.Type, key)
 			}
 		}
@@ -274,6 +275,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 			}
 		}
 	}
+	validateSettings(ps, name, ch)
 	if spec.OptionCheck != nil {
 		if err := spec.OptionCheck(ch); err != nil {
 			key, _, _ := strings.Cut(err.Error(), ":")

@@ -104,7 +104,7 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		QuotaDay:     quotaDay(spec, now), QuotaUnits: calls,
 	}
 	for _, r := range res.Readings {
-		run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value})
+		run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value, Time: r.Time})
 	}
 	for _, it := range res.Items {
 		run.Items = append(run.Items, store.Item{Account: it.Account, ItemID: it.ID, Published: it.Published})

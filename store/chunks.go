@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -380,6 +381,34 @@ func (w *chunkWriter) raiseAfter(ctx context.Context, series int64, t time.Time,
 		if _, err := w.put.ExecContext(ctx, series, c.day, w.seq, encode(c.day, c.rs)); err != nil {
 			return fmt.Errorf("writing a chunk: %w", err)
 		}
+	}
+	return nil
+}
+
+// replace puts a reading into its day's chunk in place of any reading of
+// the series at the same moment.
+func (w *chunkWriter) replace(ctx context.Context, series int64, r Reading) error {
+	if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+		return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", r.Channel, r.Account, r.Metric)
+	}
+	day := dayOf(r.Time)
+	var data []byte
+	err := w.get.QueryRowContext(ctx, series, day).Scan(&data)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("reading a chunk: %w", err)
+	}
+	have, err := decode(day, data)
+	if err != nil {
+		if err := w.setAside(ctx, series, day, data, err); err != nil {
+			return err
+		}
+		have = nil
+	}
+	all := slices.DeleteFunc(have, func(h Reading) bool { return h.Time.Equal(r.Time) })
+	all = append(all, r)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+	if _, err := w.put.ExecContext(ctx, series, day, w.seq, encode(day, all)); err != nil {
+		return fmt.Errorf("writing a chunk: %w", err)
 	}
 	return nil
 }

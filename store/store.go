@@ -327,7 +327,7 @@ func (s *Store) Close() error { return s.db.Close() }
 type Run struct {
 	Channel  string
 	Time     time.Time
-	Readings []Reading // Channel, Time and Source are filled in from the run
+	Readings []Reading // Channel and Source are filled in from the run, and Time where zero
 	Items    []Item    // feed items seen; Channel is filled in
 	// ItemAccounts are the feed accounts read: each gets a "posts" reading,
 	// the number of items in its ledger.
@@ -346,16 +346,27 @@ type Run struct {
 // with the posts count they give, and the channel's last-run record.
 func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	readings := make([]Reading, 0, len(run.Readings)+len(run.ItemAccounts))
+	var dated []Reading
 	for _, r := range run.Readings {
+		if !r.Time.IsZero() {
+			r.Channel, r.Source = run.Channel, SourceAPI
+			dated = append(dated, r)
+			continue
+		}
 		r.Channel, r.Time, r.Source = run.Channel, run.Time, SourceAPI
 		readings = append(readings, r)
 	}
-	keys := make([]seriesKey, 0, len(readings)+len(run.ItemAccounts))
+	keys := make([]seriesKey, 0, len(readings)+len(dated)+len(run.ItemAccounts))
 	for _, r := range readings {
 		keys = append(keys, seriesKey{run.Channel, r.Account, r.Metric})
 	}
+
 	for _, a := range run.ItemAccounts {
 		keys = append(keys, seriesKey{run.Channel, a, "posts"})
+	}
+	firstDated := len(keys)
+	for _, r := range dated {
+		keys = append(keys, seriesKey{run.Channel, r.Account, r.Metric})
 	}
 	ids, err := s.seriesIDs(ctx, keys)
 	if err != nil {
@@ -398,6 +409,22 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		setAsideAny = w.setAsideAny
+	}
+	if len(dated) > 0 {
+		// Readings that carry their own time (a rolling window's end) replace
+		// what an earlier run stored for the same moment: the API's figure
+		// for a window is one value, however often it is read.
+		w, err := newChunkWriter(ctx, tx.Tx)
+		if err != nil {
+			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+		}
+		defer w.close()
+		for i, r := range dated {
+			if err := w.replace(ctx, ids[firstDated+i], r); err != nil {
+				return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
+			}
+		}
+		setAsideAny = setAsideAny || w.setAsideAny
 	}
 	success := int64(0)
 	if run.Success {
