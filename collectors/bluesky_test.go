@@ -21,8 +21,8 @@ func TestBluesky(t *testing.T) {
 			name:     "handles match case-insensitively, DIDs match, an omitted actor is not found",
 			accounts: []string{"BSKY.app", "did:plc:z72i7hdynmk6r22z27h6tvur", "nobody.bsky.social"},
 			wantReadings: []Reading{
-				{"BSKY.app", "followers", 35250704}, {"BSKY.app", "following", 19}, {"BSKY.app", "posts", 870},
-				{"did:plc:z72i7hdynmk6r22z27h6tvur", "followers", 35250704}, {"did:plc:z72i7hdynmk6r22z27h6tvur", "following", 19}, {"did:plc:z72i7hdynmk6r22z27h6tvur", "posts", 870},
+				{Account: "BSKY.app", Metric: "followers", Value: 35250704}, {Account: "BSKY.app", Metric: "following", Value: 19}, {Account: "BSKY.app", Metric: "posts", Value: 870},
+				{Account: "did:plc:z72i7hdynmk6r22z27h6tvur", Metric: "followers", Value: 35250704}, {Account: "did:plc:z72i7hdynmk6r22z27h6tvur", Metric: "following", Value: 19}, {Account: "did:plc:z72i7hdynmk6r22z27h6tvur", Metric: "posts", Value: 870},
 			},
 			wantErrors: map[string]Reason{"nobody.bsky.social": NotFound},
 		},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -53,6 +54,9 @@ type Result struct {
 	// account that hides its follower lists): unknown, so no reading, but
 	// said, so that a KPI on one is not a silent no_data.
 	Hidden []Hidden
+	// Spent is the quota the API says the run used, for types whose calls
+	// cost what the API reports (TypeSpec.SpendsReported).
+	Spent int
 }
 
 // Hidden is a count an API withholds, and why.
@@ -100,6 +104,16 @@ type Env struct {
 	// Client carries the shared plumbing: User-Agent and request counting.
 	Client *http.Client
 	Logger *slog.Logger
+	// Now is the clock rolling windows end by (nil: time.Now).
+	Now func() time.Time
+}
+
+// now is the env's clock.
+func (env Env) now() time.Time {
+	if env.Now == nil {
+		return time.Now()
+	}
+	return env.Now()
 }
 
 // New builds the collector of a channel, or returns nil for types that are
@@ -122,7 +136,7 @@ func New(env Env) (Collector, error) {
 	if err != nil || t.UserMetrics {
 		return c, err
 	}
-	return countsOnly{c}, nil
+	return countsOnly{Collector: c, ratios: t.Ratios}, nil
 }
 
 // sameHostRedirects follows a redirect only to the host (and scheme) of the
@@ -141,8 +155,12 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// countsOnly lets through only readings that are counts.
-type countsOnly struct{ Collector }
+// countsOnly lets through only readings that are counts, or, for ratio
+// metrics, finite numbers of 0 or more.
+type countsOnly struct {
+	Collector
+	ratios []string
+}
 
 // Collect runs the collector and turns every impossible count into a decode
 // error.
@@ -150,11 +168,16 @@ func (g countsOnly) Collect(ctx context.Context, accounts []string) Result {
 	res := g.Collector.Collect(ctx, accounts)
 	kept := res.Readings[:0]
 	for _, r := range res.Readings {
-		if IsCount(r.Value) {
+		ratio := slices.Contains(g.ratios, r.Metric)
+		if IsCount(r.Value) || (ratio && r.Value >= 0 && !math.IsInf(r.Value, 0)) {
 			kept = append(kept, r)
 			continue
 		}
-		e := Fail(Decode, fmt.Errorf("the API gave %s as %v, which is not a count (a non-negative whole number)", r.Metric, r.Value), r.Account)
+		what := "a count (a non-negative whole number)"
+		if ratio {
+			what = "a finite number of 0 or more"
+		}
+		e := Fail(Decode, fmt.Errorf("the API gave %s as %v, which is not %s", r.Metric, r.Value, what), r.Account)
 		e.Metric = r.Metric
 		res.Errors = append(res.Errors, e)
 	}

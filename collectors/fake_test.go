@@ -44,6 +44,12 @@ func TestMain(m *testing.M) {
 // counting requests by code as the engine does.
 func collect(t *testing.T, ch *config.Channel, accounts []string) (Result, map[string]int) {
 	t.Helper()
+	return collectAt(t, ch, accounts, nil)
+}
+
+// collectAt is collect with the collector's clock at now (nil: time.Now).
+func collectAt(t *testing.T, ch *config.Channel, accounts []string, now func() time.Time) (Result, map[string]int) {
+	t.Helper()
 	var mu sync.Mutex
 	codes := map[string]int{}
 	if ch.Name == "" {
@@ -56,7 +62,7 @@ func collect(t *testing.T, ch *config.Channel, accounts []string) (Result, map[s
 		mu.Lock()
 		codes[code]++
 		mu.Unlock()
-	}, NewLimiter())})
+	}, NewLimiter()), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

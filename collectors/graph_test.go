@@ -29,14 +29,14 @@ func TestFacebook(t *testing.T) {
 			name: "counts are numbers; a missing fan_count is no reading", token: fakeapi.GraphToken,
 			accounts: []string{"20531316728", "104958162837"},
 			wantReadings: []Reading{
-				{"104958162837", "followers", 5123},
-				{"20531316728", "followers", 154230118}, {"20531316728", "likes", 149872001},
+				{Account: "104958162837", Metric: "followers", Value: 5123},
+				{Account: "20531316728", Metric: "followers", Value: 154230118}, {Account: "20531316728", Metric: "likes", Value: 149872001},
 			},
 		},
 		{
 			name: "#803: asked again without the named ids, which alone are not found", token: fakeapi.GraphToken,
 			accounts:     []string{"123", "20531316728", "456"},
-			wantReadings: []Reading{{"20531316728", "followers", 154230118}, {"20531316728", "likes", 149872001}},
+			wantReadings: []Reading{{Account: "20531316728", Metric: "followers", Value: 154230118}, {Account: "20531316728", Metric: "likes", Value: 149872001}},
 			wantErrors:   map[string]Reason{"123": NotFound, "456": NotFound},
 		},
 		{name: "code 4 with HTTP 403 is rate limited", mode: "app_limit", token: fakeapi.GraphToken, accounts: []string{"20531316728"}, wantErrors: map[string]Reason{"20531316728": RateLimited}},
@@ -72,7 +72,7 @@ func TestFacebook(t *testing.T) {
 func TestInstagram(t *testing.T) {
 	api := newAPI(t)
 	res, _ := collect(t, graphChannel("instagram", api.URL, fakeapi.GraphToken), []string{"17841405309211844"})
-	want := []Reading{{"17841405309211844", "followers", 267793}, {"17841405309211844", "following", 120}, {"17841405309211844", "posts", 1205}}
+	want := []Reading{{Account: "17841405309211844", Metric: "followers", Value: 267793}, {Account: "17841405309211844", Metric: "following", Value: 120}, {Account: "17841405309211844", Metric: "posts", Value: 1205}}
 	if !reflect.DeepEqual(res.Readings, want) || len(res.Errors) > 0 {
 		t.Errorf("readings %v, errors %v", res.Readings, res.Errors)
 	}

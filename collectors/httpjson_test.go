@@ -20,7 +20,7 @@ func TestHTTPJSON(t *testing.T) {
 	list, html, gone := api.URL+"/json/lists/42", api.URL+"/json/lists/html", api.URL+"/json/lists/7"
 
 	res, _ := collect(t, ch(fakeapi.JSONToken), []string{list, html, gone})
-	want := []Reading{{list, "subscribers", 1234}, {list, "unsubscribed", 56}}
+	want := []Reading{{Account: list, Metric: "subscribers", Value: 1234}, {Account: list, Metric: "unsubscribed", Value: 56}}
 	if !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("readings:\n got %v\nwant %v", res.Readings, want)
 	}
@@ -35,7 +35,7 @@ func TestHTTPJSON(t *testing.T) {
 		"subscribers": "items.0.statistics.subscriberCount", "views": "items.0.statistics.viewCount",
 		"rounded": "display.subscribers", "percent": "display.growth",
 	}, Credentials: config.NewCredentials("bearer_token", fakeapi.JSONToken)}, []string{strs})
-	if want := []Reading{{strs, "subscribers", 1927873}, {strs, "views", 3074518203}}; !reflect.DeepEqual(res.Readings, want) {
+	if want := []Reading{{Account: strs, Metric: "subscribers", Value: 1927873}, {Account: strs, Metric: "views", Value: 3074518203}}; !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("string counts:\n got %v\nwant %v", res.Readings, want)
 	}
 	if got, want := reasons(res), map[string]Reason{strs + "/rounded": Decode, strs + "/percent": Decode}; !reflect.DeepEqual(got, want) {

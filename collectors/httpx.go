@@ -219,6 +219,7 @@ func EachBatch(ctx context.Context, accounts []string, size, concurrency int, re
 		out.ItemAccounts = append(out.ItemAccounts, r.ItemAccounts...)
 		out.Errors = append(out.Errors, r.Errors...)
 		out.Hidden = append(out.Hidden, r.Hidden...)
+		out.Spent += r.Spent
 	}
 	return out
 }

@@ -24,7 +24,7 @@ func TestLinkedIn(t *testing.T) {
 	}{
 		{
 			name: "ids and URNs; unknown is not found; 429 is rate limited", ch: ch(token, ""),
-			wantReadings: []Reading{{"1234567", "followers", 219145}, {"urn:li:organization:1234567", "followers", 219145}},
+			wantReadings: []Reading{{Account: "1234567", Metric: "followers", Value: 219145}, {Account: "urn:li:organization:1234567", Metric: "followers", Value: 219145}},
 			wantErrors:   map[string]Reason{"404": NotFound, "7777": RateLimited},
 		},
 		{

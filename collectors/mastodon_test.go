@@ -13,11 +13,11 @@ func TestMastodon(t *testing.T) {
 		"Gargron@mastodon.social", "Gargron@social.example", "quiet@fosstodon.org", "@nobody@mastodon.social", "busy@example.social",
 	})
 	want := []Reading{
-		{"Gargron@mastodon.social", "followers", 345678}, {"Gargron@mastodon.social", "following", 512}, {"Gargron@mastodon.social", "posts", 78901},
+		{Account: "Gargron@mastodon.social", Metric: "followers", Value: 345678}, {Account: "Gargron@mastodon.social", Metric: "following", Value: 512}, {Account: "Gargron@mastodon.social", Metric: "posts", Value: 78901},
 		// The same user name on another instance is another account.
-		{"Gargron@social.example", "followers", 17}, {"Gargron@social.example", "following", 40}, {"Gargron@social.example", "posts", 9},
+		{Account: "Gargron@social.example", Metric: "followers", Value: 17}, {Account: "Gargron@social.example", Metric: "following", Value: 40}, {Account: "Gargron@social.example", Metric: "posts", Value: 9},
 		// hide_collections: the 0 followers and following are unknown, not 0.
-		{"quiet@fosstodon.org", "posts", 412},
+		{Account: "quiet@fosstodon.org", Metric: "posts", Value: 412},
 	}
 	if !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("readings:\n got %v\nwant %v", res.Readings, want)

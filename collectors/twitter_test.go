@@ -26,7 +26,7 @@ func TestTwitterV2(t *testing.T) {
 			name: "a 200 with data and errors: values for the found, not_found for the others", token: fakeapi.XBearer,
 			accounts: []string{"@XDevelopers", "nosuchuser123"},
 			wantReadings: []Reading{
-				{"@XDevelopers", "followers", 640512}, {"@XDevelopers", "following", 2010}, {"@XDevelopers", "listed", 2431}, {"@XDevelopers", "posts", 4123},
+				{Account: "@XDevelopers", Metric: "followers", Value: 640512}, {Account: "@XDevelopers", Metric: "following", Value: 2010}, {Account: "@XDevelopers", Metric: "listed", Value: 2431}, {Account: "@XDevelopers", Metric: "posts", Value: 4123},
 			},
 			wantErrors: map[string]Reason{"nosuchuser123": NotFound},
 		},

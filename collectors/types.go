@@ -17,6 +17,10 @@ type Spec struct {
 	// New builds the type's collector; nil for types that are not
 	// collected (manual).
 	New func(Env) (Collector, error)
+	// Ratios are the metrics that are not counts (a click-through rate, an
+	// average position): the guard lets through any finite reading of 0 or
+	// more for them.
+	Ratios []string
 }
 
 // registry holds every channel type, each registered by its own file's init:

@@ -251,6 +251,15 @@ type TypeSpec struct {
 	// one call; the day ends at midnight in QuotaZone.
 	DefaultQuota int
 	QuotaZone    string
+	// QuotaPerAccount: the API's budget is per account (GA4's tokens per
+	// property), so the default is DefaultQuota times the accounts.
+	QuotaPerAccount bool
+	// UnitsPerCall is what one call is expected to cost, for the check
+	// before a run (0: one unit).
+	UnitsPerCall int
+	// SpendsReported: the API reports what each call cost (GA4's tokens),
+	// and the run counts that rather than its calls.
+	SpendsReported bool
 	// AccountCheck, where set, vets one account as written.
 	AccountCheck func(string) error
 	// OptionCheck, where set, vets the type's own options (api, version).

@@ -118,7 +118,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			cs.Ran, cs.Success, cs.LastSuccess, cs.LastError, cs.Duration = h.ran, h.success, h.lastSuccess, h.lastError, h.duration
 			cs.Errors = maps.Clone(h.errors)
 			cs.Requests = maps.Clone(h.requests)
-			if limit := quotaLimit(ch.Quota, spec); limit > 0 {
+			if limit := quotaLimit(ch, spec); limit > 0 {
 				cs.HasQuota, cs.QuotaLimit = true, float64(limit)
 				if h.quotaDay == quotaDay(spec, now) {
 					cs.QuotaUsed = float64(h.quotaUsed)

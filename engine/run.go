@@ -75,7 +75,11 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 	rep.Duration = time.Since(started)
 	rep.Readings = res.Readings
 	rep.Errors = res.Errors
-	return e.finish(ctx, ch, spec, rep, res, started, int(built.calls.Load()-callsBefore))
+	units := int(built.calls.Load() - callsBefore)
+	if spec.SpendsReported {
+		units = res.Spent // what the API says the run cost (GA4's tokens)
+	}
+	return e.finish(ctx, ch, spec, rep, res, started, units)
 }
 
 // safeCollect turns a collector's panic into a server error for the run.
@@ -216,7 +220,7 @@ func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
 		e.healthOf(name).requests[code]++
 		e.mu.Unlock()
 	}, limiter)
-	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name)})
+	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name), Now: func() time.Time { return e.now() }})
 	if err != nil {
 		return builtCollector{}, err
 	}
@@ -229,9 +233,12 @@ func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
 }
 
 // quotaLimit is a channel's daily budget: its quota key, else its type's.
-func quotaLimit(configured int, spec config.TypeSpec) int {
-	if configured > 0 {
-		return configured
+func quotaLimit(ch *config.Channel, spec config.TypeSpec) int {
+	if ch.Quota > 0 {
+		return ch.Quota
+	}
+	if spec.QuotaPerAccount {
+		return spec.DefaultQuota * len(ch.Accounts)
 	}
 	return spec.DefaultQuota
 }
@@ -251,7 +258,7 @@ func quotaDay(spec config.TypeSpec, t time.Time) string {
 // checkQuota refuses a run that would spend more than the day's budget left.
 // Units spent are read from the store, so a restart does not reset them.
 func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config.TypeSpec, now time.Time) *collectors.Error {
-	limit := quotaLimit(ch.Quota, spec)
+	limit := quotaLimit(ch, spec)
 	if limit == 0 {
 		return nil
 	}
@@ -268,7 +275,7 @@ func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config
 	if batch <= 0 {
 		batch = 1
 	}
-	cost := (len(ch.Accounts) + batch - 1) / batch
+	cost := (len(ch.Accounts) + batch - 1) / batch * max(spec.UnitsPerCall, 1)
 	if used+cost > limit {
 		return collectors.Fail(vocab.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
 	}

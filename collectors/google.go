@@ -1,0 +1,138 @@
+package collectors
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+	"google.golang.org/api/googleapi"
+)
+
+// Google's APIs for a web site's numbers (Search Console, Analytics 4) are
+// read with a service account: a JSON key given as the channel's
+// credentials.service_account (or service_account_file). The key signs a
+// short-lived assertion that Google's token endpoint (the key's token_uri,
+// or the channel's token_url) trades for an hour's bearer token, which is
+// cached and renewed ten seconds before it expires. The key itself is never
+// sent anywhere; the token only to the channel's API.
+
+// googleCredential is the credential name of a service-account key.
+const googleCredential = "service_account"
+
+// googleAuth is a channel's authorised client and what messages need of its
+// key.
+type googleAuth struct {
+	client *http.Client
+	email  string // the service account's address, to be added to properties
+}
+
+// newGoogleAuth builds the client of a channel that reads with a service
+// account, with read-only scopes. Requests, the token's included, go through
+// env.Client, so that they are counted and their answers can be captured.
+func newGoogleAuth(env Env, tokenURL string, scopes ...string) (*googleAuth, error) {
+	key := []byte(env.Channel.Credentials.Get(googleCredential).Reveal())
+	var id struct {
+		Email string `json:"client_email"`
+	}
+	if err := json.Unmarshal(key, &id); err != nil {
+		return nil, fmt.Errorf("credentials.%s is not a service account's JSON key (download one from the Google Cloud console, IAM, Service accounts, Keys)", googleCredential)
+	}
+	cfg, err := google.JWTConfigFromJSON(key, scopes...)
+	if err != nil {
+		return nil, fmt.Errorf("credentials.%s: %w", googleCredential, err)
+	}
+	if tokenURL != "" {
+		cfg.TokenURL = tokenURL
+	}
+	base := env.Client
+	if base == nil {
+		base = http.DefaultClient
+	}
+	// The token source outlives any one run: its context only carries the
+	// client the token requests go through.
+	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
+	client := *base
+	client.Transport = &captureTransport{base: &oauth2.Transport{Source: cfg.TokenSource(tokenCtx), Base: base.Transport}}
+	return &googleAuth{client: &client, email: id.Email}, nil
+}
+
+// captureTransport keeps each answer for the collector where the context
+// asks (see withCapture): the Google clients decode absent numbers as 0, so
+// the collectors read the bytes.
+type captureTransport struct{ base http.RoundTripper }
+
+func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		if err := capture(req, resp); err != nil {
+			return nil, err
+		}
+	}
+	return resp, err
+}
+
+// classifyGoogleRead classifies a failed call of a service-account channel:
+// a token the endpoint refused is auth (never retried: the key is wrong,
+// rotated or deleted), and a 403 on the property says how to grant access.
+func (a *googleAuth) classify(api string, err error, accounts ...string) *Error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		// On the JWT path RetrieveError.ErrorCode stays empty: the body says.
+		var body struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		_ = json.Unmarshal(re.Body, &body)
+		reason := Auth
+		if re.Response != nil && re.Response.StatusCode >= 500 {
+			reason = Server
+		}
+		return Fail(reason, fmt.Errorf("%s: Google's token endpoint refused the service account %s: %s (%s)", api, a.email, body.Error, body.Description), accounts...)
+	}
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		return Classify(ScrubError(err), accounts...)
+	}
+	reason := ReasonForStatus(ge.Code)
+	status := googleStatus(ge)
+	for _, item := range ge.Errors {
+		switch item.Reason {
+		case "quotaExceeded", "dailyLimitExceeded":
+			reason = Quota
+		case "rateLimitExceeded", "userRateLimitExceeded":
+			reason = RateLimited
+		}
+	}
+	msg := ge.Message
+	switch {
+	case status == "RESOURCE_EXHAUSTED" && strings.Contains(msg, "tokens per day"):
+		// GA4's daily tokens come back at midnight Pacific time; the hourly
+		// ones and the concurrent requests within the hour (rate_limited).
+		reason = Quota
+	case status == "INVALID_ARGUMENT" || ge.Code == http.StatusBadRequest:
+		reason = Decode // our request is wrong: a metric name, a filter
+	case ge.Code == http.StatusForbidden && reason == Auth:
+		msg += fmt.Sprintf(" — add the service account %s to the property as a user (Search Console: Settings, Users and permissions; Analytics: Admin, Property access management, Viewer)", a.email)
+	}
+	e := Fail(reason, fmt.Errorf("%s: %w", api, &StatusError{Code: ge.Code, Header: ge.Header, Body: []byte(msg)}), accounts...)
+	e.RetryAt = ResetTime(ge.Code, ge.Header, time.Now())
+	return e
+}
+
+// googleStatus is the error's canonical status (INVALID_ARGUMENT,
+// RESOURCE_EXHAUSTED), which googleapi.Error keeps only in its body.
+func googleStatus(ge *googleapi.Error) string {
+	var body struct {
+		Error struct {
+			Status string `json:"status"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(ge.Body), &body)
+	return strings.ToUpper(body.Error.Status)
+}
