@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -73,6 +74,7 @@ func FuzzDecoders(f *testing.F) {
 		defer srv.Close()
 		ch := ft.ch
 		ch.Name, ch.APIURL, ch.Timeout = ch.Type, srv.URL, 5*time.Second
+		ch.Settings = pointedAt(ch.Settings, srv.URL)
 		accounts := append([]string(nil), ft.accounts...)
 		for i, a := range accounts {
 			accounts[i] = strings.Replace(a, fuzzBase, srv.URL, 1)
@@ -90,6 +92,22 @@ func FuzzDecoders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// pointedAt is a copy of a channel's settings whose URLs (a token
+// endpoint) lead to url instead of fuzzBase.
+func pointedAt(settings any, url string) any {
+	if settings == nil {
+		return nil
+	}
+	v := reflect.New(reflect.TypeOf(settings).Elem())
+	v.Elem().Set(reflect.ValueOf(settings).Elem())
+	for i := range v.Elem().NumField() {
+		if f := v.Elem().Field(i); f.Kind() == reflect.String {
+			f.SetString(strings.Replace(f.String(), fuzzBase, url, 1))
+		}
+	}
+	return v.Interface()
 }
 
 // FuzzResetTime feeds arbitrary rate-limit headers to their parser.

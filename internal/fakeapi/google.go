@@ -125,4 +125,6 @@ func googleAuthorized(w http.ResponseWriter, r *http.Request) bool {
 
 // googleKeyYAML is the key as a YAML single-quoted scalar, for the plan of
 // every type.
-func googleKeyYAML() string { return "'" + strings.ReplaceAll(GoogleServiceAccountKey(), "'", "''") + "'" }
+func googleKeyYAML() string {
+	return "'" + strings.ReplaceAll(GoogleServiceAccountKey(), "'", "''") + "'"
+}
