@@ -118,14 +118,31 @@ func GetWithType(ctx context.Context, client *http.Client, rawURL string, header
 	var contentType string
 	err := Retry(ctx, func() error {
 		var err error
-		body, contentType, err = getOnce(ctx, client, rawURL, header, classify)
+		body, contentType, err = sendOnce(ctx, client, http.MethodGet, rawURL, header, nil, classify)
 		return err
 	})
 	return body, contentType, err
 }
 
-func getOnce(ctx context.Context, client *http.Client, rawURL string, header http.Header, classify func(*StatusError) Reason) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+// Post sends payload to url (its Content-Type in header) and returns a 2xx
+// answer's body, retrying what may pass (see Retry). Secrets go in the
+// payload or the header, never in url.
+func Post(ctx context.Context, client *http.Client, rawURL string, header http.Header, payload []byte, classify func(*StatusError) Reason) ([]byte, error) {
+	var body []byte
+	err := Retry(ctx, func() error {
+		var err error
+		body, _, err = sendOnce(ctx, client, http.MethodPost, rawURL, header, payload, classify)
+		return err
+	})
+	return body, err
+}
+
+func sendOnce(ctx context.Context, client *http.Client, method, rawURL string, header http.Header, payload []byte, classify func(*StatusError) Reason) ([]byte, string, error) {
+	var reqBody io.Reader
+	if payload != nil {
+		reqBody = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, reqBody)
 	if err != nil {
 		return nil, "", Fail(Server, fmt.Errorf("building the request: %w", ScrubError(err)))
 	}
