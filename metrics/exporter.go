@@ -22,12 +22,13 @@ var (
 	kpiExpected       = newDesc("kpi_expected_value", "Where the plan's glide path says the KPI's value should be now."+cached, kpiLabels)
 	kpiTarget         = newDesc("kpi_target_value", "The target of the next milestone not yet due (the last one once all are due)."+cached, kpiLabels)
 	kpiTargetDue      = newDesc("kpi_target_due_timestamp_seconds", "When that milestone falls due, in seconds since the epoch."+cached, kpiLabels)
-	kpiProgress       = newDesc("kpi_progress_ratio", "kpi_value divided by kpi_expected_value; absent while the expected value is 0."+cached, kpiLabels)
+	kpiProgress       = newDesc("kpi_progress_ratio", "1 on the glide path, under 1 behind it: kpi_value divided by kpi_expected_value, or the inverse where lower is better; absent while the divisor is 0."+cached, kpiLabels)
 	kpiForecast       = newDesc("kpi_forecast_value", "The value projected to the next milestone's due time at the recent pace."+cached, kpiLabels)
-	kpiReach          = newDesc("kpi_forecast_reach_timestamp_seconds", "When the recent pace reaches the next target, in seconds since the epoch; absent when the pace is 0, falling, or the target is reached."+cached, kpiLabels)
+	kpiReach          = newDesc("kpi_forecast_reach_timestamp_seconds", "When the recent pace reaches the next target, in seconds since the epoch; absent when the pace leads away from it, or the target is reached."+cached, kpiLabels)
 	kpiDailyGrowth    = newDesc("kpi_daily_growth", "The recent pace per day: the slope of a least-squares line through the last readings."+cached, kpiLabels)
-	kpiRequiredGrowth = newDesc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone."+cached, kpiLabels)
+	kpiRequiredGrowth = newDesc("kpi_required_daily_growth", "The pace per day needed from now to meet the next milestone (negative where lower is better)."+cached, kpiLabels)
 	kpiStatus         = newDesc("kpi_status", "The KPI's status against its plan: 1 for the current status, 0 for the others."+cached, append(kpiLabels, "status"))
+	kpiDirection      = newDesc("kpi_direction", "1 where a higher value is better, -1 where lower is better (direction: down, such as a search position)."+cached, kpiLabels)
 	kpiLastObs        = newDesc("kpi_last_observation_timestamp_seconds", "When the KPI's value was last read successfully, in seconds since the epoch."+cached, kpiLabels)
 	accountValue      = newDesc("kpi_account_value", "Every value read from a channel, KPI or not."+cached, []string{"channel", "account", "metric"})
 	planInfo          = newDesc("kpi_plan_info", "The plan in force: its name, goal and dates.", []string{"plan", "goal", "start", "end"})
@@ -57,7 +58,7 @@ func NewExporter(snapshot func() *snapshot.Snapshot) *Exporter {
 // Describe sends every descriptor.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast, kpiReach,
-		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
+		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiDirection, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
 		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
 		ch <- d
 	}
@@ -111,6 +112,12 @@ var families = sortFamilies([]familySpec{
 	perKPI(kpiReach, func(k *snapshot.KPIState) (float64, bool) { return seconds(k.ReachTime), k.HasReach }),
 	perKPI(kpiDailyGrowth, func(k *snapshot.KPIState) (float64, bool) { return k.DailyGrowth, k.HasPace }),
 	perKPI(kpiRequiredGrowth, func(k *snapshot.KPIState) (float64, bool) { return k.RequiredDailyGrowth, k.HasRequired }),
+	perKPI(kpiDirection, func(k *snapshot.KPIState) (float64, bool) {
+		if k.Direction == vocab.Down {
+			return -1, true
+		}
+		return 1, true
+	}),
 	{kpiStatus, prometheus.GaugeValue, func(s *snapshot.Snapshot, o *order, emit sink) {
 		var l [5]string
 		for _, i := range o.kpis() {

@@ -64,10 +64,16 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
         {
           alert: 'KPIProjectedToMiss',
           // At the recent pace the next milestone, due within the window, will
-          // not be reached.
+          // not be reached: the forecast falls short of the target in the
+          // KPI's direction (under it, or above it where lower is better:
+          // kpi_direction is -1).
           expr: |||
             (
-              kpi_forecast_value{%(selector)s} < on (%(kpiJoin)s) kpi_target_value{%(selector)s}
+              kpi_forecast_value{%(selector)s}
+              and on (%(kpiJoin)s) (
+                (kpi_forecast_value{%(selector)s} - on (%(kpiJoin)s) kpi_target_value{%(selector)s})
+                  * on (%(kpiJoin)s) kpi_direction{%(selector)s} < 0
+              )
               and on (%(kpiJoin)s) (kpi_target_due_timestamp_seconds{%(selector)s} - time() < %(projectedWithinDays)d * 86400)
               and on (%(kpiJoin)s) (kpi_target_due_timestamp_seconds{%(selector)s} > time())
             )
