@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -30,6 +32,38 @@ const googleCredential = "service_account"
 type googleAuth struct {
 	client *http.Client
 	email  string // the service account's address, to be added to properties
+	tokens *rememberedTokens
+}
+
+// rememberedTokens is a token source that remembers the access tokens it
+// handed out: they are credentials the config does not know, and an API
+// that echoes its request must not get them into an error.
+type rememberedTokens struct {
+	src  oauth2.TokenSource
+	mu   sync.Mutex
+	seen []string
+}
+
+func (r *rememberedTokens) Token() (*oauth2.Token, error) {
+	t, err := r.src.Token()
+	if err == nil && t.AccessToken != "" {
+		r.mu.Lock()
+		if !slices.Contains(r.seen, t.AccessToken) {
+			r.seen = append(r.seen, t.AccessToken)
+		}
+		r.mu.Unlock()
+	}
+	return t, err
+}
+
+// scrub masks every access token handed out in s.
+func (r *rememberedTokens) scrub(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.seen {
+		s = strings.ReplaceAll(s, t, "<secret>")
+	}
+	return s
 }
 
 // newGoogleAuth builds the client of a channel that reads with a service
@@ -57,9 +91,10 @@ func newGoogleAuth(env Env, tokenURL string, scopes ...string) (*googleAuth, err
 	// The token source outlives any one run: its context only carries the
 	// client the token requests go through.
 	tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
+	tokens := &rememberedTokens{src: cfg.TokenSource(tokenCtx)}
 	client := *base
-	client.Transport = &captureTransport{base: &oauth2.Transport{Source: cfg.TokenSource(tokenCtx), Base: base.Transport}}
-	return &googleAuth{client: &client, email: id.Email}, nil
+	client.Transport = &captureTransport{base: &oauth2.Transport{Source: tokens, Base: base.Transport}}
+	return &googleAuth{client: &client, email: id.Email, tokens: tokens}, nil
 }
 
 // captureTransport keeps each answer for the collector where the context
@@ -97,7 +132,11 @@ func (a *googleAuth) classify(api string, err error, accounts ...string) *Error 
 	}
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) {
-		return Classify(ScrubError(err), accounts...)
+		e := *Classify(ScrubError(err), accounts...) // the reason first (a time-out), then the text
+		if text := e.Err.Error(); a.tokens.scrub(text) != text {
+			e.Err = errors.New(a.tokens.scrub(text))
+		}
+		return &e
 	}
 	reason := ReasonForStatus(ge.Code)
 	status := googleStatus(ge)
@@ -109,7 +148,7 @@ func (a *googleAuth) classify(api string, err error, accounts ...string) *Error 
 			reason = RateLimited
 		}
 	}
-	msg := ge.Message
+	msg := a.tokens.scrub(ge.Message)
 	switch {
 	case status == "RESOURCE_EXHAUSTED" && strings.Contains(msg, "tokens per day"):
 		// GA4's daily tokens come back at midnight Pacific time; the hourly

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -261,11 +262,22 @@ func TestSecretsNeverShow(t *testing.T) {
 	secrets := map[string]string{
 		"youtube": "AIzaSy-SECRET-youtube-1111", "x": "SECRET-x-bearer-2222", "graph": "SECRET-graph-3333",
 		"linkedin": "SECRET-linkedin-4444", "json": "SECRET-json-header-5555", "query": "SECRET-json-query-6666", "record": "SECRET-record-7777",
+		"plausible": "SECRET-plausible-8888", "matomo": "5ec7e75ec7e75ec7e75ec7e75ec7e799",
+		// Not configured: the access token the Google token endpoint hands out.
+		"google_access_token": fakeapi.GoogleAccessToken,
 	}
+	var key struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if err := json.Unmarshal([]byte(fakeapi.GoogleServiceAccountKey()), &key); err != nil {
+		t.Fatal(err)
+	}
+	secrets["google_private_key"] = key.PrivateKey[40:100]
 	api := fakeapi.New()
 	defer api.Close()
 	// Every API answers with a body that quotes the credentials it got.
-	for _, a := range []fakeapi.API{fakeapi.YouTube, fakeapi.X, fakeapi.XV1, fakeapi.Graph, fakeapi.LinkedIn, fakeapi.HTTPJSON} {
+	for _, a := range []fakeapi.API{fakeapi.YouTube, fakeapi.X, fakeapi.XV1, fakeapi.Graph, fakeapi.LinkedIn, fakeapi.HTTPJSON,
+		fakeapi.SearchConsole, fakeapi.GoogleAnalytics, fakeapi.Plausible, fakeapi.Matomo} {
 		api.Fail(a, "echo")
 	}
 	dir := t.TempDir()
@@ -318,15 +330,43 @@ channels:
   offline:
     type: manual
     credentials: {token: %[8]s}
+  search:
+    type: search_console
+    schedule: "@every 1s"
+    api_url: %[1]s
+    token_url: %[1]s/token
+    credentials: {service_account: '%[9]s'}
+    accounts: ["sc-domain:example.com"]
+  analytics:
+    type: google_analytics
+    schedule: "@every 1s"
+    api_url: %[1]s
+    token_url: %[1]s/token
+    metrics: {sessions: sessions}
+    credentials: {service_account: '%[9]s'}
+    accounts: ["123456789"]
+  plausible:
+    type: plausible
+    schedule: "@every 1s"
+    api_url: %[1]s
+    credentials: {api_key: %[10]s}
+    accounts: [example.com]
+  matomo:
+    type: matomo
+    schedule: "@every 1s"
+    api_url: %[1]s/matomo/
+    credentials: {token_auth: %[11]s}
+    accounts: ["3"]
 kpis:
   - {name: subs, channel: youtube, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}
   - {name: rel, channel: offline, metric: relationships, milestones: [{due: 2026-12-31, target: 3}]}
-`, api.URL, secrets["youtube"], secrets["x"], secrets["graph"], secrets["linkedin"], secrets["json"], secrets["query"], secrets["record"])
+`, api.URL, secrets["youtube"], secrets["x"], secrets["graph"], secrets["linkedin"], secrets["json"], secrets["query"], secrets["record"],
+		fakeapi.GoogleServiceAccountKey(), secrets["plausible"], secrets["matomo"])
 	writePlan(t, cfg, plan)
 	d := start(t, cfg, filepath.Join(dir, "data"))
 	waitFor(t, "every channel's failures", func() bool {
 		_, mfs := d.scrape(t)
-		for _, ch := range []string{"youtube", "x", "x_v1", "instagram", "facebook", "linkedin", "newsletter"} {
+		for _, ch := range []string{"youtube", "x", "x_v1", "instagram", "facebook", "linkedin", "newsletter", "search", "analytics", "plausible", "matomo"} {
 			if v, _ := value(mfs, "kpi_collection_success", map[string]string{"channel": ch}); v != 0 {
 				return false
 			}

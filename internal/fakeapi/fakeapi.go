@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -205,10 +206,12 @@ func (s *Server) route(r *http.Request) (Route, bool) {
 	return Route{}, false
 }
 
-// echo answers 401 quoting every credential the request carried.
+// echo answers 401 quoting every credential the request carried, the body
+// included (Matomo's token_auth travels there).
 func echo(w http.ResponseWriter, r *http.Request) {
-	msg := fmt.Sprintf("invalid credentials: Authorization=%q X-Goog-Api-Key=%q X-Api-Key=%q query=%q",
-		r.Header.Get("Authorization"), r.Header.Get("X-Goog-Api-Key"), r.Header.Get("X-Api-Key"), r.URL.RawQuery)
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	msg := fmt.Sprintf("invalid credentials: Authorization=%q X-Goog-Api-Key=%q X-Api-Key=%q query=%q body=%q",
+		r.Header.Get("Authorization"), r.Header.Get("X-Goog-Api-Key"), r.Header.Get("X-Api-Key"), r.URL.RawQuery, body)
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": 401, "message": msg, "type": "OAuthException"}})
 	reply(w, http.StatusUnauthorized, b)
 }
