@@ -254,13 +254,21 @@ func WriteSuggestions(w io.Writer, s *snapshot.Snapshot) error {
 	fmt.Fprintln(w, "# Nothing was changed: paste what you agree with into the plan's kpis and reload.")
 	n := 0
 	for _, k := range s.KPIs {
-		projected := k.HasPace && k.HasTarget && k.Forecast < k.Target && k.Due.After(s.At)
+		down := k.Direction == vocab.Down
+		short := k.Forecast < k.Target
+		if down {
+			short = k.Forecast > k.Target // lower is better: above the target falls short
+		}
+		projected := k.HasPace && k.HasTarget && short && k.Due.After(s.At)
 		if !k.HasPace || !k.HasTarget || k.Status == vocab.Met || (k.Status != vocab.Behind && k.Status != vocab.Missed && !projected) {
 			continue
 		}
 		n++
 		fmt.Fprintf(w, "# %s is %s: %s\n", k.Name, k.Status, plan.Advice(k.Evaluation, loc))
 		fmt.Fprintf(w, "- name: %s\n  channel: %s\n  account: %s\n  metric: %s\n  count: %s\n", yamlString(k.Name), yamlString(k.Channel), yamlString(k.Account), yamlString(k.Metric), k.Count)
+		if down {
+			fmt.Fprintln(w, "  direction: down")
+		}
 		if k.Tolerance != plan.DefaultTolerance {
 			fmt.Fprintf(w, "  tolerance: %s\n", strconv.FormatFloat(k.Tolerance, 'f', -1, 64))
 		}
@@ -268,8 +276,14 @@ func WriteSuggestions(w io.Writer, s *snapshot.Snapshot) error {
 		for _, m := range k.Milestones {
 			target := m.Target
 			if m.Due.Equal(k.Due) && k.Due.After(s.At) {
-				// What the recent pace gives by the due date, in whole counts.
+				// What the recent pace gives by the due date, in whole counts
+				// (a level such as a position, to a tenth), never worse than now.
 				target = math.Max(k.Value, math.Floor(k.Forecast))
+				if down {
+					target = math.Min(k.Value, math.Ceil(k.Forecast*10)/10)
+				} else if k.Forecast != math.Trunc(k.Forecast) && k.Value != math.Trunc(k.Value) {
+					target = math.Max(k.Value, math.Floor(k.Forecast*10)/10)
+				}
 			}
 			fmt.Fprintf(w, "    - {due: %s, target: %s}\n", m.Due.Add(-time.Nanosecond).In(loc).Format(time.DateOnly), strconv.FormatFloat(target, 'f', -1, 64))
 		}

@@ -97,6 +97,13 @@ func TestSuggestions(t *testing.T) {
 				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2}},
 		{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
 			Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18}},
+		// Lower is better: a position forecast at 11.84 falls short of 11,
+		// and the pace's target is 11.9; one forecast under its target is fine.
+		{Name: "position", Channel: "offline", Account: "default", Metric: "position", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 11}},
+			Evaluation: plan.Evaluation{Status: vocab.OnTrack, Direction: vocab.Down, HasValue: true, Value: 12.3, Expected: 12.2, HasTarget: true, Target: 11, Due: due,
+				HasPace: true, DailyGrowth: -0.03, Forecast: 11.84, HasRequired: true, RequiredDailyGrowth: -0.08}},
+		{Name: "bounce", Channel: "offline", Account: "default", Metric: "bounce_rate", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 0.5}},
+			Evaluation: plan.Evaluation{Status: vocab.OnTrack, Direction: vocab.Down, HasValue: true, Value: 0.52, HasTarget: true, Target: 0.5, Due: due, HasPace: true, DailyGrowth: -0.01, Forecast: 0.4}},
 	}
 	var b bytes.Buffer
 	if err := WriteSuggestions(&b, s); err != nil {
@@ -104,7 +111,7 @@ func TestSuggestions(t *testing.T) {
 	}
 	compareGolden(t, "suggest.yml", b.Bytes())
 	var parsed []map[string]any
-	if err := yaml.Unmarshal(b.Bytes(), &parsed); err != nil || len(parsed) != 1 {
+	if err := yaml.Unmarshal(b.Bytes(), &parsed); err != nil || len(parsed) != 2 {
 		t.Errorf("the suggestion is not YAML to paste: %v %v", err, parsed)
 	}
 	// Pasted into a plan's kpis, it loads.

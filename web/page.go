@@ -13,6 +13,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 //go:embed page.html
@@ -31,6 +32,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return strconv.FormatFloat(math.Max(0, math.Min(100, 100*v/of)), 'f', 1, 64)
 	},
+	"toward": toward,
 	"date": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
 	// day is the day a due time ends: due 2026-07-31 falls due at 08-01 00:00.
 	"day": func(t time.Time, loc *time.Location) string {
@@ -46,6 +48,20 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return strconv.Itoa(int(math.Ceil(d))) + " days left"
 	},
 }).Parse(pageHTML))
+
+// toward is how far v has come toward the KPI's next target, as a bar
+// width in percent: from 0 up to the target, or, where lower is better,
+// from the baseline down to it.
+func toward(k snapshot.KPIState, v float64) string {
+	from, to := 0.0, k.Target
+	if k.Direction == vocab.Down {
+		from = k.Baseline
+	}
+	if to == from {
+		return "0"
+	}
+	return strconv.FormatFloat(math.Max(0, math.Min(100, 100*(v-from)/(to-from))), 'f', 1, 64)
+}
 
 type pageData struct {
 	Snap     *snapshot.Snapshot
