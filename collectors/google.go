@@ -27,7 +27,7 @@ import (
 // googleCredential is the credential name of a service-account key.
 const googleCredential = "service_account"
 
-// googleAuth is a channel's authorised client and what messages need of its
+// googleAuth is a channel's authorized client and what messages need of its
 // key.
 type googleAuth struct {
 	client *http.Client
@@ -44,6 +44,7 @@ type rememberedTokens struct {
 	seen []string
 }
 
+// Token is the source's token, remembered.
 func (r *rememberedTokens) Token() (*oauth2.Token, error) {
 	t, err := r.src.Token()
 	if err == nil && t.AccessToken != "" {
@@ -102,6 +103,7 @@ func newGoogleAuth(env Env, tokenURL string, scopes ...string) (*googleAuth, err
 // the collectors read the bytes.
 type captureTransport struct{ base http.RoundTripper }
 
+// RoundTrip sends req and keeps its answer where the context asks.
 func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {

@@ -62,9 +62,9 @@ const (
 type Direction string
 
 const (
-	// Up: higher is better (followers, clicks). The default.
+	// Up means higher is better (followers, clicks). The default.
 	Up Direction = "up"
-	// Down: lower is better (a search position, a bounce rate): the glide
+	// Down means lower is better (a search position, a bounce rate): the glide
 	// path runs down from the baseline to the target.
 	Down Direction = "down"
 )

@@ -33,7 +33,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		return strconv.FormatFloat(math.Max(0, math.Min(100, 100*v/of)), 'f', 1, 64)
 	},
 	"toward": toward,
-	"date": func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
+	"date":   func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
 	// day is the day a due time ends: due 2026-07-31 falls due at 08-01 00:00.
 	"day": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
