@@ -30,6 +30,7 @@ func init() {
 			Options:     []string{"metrics", "quota", "concurrency"},
 			Settings:    &analyticsSettings{Window: 28},
 			Windowed:    true,
+			DataLag:     24 * time.Hour, // the window ends yesterday
 			// Yesterday is the latest whole day; a run a few times a day
 			// sees it soon after the property's midnight.
 			DefaultSchedule: "@every 6h",

@@ -23,6 +23,7 @@ func init() {
 			Options:     []string{"concurrency"},
 			Settings:    &matomoSettings{Window: 28},
 			Windowed:    true,
+			DataLag:     24 * time.Hour, // the window ends yesterday
 			// No rate limit of its own, but a range is archived on demand and
 			// can take a minute on a large site: hourly, one site at a time.
 			DefaultSchedule:    "@every 1h",

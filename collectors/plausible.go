@@ -23,6 +23,7 @@ func init() {
 			Options:     []string{"concurrency"},
 			Settings:    &plausibleSettings{Window: 28},
 			Windowed:    true,
+			DataLag:     24 * time.Hour, // the window ends yesterday
 			// 600 requests an hour per key: one query a site and run.
 			DefaultSchedule:    "@every 1h",
 			DefaultTimeout:     time.Minute,

@@ -25,6 +25,9 @@ func init() {
 			Options:     []string{"concurrency"},
 			Settings:    &searchConsoleSettings{Window: 28, SearchType: "web", DataState: "final"},
 			Windowed:    true,
+			// Readings are dated at the window's end, at least
+			// SearchConsoleLag days back.
+			DataLag: (SearchConsoleLag + 1) * 24 * time.Hour,
 			// The data lags two to three days and a day's figures are final
 			// once: reading twice a day sees each new day soon enough.
 			DefaultSchedule: "@every 12h",

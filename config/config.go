@@ -236,6 +236,9 @@ type TypeSpec struct {
 	// holding their defaults: its yaml keys are the channel keys the type
 	// takes beyond the common ones and Options (see settings.go).
 	Settings any
+	// DataLag is how far before the call a reading may be dated (a rolling
+	// window that ends yesterday, or days back): staleness alerts allow it.
+	DataLag time.Duration
 	// Windowed types read every metric over a rolling window (clicks in the
 	// last 28 days): a level that rises and falls, not a cumulative count,
 	// so `count: growth` on one means nothing and is refused.

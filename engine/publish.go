@@ -108,7 +108,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		ch := cfg.Channels[name]
 		spec := e.types[ch.Type]
-		cs := snapshot.ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled, Interval: intervals[name]}
+		cs := snapshot.ChannelState{Name: name, Type: ch.Type, Scheduled: !spec.NotScheduled, Interval: intervals[name], DataLag: spec.DataLag}
 		if spec.NotScheduled {
 			snap.Channels = append(snap.Channels, cs)
 			continue

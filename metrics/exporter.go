@@ -35,6 +35,7 @@ var (
 	collSuccess       = newDesc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", []string{"channel"})
 	collLastSuccess   = newDesc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", []string{"channel"})
 	collInterval      = newDesc("kpi_collection_interval_seconds", "The time between two scheduled runs of the channel.", []string{"channel"})
+	collDataLag       = newDesc("kpi_collection_data_lag_seconds", "How far before a run its readings may be dated: a rolling window's end lies in the past (0 for channels that read the present).", []string{"channel"})
 	collDuration      = newDesc("kpi_collection_duration_seconds", "How long the channel's last run took.", []string{"channel"})
 	collErrors        = newDesc("kpi_collection_errors_total", "Failures of the channel's runs, by reason.", []string{"channel", "reason"})
 	apiRequests       = newDesc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", []string{"channel", "code"})
@@ -59,7 +60,7 @@ func NewExporter(snapshot func() *snapshot.Snapshot) *Exporter {
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast, kpiReach,
 		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiDirection, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
-		collDuration, collInterval, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
+		collDuration, collInterval, collDataLag, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
 		ch <- d
 	}
 }
@@ -151,6 +152,7 @@ var families = sortFamilies([]familySpec{
 		return seconds(c.LastSuccess), !c.LastSuccess.IsZero()
 	}),
 	perChannel(collInterval, func(c *snapshot.ChannelState) (float64, bool) { return c.Interval.Seconds(), c.Interval > 0 }),
+	perChannel(collDataLag, func(c *snapshot.ChannelState) (float64, bool) { return c.DataLag.Seconds(), true }),
 	perChannel(collDuration, func(c *snapshot.ChannelState) (float64, bool) { return c.Duration.Seconds(), c.Duration > 0 }),
 	{collErrors, prometheus.CounterValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
 		for i := range scheduled(s) {

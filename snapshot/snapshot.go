@@ -104,6 +104,9 @@ type ChannelState struct {
 	// Interval is the time between two scheduled runs (the next two), so
 	// that alerts can say "three runs in a row failed" for any schedule.
 	Interval time.Duration
+	// DataLag is how far before a run its readings may be dated: a rolling
+	// window ends days back (config.TypeSpec.DataLag).
+	DataLag  time.Duration
 	Errors   map[vocab.Reason]float64
 	Requests map[string]float64
 	// HasQuota is true for channels with a daily budget.

@@ -134,11 +134,16 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
         {
           alert: 'KPIDataStale',
           // A KPI whose last reading is older than a few of its channel's
-          // scheduled intervals: its value and status are not current. Counts
-          // kept by hand (manual channels) have no schedule and do not age.
+          // scheduled intervals, beyond the lag of its data (a rolling
+          // window dated at its end, days back): its value and status are
+          // not current. Counts kept by hand (manual channels) have no
+          // schedule and do not age.
           expr: |||
             (time() - kpi_last_observation_timestamp_seconds{%(selector)s})
-              > on (%(channelJoin)s) group_left () (%(staleRuns)d * kpi_collection_interval_seconds{%(selector)s})
+              > on (%(channelJoin)s) group_left () (
+                %(staleRuns)d * kpi_collection_interval_seconds{%(selector)s}
+                  + on (%(channelJoin)s) kpi_collection_data_lag_seconds{%(selector)s}
+              )
           ||| % cfg,
           'for': c.staleFor,
           labels: { severity: 'warning' },
