@@ -69,6 +69,20 @@ const (
 	Down Direction = "down"
 )
 
+// Compare says how a KPI with `versus: rivals` sets its account against the
+// channel's rivals.
+type Compare string
+
+const (
+	// Share is own ÷ (own + every rival's): a share of voice.
+	Share Compare = "share"
+	// Lead is own − the best rival's: ahead when positive.
+	Lead Compare = "lead"
+	// Pace is own daily growth ÷ the rivals' median daily growth: above 1
+	// when growing faster than the field.
+	Pace Compare = "pace"
+)
+
 // Milestone is a target a KPI's value should reach by a due time.
 type Milestone struct {
 	Due    time.Time
