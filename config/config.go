@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,6 +56,15 @@ func (p Plan) StartTime() time.Time { return p.Start.Start(p.Location) }
 // EndTime is the moment the plan ends: 24:00 of its last day.
 func (p Plan) EndTime() time.Time { return p.End.End(p.Location) }
 
+// AllAccounts is the accounts a run reads: the channel's own, then its
+// rivals.
+func (ch *Channel) AllAccounts() []string {
+	if len(ch.Rivals) == 0 {
+		return ch.Accounts
+	}
+	return append(slices.Clone(ch.Accounts), ch.Rivals...)
+}
+
 // Channel is one source of readings: a type, where and when to read it, and
 // the accounts it reads.
 type Channel struct {
@@ -68,6 +78,11 @@ type Channel struct {
 	// and # comments skipped), relative to the config's folder: a plan of
 	// thousands of accounts stays short, and a reload rereads it.
 	AccountsFile string `yaml:"accounts_file"`
+	// Rivals are accounts read exactly as the channel's own (in the same
+	// batches), to compare with: a KPI with `versus: rivals` sets its
+	// account against them. They are not the plan's accounts: no KPI is
+	// on one, and a recording cannot go to one.
+	Rivals []string `yaml:"rivals"`
 	// accountLines says where each account read from AccountsFile came
 	// from, by index into Accounts, for problems about it.
 	accountLines map[int]int
@@ -79,7 +94,8 @@ type Channel struct {
 	Quota        int               `yaml:"quota"`         // daily budget in API units
 	Concurrency  int               `yaml:"concurrency"`   // calls in flight at once
 	MinFollowers int               `yaml:"min_followers"` // influential_followers threshold
-	MaxPages     int               `yaml:"max_pages"`     // follower-list pages read per account and run
+	MaxPages     int               `yaml:"max_pages"`     // follower-list (or post-list) pages read per account and run
+	PostsWindow  Days              `yaml:"posts_window"`  // engagement: the recent posts read, by age
 
 	// Settings are the keys only the channel's type takes, decoded into its
 	// TypeSpec.Settings struct (see settings.go); nil for types without.
@@ -178,6 +194,10 @@ type KPI struct {
 	Metric     string          `yaml:"metric"`
 	Count      vocab.Count     `yaml:"count"`
 	Direction  vocab.Direction `yaml:"direction"`
+	// Versus "rivals" makes the KPI's value its account's comparison with
+	// the channel's rivals, as Compare says (share, lead, pace).
+	Versus  string        `yaml:"versus"`
+	Compare vocab.Compare `yaml:"compare"`
 	Baseline   *float64        `yaml:"baseline"`
 	Tolerance  *float64        `yaml:"tolerance"`
 	Milestones []MilestoneSpec `yaml:"milestones"`
@@ -239,6 +259,13 @@ type TypeSpec struct {
 	// DataLag is how far before the call a reading may be dated (a rolling
 	// window that ends yesterday, or days back): staleness alerts allow it.
 	DataLag time.Duration
+	// LevelMetrics are metrics that are levels rather than running counts
+	// (engagement over the recent posts): `count: growth` on one is refused.
+	LevelMetrics []string
+	// MaxPostsWindow, where set, is the longest posts_window the type's API
+	// can page back to; DefaultPostsWindow applies where none is given.
+	MaxPostsWindow     Days
+	DefaultPostsWindow Days
 	// Windowed types read every metric over a rolling window (clicks in the
 	// last 28 days): a level that rises and falls, not a cumulative count,
 	// so `count: growth` on one means nothing and is refused.

@@ -21,6 +21,9 @@ func (d *Days) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("%q is not a window in days; write it as 28d (days) or 4w (weeks)", n.Value)
 	}
 	v, _ := strconv.Atoi(m[1])
+	if v == 0 {
+		return fmt.Errorf("%q is no window; give at least 1d", n.Value)
+	}
 	if m[2] == "w" {
 		v *= 7
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // commonKeys are the channel keys every type takes.
-var commonKeys = []string{"type", "schedule", "timeout", "api_url", "credentials", "accounts", "accounts_file"}
+var commonKeys = []string{"type", "schedule", "timeout", "api_url", "credentials", "accounts", "accounts_file", "rivals"}
 
 // EveryAccount as a KPI's account makes it one KPI per account of its
 // channel, each named <name>:<account>.
@@ -52,6 +52,9 @@ func applyDefaults(cfg *Config, types Types) {
 		}
 		if ch.MaxPages == 0 {
 			ch.MaxPages = spec.DefaultMaxPages
+		}
+		if ch.PostsWindow == 0 {
+			ch.PostsWindow = spec.DefaultPostsWindow
 		}
 		if ch.Concurrency == 0 {
 			ch.Concurrency = max(spec.DefaultConcurrency, 1)
@@ -244,6 +247,27 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		}
 		seen[a] = true
 	}
+	for i, r := range ch.Rivals {
+		switch {
+		case strings.TrimSpace(r) == "":
+			ps.path(at("rivals", i), "channels.%s.rivals[%d] is empty", name, i)
+		case seen[r]:
+			ps.path(at("rivals", i), "channels.%s.rivals: %q is one of the channel's own accounts (or listed twice); a rival is someone else's", name, r)
+		case spec.AccountCheck != nil:
+			if err := spec.AccountCheck(r); err != nil {
+				ps.path(at("rivals", i), "channels.%s.rivals: %q: %v", name, r, err)
+			}
+		}
+		seen[r] = true
+	}
+	if len(ch.Rivals) > 0 && (spec.Manual || spec.NotScheduled) {
+		ps.path(at("rivals"), "channels.%s.rivals: a %s channel reads no accounts, so it has no rivals to read", name, ch.Type)
+	}
+	if spec.DefaultPostsWindow == 0 && ch.PostsWindow != 0 {
+		ps.path(at("posts_window"), "channels.%s.posts_window: a %s channel reads no posts' engagement", name, ch.Type)
+	} else if spec.MaxPostsWindow > 0 && ch.PostsWindow > spec.MaxPostsWindow {
+		ps.path(at("posts_window"), "channels.%s.posts_window: %s is further back than the %s API pages posts (%s at most)", name, ch.PostsWindow, ch.Type, spec.MaxPostsWindow)
+	}
 	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
 		keys := make([]string, 0, 2*len(spec.Credentials))
 		for _, k := range spec.Credentials {
@@ -337,12 +361,33 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, 
 		}
 		if spec, ok := types[ch.Type]; ok {
 			validateMetric(ps, at("metric"), label, k.Metric, ch, spec)
+			if slices.Contains(spec.LevelMetrics, k.Metric) && k.Count == vocab.Growth {
+				ps.path(at("count"), "%s: %s is a level over the recent posts (it rises and falls), not a running count, so count: growth has no meaning; use count: total (the default)", label, k.Metric)
+			}
+			validateVersus(ps, at, label, k, ch)
 			if spec.Windowed && k.Count == vocab.Growth {
 				ps.path(at("count"), "%s: a %s channel reads %s over a rolling window, a level that rises and falls rather than a running count, so count: growth has no meaning; use count: total (the default) with targets for the level itself", label, ch.Type, k.Metric)
 			}
 		}
 	}
 	milestonesOf(ps, p, at, label, k)
+}
+
+// validateVersus checks a KPI set against the channel's rivals.
+func validateVersus(ps *problems, at func(...any) []any, label string, k *KPI, ch *Channel) {
+	switch {
+	case k.Versus == "" && k.Compare != "":
+		ps.path(at("compare"), "%s: compare needs versus: rivals", label)
+	case k.Versus == "":
+	case k.Versus != "rivals":
+		ps.path(at("versus"), "%s: versus %q must be rivals", label, k.Versus)
+	case len(ch.Rivals) == 0:
+		ps.path(at("versus"), "%s: versus: rivals, but channel %s lists no rivals; add rivals: [...] to it", label, ch.Name)
+	case k.Compare != vocab.Share && k.Compare != vocab.Lead && k.Compare != vocab.Pace:
+		ps.path(at("compare"), "%s: compare %q must be share (own ÷ own and rivals), lead (own − the best rival) or pace (own daily growth ÷ the rivals' median)", label, k.Compare)
+	case k.Count == vocab.Growth:
+		ps.path(at("count"), "%s: a comparison with rivals is a level (a share, a lead, a ratio), so count: growth has no meaning; use count: total", label)
+	}
 }
 
 func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, spec TypeSpec) {

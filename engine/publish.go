@@ -59,6 +59,20 @@ func (e *Engine) publishLocked(_ context.Context) {
 			}
 			series = points(series[:0], stored)
 		}
+		var own snapshot.Standing
+		var rivals []snapshot.Standing
+		if k.Versus != "" {
+			// The KPI's value is its account's comparison with the rivals,
+			// moment by moment; where each stands is shown beside it.
+			own = standing(k.Account, series, now)
+			rivalSeries := make([][]plan.Point, 0, len(ch.Rivals))
+			for _, r := range ch.Rivals {
+				rs := points(nil, e.cache.get(seriesKey{k.Channel, r, k.Metric}))
+				rivalSeries = append(rivalSeries, rs)
+				rivals = append(rivals, standing(r, rs, now))
+			}
+			series = plan.Versus(k.Compare, series, rivalSeries, intervals[k.Channel]/2)
+		}
 		if spec.Manual && len(series) > 0 && series[0].Time.After(start) {
 			// Counts kept by hand start from nothing: growth since the start
 			// includes the first value recorded.
@@ -87,8 +101,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Resolution: resolution, ResolutionNote: note,
 			Manual: spec.Manual,
 			Recent: shown,
+			Compare: k.Compare, Own: own, Rivals: rivals,
 		})
 	}
+	snap.Paces = e.pacesLocked(cfg, now)
 
 	for i, key := range order.keys {
 		ps := order.series[i].s
@@ -219,7 +235,7 @@ type seriesOrder struct {
 func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 	configured := make(map[accountKey]bool)
 	for name, ch := range cfg.Channels {
-		for _, a := range ch.Accounts {
+		for _, a := range ch.AllAccounts() {
 			configured[accountKey{name, a}] = true
 		}
 	}
@@ -291,4 +307,42 @@ func planKPI(k *config.KPI, keptByHand bool, interval time.Duration) plan.KPI {
 		Count: k.Count, Direction: k.Direction, Baseline: k.Baseline, Tolerance: *k.Tolerance, Milestones: k.Due,
 		KeptByHand: keptByHand, Interval: interval,
 	}
+}
+
+// standing is where an account stands at now on a series: its latest value
+// and its recent pace.
+func standing(account string, series []plan.Point, now time.Time) snapshot.Standing {
+	i := sort.Search(len(series), func(i int) bool { return series[i].Time.After(now) })
+	st := snapshot.Standing{Account: account}
+	if i > 0 {
+		st.HasValue, st.Value = true, series[i-1].Value
+		st.DailyGrowth, st.HasPace = plan.DailyGrowth(series[:i])
+	}
+	return st
+}
+
+// pacesLocked is the recent pace of every metric of every account, own and
+// rival, of the channels that have rivals. Caller holds mu.
+func (e *Engine) pacesLocked(cfg *config.Config, now time.Time) []snapshot.AccountPace {
+	var out []snapshot.AccountPace
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		ch := cfg.Channels[name]
+		if len(ch.Rivals) == 0 {
+			continue
+		}
+		accounts := ch.AllAccounts()
+		var keys []seriesKey
+		for k := range e.cache.series {
+			if k.channel == name && slices.Contains(accounts, k.account) {
+				keys = append(keys, k)
+			}
+		}
+		slices.SortFunc(keys, seriesKey.compare)
+		for _, k := range keys {
+			if st := standing(k.account, points(nil, e.cache.get(k)), now); st.HasPace {
+				out = append(out, snapshot.AccountPace{Channel: k.channel, Account: k.account, Metric: k.metric, DailyGrowth: st.DailyGrowth})
+			}
+		}
+	}
+	return out
 }

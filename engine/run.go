@@ -70,7 +70,7 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 		return e.finish(ctx, ch, spec, rep, collectors.Result{}, started, 0)
 	}
 	runCtx, cancel := context.WithTimeout(ctx, ch.Timeout)
-	res := safeCollect(runCtx, built.collector, ch.Accounts)
+	res := safeCollect(runCtx, built.collector, ch.AllAccounts())
 	cancel()
 	rep.Duration = time.Since(started)
 	rep.Readings = res.Readings
@@ -238,7 +238,7 @@ func quotaLimit(ch *config.Channel, spec config.TypeSpec) int {
 		return ch.Quota
 	}
 	if spec.QuotaPerAccount {
-		return spec.DefaultQuota * len(ch.Accounts)
+		return spec.DefaultQuota * len(ch.AllAccounts())
 	}
 	return spec.DefaultQuota
 }
@@ -275,7 +275,7 @@ func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config
 	if batch <= 0 {
 		batch = 1
 	}
-	cost := (len(ch.Accounts) + batch - 1) / batch * max(spec.UnitsPerCall, 1)
+	cost := (len(ch.AllAccounts()) + batch - 1) / batch * max(spec.UnitsPerCall, 1)
 	if used+cost > limit {
 		return collectors.Fail(vocab.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
 	}

@@ -31,6 +31,7 @@ var (
 	kpiDirection      = newDesc("kpi_direction", "1 where a higher value is better, -1 where lower is better (direction: down, such as a search position)."+cached, kpiLabels)
 	kpiLastObs        = newDesc("kpi_last_observation_timestamp_seconds", "When the KPI's value was last read successfully, in seconds since the epoch."+cached, kpiLabels)
 	accountValue      = newDesc("kpi_account_value", "Every value read from a channel, KPI or not."+cached, []string{"channel", "account", "metric"})
+	accountPace       = newDesc("kpi_account_daily_growth", "The recent pace per day of every value read from a channel with rivals, its own accounts and its rivals alike."+cached, []string{"channel", "account", "metric"})
 	planInfo          = newDesc("kpi_plan_info", "The plan in force: its name, goal and dates.", []string{"plan", "goal", "start", "end"})
 	collSuccess       = newDesc("kpi_collection_success", "1 if the channel's last run read every account, else 0.", []string{"channel"})
 	collLastSuccess   = newDesc("kpi_collection_last_success_timestamp_seconds", "When the channel's last fully successful run ended, in seconds since the epoch.", []string{"channel"})
@@ -59,7 +60,7 @@ func NewExporter(snapshot func() *snapshot.Snapshot) *Exporter {
 // Describe sends every descriptor.
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast, kpiReach,
-		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiDirection, kpiLastObs, accountValue, planInfo, collSuccess, collLastSuccess,
+		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiDirection, kpiLastObs, accountValue, accountPace, planInfo, collSuccess, collLastSuccess,
 		collDuration, collInterval, collDataLag, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
 		ch <- d
 	}
@@ -135,6 +136,16 @@ var families = sortFamilies([]familySpec{
 			a := &s.Accounts[i]
 			l = [3]string{a.Channel, a.Account, a.Metric}
 			emit(a.Value, l[:])
+		}
+	}},
+	{accountPace, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
+		// In client_golang's order: by label values, labels in name order.
+		ps := slices.Clone(s.Paces)
+		slices.SortFunc(ps, func(a, b snapshot.AccountPace) int {
+			return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Metric, b.Metric))
+		})
+		for _, p := range ps {
+			emit(p.DailyGrowth, []string{p.Channel, p.Account, p.Metric})
 		}
 	}},
 	{quarantined, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {

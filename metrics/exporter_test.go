@@ -51,6 +51,11 @@ func sampleSnapshot() *snapshot.Snapshot {
 		Accounts: []snapshot.AccountValue{
 			{Channel: "youtube", Account: "UC1", Metric: "subscribers", Value: 1100},
 			{Channel: "youtube", Account: "UC1", Metric: "views", Value: 98765},
+			{Channel: "youtube", Account: "UCrival", Metric: "subscribers", Value: 2300},
+		},
+		Paces: []snapshot.AccountPace{
+			{Channel: "youtube", Account: "UCrival", Metric: "subscribers", DailyGrowth: 7.25},
+			{Channel: "youtube", Account: "UC1", Metric: "subscribers", DailyGrowth: 4.5},
 		},
 		Channels: []snapshot.ChannelState{
 			{Name: "offline", Type: "manual"},

@@ -19,6 +19,9 @@ type Snapshot struct {
 	Plan     PlanInfo
 	KPIs     []KPIState
 	Accounts []AccountValue
+	// Paces are the recent paces of every account of the channels with
+	// rivals, the rivals included, sorted by channel, account and metric.
+	Paces []AccountPace
 	Channels []ChannelState
 	Reload   ReloadState
 	// Quarantined is every series with stored days set aside as damaged,
@@ -69,6 +72,12 @@ type KPIState struct {
 	// count at its latest size; ResolutionNote says why.
 	Resolution     float64
 	ResolutionNote string
+	// Compare, for a KPI with `versus: rivals`, is how its value sets its
+	// account against the channel's rivals; Own and Rivals are where each
+	// stands on the KPI's metric (the rivals in the channel's order).
+	Compare vocab.Compare
+	Own     Standing
+	Rivals  []Standing
 	// Recent is a few of the KPI's values (readings counted as its count
 	// says) since the plan started, for sparklines: the value at moments
 	// spread evenly over the plan, up to now, and the latest; at most
@@ -76,8 +85,26 @@ type KPIState struct {
 	Recent []plan.Point
 }
 
+// Standing is an account's latest value of a metric and its recent pace.
+type Standing struct {
+	Account     string
+	HasValue    bool
+	Value       float64
+	HasPace     bool
+	DailyGrowth float64
+}
+
 // SparkPoints bounds KPIState.Recent.
 const SparkPoints = 24
+
+// AccountPace is the recent pace of one metric of one account of a channel
+// with rivals (its own accounts and its rivals).
+type AccountPace struct {
+	Channel     string
+	Account     string
+	Metric      string
+	DailyGrowth float64
+}
 
 // AccountValue is the latest reading of one metric of one account.
 type AccountValue struct {
