@@ -188,16 +188,16 @@ func (c Credentials) keys() []string {
 // KPI is one key performance indicator: a metric of an account, counted as
 // total or growth, with milestones to reach.
 type KPI struct {
-	Name       string          `yaml:"name"`
-	Channel    string          `yaml:"channel"`
-	Account    string          `yaml:"account"`
-	Metric     string          `yaml:"metric"`
-	Count      vocab.Count     `yaml:"count"`
-	Direction  vocab.Direction `yaml:"direction"`
+	Name      string          `yaml:"name"`
+	Channel   string          `yaml:"channel"`
+	Account   string          `yaml:"account"`
+	Metric    string          `yaml:"metric"`
+	Count     vocab.Count     `yaml:"count"`
+	Direction vocab.Direction `yaml:"direction"`
 	// Versus "rivals" makes the KPI's value its account's comparison with
 	// the channel's rivals, as Compare says (share, lead, pace).
-	Versus  string        `yaml:"versus"`
-	Compare vocab.Compare `yaml:"compare"`
+	Versus     string          `yaml:"versus"`
+	Compare    vocab.Compare   `yaml:"compare"`
 	Baseline   *float64        `yaml:"baseline"`
 	Tolerance  *float64        `yaml:"tolerance"`
 	Milestones []MilestoneSpec `yaml:"milestones"`

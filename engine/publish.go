@@ -99,8 +99,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
 			Resolution: resolution, ResolutionNote: note,
-			Manual: spec.Manual,
-			Recent: shown,
+			Manual:  spec.Manual,
+			Recent:  shown,
 			Compare: k.Compare, Own: own, Rivals: rivals,
 		})
 	}

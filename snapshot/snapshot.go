@@ -21,7 +21,7 @@ type Snapshot struct {
 	Accounts []AccountValue
 	// Paces are the recent paces of every account of the channels with
 	// rivals, the rivals included, sorted by channel, account and metric.
-	Paces []AccountPace
+	Paces    []AccountPace
 	Channels []ChannelState
 	Reload   ReloadState
 	// Quarantined is every series with stored days set aside as damaged,
