@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
@@ -14,8 +15,13 @@ import (
 func init() {
 	register("bluesky", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"followers", "following", "posts", "influential_followers"},
-			Options:            []string{"concurrency", "quota", "min_followers", "max_pages"},
+			Metrics:            append([]string{"followers", "following", "posts", "influential_followers"}, blueskyEngagement...),
+			Options:            []string{"concurrency", "quota", "min_followers", "max_pages", "posts_window"},
+			LevelMetrics:       blueskyEngagement,
+			DefaultPostsWindow: 30,
+			// getAuthorFeed pages back through every post; a year is what a
+			// run should read.
+			MaxPostsWindow: 365,
 			DefaultSchedule:    "@every 1h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 4, // the AppView's limits are generous
@@ -26,9 +32,14 @@ func init() {
 			InfluenceSchedule: "@daily",
 			DefaultMaxPages:   50,
 		},
-		New: newBluesky,
+		Ratios: engagementRatios,
+		New:    newBluesky,
 	})
 }
+
+// blueskyEngagement are the engagement metrics Bluesky gives: shares are
+// reposts and quotes; there are no views.
+var blueskyEngagement = engagementMetrics(true, false, false)
 
 // BlueskyBatch is how many actors one getProfiles call takes.
 const BlueskyBatch = 25
@@ -87,6 +98,13 @@ func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
 			p := body.Profiles[i]
 			// The counts are optional in the lexicon: an absent one is unknown.
 			addKnown(&res, actor, map[string]*int64{"followers": p.FollowersCount, "following": p.FollowsCount, "posts": p.PostsCount})
+			if b.env.Channel.Engagement {
+				if posts, err := b.ownPosts(ctx, p.DID); err != nil {
+					res.fail(err, actor)
+				} else {
+					res.addEngagement(actor, posts, p.FollowersCount, engagementCounts{shares: true})
+				}
+			}
 			if b.env.Channel.MinFollowers > 0 {
 				if n, err := b.influential(ctx, p.DID); err != nil {
 					err.Accounts, err.Metric = []string{actor}, "influential_followers"
@@ -115,4 +133,69 @@ func classifyBluesky(se *StatusError) Reason {
 		return Server
 	}
 	return ReasonForStatus(se.Code)
+}
+
+// blueskyFeed is a page of getAuthorFeed.
+type blueskyFeed struct {
+	Feed []struct {
+		Post struct {
+			URI    string `json:"uri"`
+			Author struct {
+				DID string `json:"did"`
+			} `json:"author"`
+			LikeCount   *int64    `json:"likeCount"`
+			ReplyCount  *int64    `json:"replyCount"`
+			RepostCount *int64    `json:"repostCount"`
+			QuoteCount  *int64    `json:"quoteCount"`
+			IndexedAt   time.Time `json:"indexedAt"`
+		} `json:"post"`
+		Reason json.RawMessage `json:"reason"`
+	} `json:"feed"`
+	Cursor string `json:"cursor"`
+}
+
+// ownPosts reads an actor's own posts of the window with getAuthorFeed,
+// newest first, 100 a page, until a post older than the window: reposts of
+// others and pinned posts (items with a reason) and replies are left out.
+// The window is on indexedAt, which the AppView sets (createdAt is the
+// client's and can be back-dated). More pages than max_pages is a quota
+// error, never a partial sum.
+func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) {
+	now := b.env.now()
+	var posts []OwnPost
+	cursor := ""
+	for page := 0; ; page++ {
+		if page >= b.env.Channel.MaxPages {
+			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of getAuthorFeed; raise max_pages or shorten posts_window", b.env.Channel.PostsWindow, b.env.Channel.MaxPages))
+		}
+		q := url.Values{"actor": {did}, "limit": {"100"}, "filter": {"posts_no_replies"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var body blueskyFeed
+		if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.feed.getAuthorFeed")+"?"+q.Encode(), nil, &body, classifyBluesky); err != nil {
+			return nil, Classify(err)
+		}
+		older := false
+		for _, item := range body.Feed {
+			p := item.Post
+			if len(item.Reason) > 0 || p.Author.DID != did {
+				continue
+			}
+			if !inWindow(p.IndexedAt, now, int(b.env.Channel.PostsWindow)) {
+				older = older || p.IndexedAt.Before(now)
+				continue
+			}
+			var shares *int64
+			if p.RepostCount != nil && p.QuoteCount != nil {
+				n := *p.RepostCount + *p.QuoteCount
+				shares = &n
+			}
+			posts = append(posts, OwnPost{ID: p.URI, Published: p.IndexedAt, Likes: p.LikeCount, Replies: p.ReplyCount, Shares: shares})
+		}
+		if older || body.Cursor == "" || len(body.Feed) == 0 {
+			return posts, nil
+		}
+		cursor = body.Cursor
+	}
 }

@@ -97,6 +97,11 @@ type Channel struct {
 	MaxPages     int               `yaml:"max_pages"`     // follower-list (or post-list) pages read per account and run
 	PostsWindow  Days              `yaml:"posts_window"`  // engagement: the recent posts read, by age
 
+	// Engagement is set where the channel's posts' engagement is read: it
+	// gives posts_window, or a KPI names one of the type's LevelMetrics.
+	// Reading posts costs calls, so channels that need none make none.
+	Engagement bool `yaml:"-"`
+
 	// Settings are the keys only the channel's type takes, decoded into its
 	// TypeSpec.Settings struct (see settings.go); nil for types without.
 	Settings any `yaml:"-"`

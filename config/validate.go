@@ -53,6 +53,7 @@ func applyDefaults(cfg *Config, types Types) {
 		if ch.MaxPages == 0 {
 			ch.MaxPages = spec.DefaultMaxPages
 		}
+		ch.Engagement = ch.PostsWindow != 0 && spec.DefaultPostsWindow > 0
 		if ch.PostsWindow == 0 {
 			ch.PostsWindow = spec.DefaultPostsWindow
 		}
@@ -69,6 +70,9 @@ func applyDefaults(cfg *Config, types Types) {
 	for _, k := range cfg.KPIs {
 		if k == nil {
 			continue
+		}
+		if ch := cfg.Channels[k.Channel]; ch != nil && slices.Contains(types[ch.Type].LevelMetrics, k.Metric) && types[ch.Type].DefaultPostsWindow > 0 {
+			ch.Engagement = true
 		}
 		if k.Count == "" {
 			k.Count = vocab.Total

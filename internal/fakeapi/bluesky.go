@@ -11,6 +11,7 @@ import (
 const (
 	Bluesky          API = "bluesky"           // app.bsky.actor.getProfiles
 	BlueskyFollowers API = "bluesky_followers" // app.bsky.graph.getFollowers
+	BlueskyFeed      API = "bluesky_feed"      // app.bsky.feed.getAuthorFeed
 )
 
 func init() {
@@ -19,12 +20,20 @@ func init() {
 		Routes: []Route{
 			{API: Bluesky, Serve: (*Server).bluesky, Match: func(r *http.Request) bool { return r.URL.Path == "/xrpc/app.bsky.actor.getProfiles" }},
 			{API: BlueskyFollowers, Serve: (*Server).blueskyFollowers, Match: func(r *http.Request) bool { return r.URL.Path == "/xrpc/app.bsky.graph.getFollowers" }},
+			{API: BlueskyFeed, Serve: (*Server).blueskyFeed, Match: func(r *http.Request) bool { return r.URL.Path == "/xrpc/app.bsky.feed.getAuthorFeed" }},
 		},
 		Channels: map[string]string{"bluesky": `type: bluesky
 api_url: {{URL}}
-accounts: [bsky.app]`},
-		KPIs:  map[string]string{"bsky": `{channel: bluesky, metric: followers, milestones: [{due: 2026-12-31, target: 40000000}]}`},
-		Calls: map[API]int{Bluesky: 1},
+accounts: [bsky.app]
+rivals: [gen20000000.bsky.social]`},
+		KPIs: map[string]string{
+			"bsky":            `{channel: bluesky, metric: followers, milestones: [{due: 2026-12-31, target: 40000000}]}`,
+			"bsky_engagement": `{channel: bluesky, metric: engagement_per_post, milestones: [{due: 2026-12-31, target: 150}]}`,
+			"bsky_share":      `{channel: bluesky, metric: followers, versus: rivals, compare: share, milestones: [{due: 2026-12-31, target: 0.7}]}`,
+		},
+		// The rival in the same getProfiles call; getAuthorFeed: two pages
+		// for bsky.app, one for the rival.
+		Calls: map[API]int{Bluesky: 1, BlueskyFeed: 3},
 		Fail:  map[API]string{Bluesky: "rate"},
 	})
 }
@@ -100,4 +109,31 @@ func (s *Server) blueskyFollowers(w http.ResponseWriter, r *http.Request, mode s
 		body["cursor"] = fmt.Sprintf("c%d", from+limit)
 	}
 	replyJSON(w, body)
+}
+
+// blueskyFeed answers getAuthorFeed: bsky.app's recorded pages (a repost of
+// someone else's among its posts, the second page reaching back past
+// July), an empty feed for gen<N> actors, and the lexicon's 400 for any
+// other. Modes: rate (429).
+func (s *Server) blueskyFeed(w http.ResponseWriter, r *http.Request, mode string) {
+	if mode == "rate" {
+		reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"), "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600")
+		return
+	}
+	q := r.URL.Query()
+	actor := q.Get("actor")
+	switch {
+	case q.Get("filter") != "posts_no_replies" || q.Get("limit") != "100":
+		reply(w, http.StatusBadRequest, []byte(`{"error":"InvalidRequest","message":"filter and limit are not what the collector sends"}`))
+	case actor == "did:plc:z72i7hdynmk6r22z27h6tvur" && q.Get("cursor") == "":
+		reply(w, http.StatusOK, File("bluesky/author_feed_p1.json"))
+	case actor == "did:plc:z72i7hdynmk6r22z27h6tvur" && q.Get("cursor") == "2026-08-25T12:30:01.002Z":
+		reply(w, http.StatusOK, File("bluesky/author_feed_p2.json"))
+	case actor == "did:plc:z72i7hdynmk6r22z27h6tvur":
+		replyJSON(w, map[string]any{"feed": []any{}}) // a cursor it does not know: an empty feed, not an error
+	case strings.HasPrefix(actor, "did:plc:gen"):
+		replyJSON(w, map[string]any{"feed": []any{}})
+	default:
+		reply(w, http.StatusBadRequest, File("bluesky/invalid_request.json"))
+	}
 }

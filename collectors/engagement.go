@@ -1,0 +1,129 @@
+package collectors
+
+import (
+	"fmt"
+	"time"
+)
+
+// Engagement is what an account's own recent posts got: read over the
+// channel's posts_window (replies to others and reposts of others left out)
+// by the types whose APIs list posts with their counts. The metrics are the
+// same on every type where the API has them.
+
+// The engagement metrics. engagements_in_window is likes + replies + shares
+// (of the counts the type has); engagement_per_post divides it by the posts;
+// engagement_rate divides that by the followers (the usual industry
+// definition: the share of the audience that engages with a post).
+const (
+	PostsInWindow       = "posts_in_window"
+	LikesInWindow       = "likes_in_window"
+	RepliesInWindow     = "replies_in_window"
+	SharesInWindow      = "shares_in_window"
+	ViewsInWindow       = "views_in_window"
+	EngagementsInWindow = "engagements_in_window"
+	EngagementPerPost   = "engagement_per_post"
+	EngagementRate      = "engagement_rate"
+	// LikesHiddenPosts and RepliesHiddenPosts count the posts in the window
+	// whose count the API hides (likes hidden, comments off): their sums
+	// leave those posts out.
+	LikesHiddenPosts   = "likes_hidden_posts"
+	RepliesHiddenPosts = "replies_hidden_posts"
+)
+
+// engagementMetrics are the metrics of a type with the given counts.
+func engagementMetrics(shares, views, hides bool) []string {
+	out := []string{PostsInWindow, LikesInWindow, RepliesInWindow, EngagementsInWindow, EngagementPerPost, EngagementRate}
+	if shares {
+		out = append(out, SharesInWindow)
+	}
+	if views {
+		out = append(out, ViewsInWindow)
+	}
+	if hides {
+		out = append(out, LikesHiddenPosts, RepliesHiddenPosts)
+	}
+	return out
+}
+
+// engagementRatios are the engagement metrics that are not counts.
+var engagementRatios = []string{EngagementPerPost, EngagementRate}
+
+// OwnPost is one of an account's own posts in the window and its public
+// counts; nil is a count the API hides or leaves out (unknown, not 0).
+type OwnPost struct {
+	ID                            string
+	Published                     time.Time
+	Likes, Replies, Shares, Views *int64
+}
+
+// engagementCounts says which counts a type's API gives.
+type engagementCounts struct{ shares, views bool }
+
+// addEngagement adds the engagement readings of an account's posts in the
+// window. followers, where known, gives the rate. A count hidden on some
+// posts is summed over the others, and the posts hiding it are counted; a
+// count hidden on every post has no reading, and then neither have the
+// engagements, which would be short of it. A window without posts is 0
+// posts and no per-post figure.
+func (r *Result) addEngagement(account string, posts []OwnPost, followers *int64, has engagementCounts) {
+	r.add(account, PostsInWindow, float64(len(posts)))
+	sum := func(metric string, get func(OwnPost) *int64) (total float64, hidden int, known bool) {
+		for _, p := range posts {
+			if v := get(p); v != nil {
+				total += float64(*v)
+				known = true
+			} else {
+				hidden++
+			}
+		}
+		if len(posts) > 0 && !known {
+			r.hide(account, metric, fmt.Sprintf("hidden on all %d posts in the window", len(posts)))
+		}
+		return total, hidden, known || len(posts) == 0
+	}
+	likes, likesHidden, likesKnown := sum(LikesInWindow, func(p OwnPost) *int64 { return p.Likes })
+	replies, repliesHidden, repliesKnown := sum(RepliesInWindow, func(p OwnPost) *int64 { return p.Replies })
+	engagements, complete := 0.0, likesKnown && repliesKnown
+	if likesKnown {
+		r.add(account, LikesInWindow, likes)
+		engagements += likes
+	}
+	if repliesKnown {
+		r.add(account, RepliesInWindow, replies)
+		engagements += replies
+	}
+	if has.shares {
+		shares, _, sharesKnown := sum(SharesInWindow, func(p OwnPost) *int64 { return p.Shares })
+		if sharesKnown {
+			r.add(account, SharesInWindow, shares)
+			engagements += shares
+		}
+		complete = complete && sharesKnown
+	}
+	if has.views {
+		if views, _, viewsKnown := sum(ViewsInWindow, func(p OwnPost) *int64 { return p.Views }); viewsKnown {
+			r.add(account, ViewsInWindow, views)
+		}
+	}
+	if likesHidden > 0 || repliesHidden > 0 {
+		r.add(account, LikesHiddenPosts, float64(likesHidden))
+		r.add(account, RepliesHiddenPosts, float64(repliesHidden))
+	}
+	if !complete {
+		return
+	}
+	r.add(account, EngagementsInWindow, engagements)
+	if len(posts) == 0 {
+		return
+	}
+	perPost := engagements / float64(len(posts))
+	r.add(account, EngagementPerPost, perPost)
+	if followers != nil && *followers > 0 {
+		r.add(account, EngagementRate, perPost/float64(*followers))
+	}
+}
+
+// inWindow reports whether t is within the window of days before now.
+func inWindow(t, now time.Time, days int) bool {
+	return !t.Before(now.AddDate(0, 0, -days)) && !t.After(now)
+}

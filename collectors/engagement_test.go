@@ -1,0 +1,121 @@
+package collectors
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+)
+
+// engagementOf keeps a result's engagement readings, by metric.
+func engagementOf(res Result, account string) map[string]float64 {
+	out := map[string]float64{}
+	for _, r := range res.Readings {
+		if r.Account == account && (r.Metric != "followers" && r.Metric != "following" && r.Metric != "posts") {
+			out[r.Metric] = r.Value
+		}
+	}
+	return out
+}
+
+// The arithmetic every type shares, as a marketer would check it by hand.
+func TestEngagementArithmetic(t *testing.T) {
+	n := func(v int64) *int64 { return &v }
+	followers := n(2000)
+	tests := []struct {
+		name       string
+		posts      []OwnPost
+		followers  *int64
+		has        engagementCounts
+		want       map[string]float64
+		wantHidden []string
+	}{
+		{
+			name:      "three posts: 60 likes, 9 replies, 6 shares make 25 engagements a post, 1.25% of 2,000 followers",
+			posts:     []OwnPost{{Likes: n(30), Replies: n(4), Shares: n(2)}, {Likes: n(20), Replies: n(3), Shares: n(3)}, {Likes: n(10), Replies: n(2), Shares: n(1)}},
+			followers: followers, has: engagementCounts{shares: true},
+			want: map[string]float64{PostsInWindow: 3, LikesInWindow: 60, RepliesInWindow: 9, SharesInWindow: 6, EngagementsInWindow: 75, EngagementPerPost: 25, EngagementRate: 25.0 / 2000},
+		},
+		{
+			name:      "likes hidden on one post: summed over the others, and the post counted",
+			posts:     []OwnPost{{Likes: n(30), Replies: n(4), Views: n(900)}, {Likes: nil, Replies: n(3), Views: n(500)}},
+			followers: followers, has: engagementCounts{views: true},
+			want: map[string]float64{PostsInWindow: 2, LikesInWindow: 30, RepliesInWindow: 7, ViewsInWindow: 1400, EngagementsInWindow: 37, EngagementPerPost: 18.5, EngagementRate: 18.5 / 2000, LikesHiddenPosts: 1, RepliesHiddenPosts: 0},
+		},
+		{
+			name:       "likes hidden on every post: no likes, no engagements",
+			posts:      []OwnPost{{Replies: n(4)}, {Replies: n(3)}},
+			followers:  followers,
+			want:       map[string]float64{PostsInWindow: 2, RepliesInWindow: 7, LikesHiddenPosts: 2, RepliesHiddenPosts: 0},
+			wantHidden: []string{LikesInWindow},
+		},
+		{
+			name: "no posts in the window: 0 posts and engagements, no per-post figure",
+			has:  engagementCounts{shares: true}, followers: followers,
+			want: map[string]float64{PostsInWindow: 0, LikesInWindow: 0, RepliesInWindow: 0, SharesInWindow: 0, EngagementsInWindow: 0},
+		},
+		{
+			name:  "followers unknown: no rate",
+			posts: []OwnPost{{Likes: n(3), Replies: n(1)}},
+			want:  map[string]float64{PostsInWindow: 1, LikesInWindow: 3, RepliesInWindow: 1, EngagementsInWindow: 4, EngagementPerPost: 4},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var res Result
+			res.addEngagement("a", tt.posts, tt.followers, tt.has)
+			if got := engagementOf(res, "a"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v\nwant %v", got, tt.want)
+			}
+			var hidden []string
+			for _, h := range res.Hidden {
+				hidden = append(hidden, h.Metric)
+			}
+			if !reflect.DeepEqual(hidden, tt.wantHidden) {
+				t.Errorf("hidden %v, want %v", hidden, tt.wantHidden)
+			}
+		})
+	}
+}
+
+func TestBlueskyEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "bluesky", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 50, Concurrency: 1}
+	res, _ := collectAt(t, ch, []string{"bsky.app", "gen10.bsky.social"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Three own posts since 2 August (a repost of someone else's left out,
+	// 28 July's too old): 120+80+45 likes, 14+5+3 replies, (30+2)+(11+0)+(6+1)
+	// reposts and quotes.
+	perPost := 317.0 / 3
+	want := map[string]float64{PostsInWindow: 3, LikesInWindow: 245, RepliesInWindow: 22, SharesInWindow: 50,
+		EngagementsInWindow: 317, EngagementPerPost: perPost, EngagementRate: perPost / 35250704}
+	if got := engagementOf(res, "bsky.app"); !reflect.DeepEqual(got, want) {
+		t.Errorf("bsky.app: %v\nwant %v", got, want)
+	}
+	if got := engagementOf(res, "gen10.bsky.social"); got[PostsInWindow] != 0 || len(got) != 5 {
+		t.Errorf("an actor without posts: %v", got)
+	}
+	// Two pages for bsky.app (the second reaches past the window), one for
+	// the actor without posts.
+	if got := api.Calls(fakeapi.BlueskyFeed); got != 3 {
+		t.Errorf("%d getAuthorFeed calls, want 3", got)
+	}
+
+	// One page allowed: the window needs two, so no sum at all (quota).
+	ch.MaxPages = 1
+	res, _ = collectAt(t, ch, []string{"bsky.app"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": Quota}) || len(engagementOf(res, "bsky.app")) != 0 {
+		t.Errorf("capped: errors %v, engagement %v", got, engagementOf(res, "bsky.app"))
+	}
+
+	// The AppView throttling the feed fails the account's engagement only.
+	ch.MaxPages = 50
+	api.Fail(fakeapi.BlueskyFeed, "rate")
+	res, _ = collectAt(t, ch, []string{"bsky.app"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": RateLimited}) {
+		t.Errorf("throttled: %v", got)
+	}
+}
