@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -118,4 +119,40 @@ func TestBlueskyEngagement(t *testing.T) {
 	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": RateLimited}) {
 		t.Errorf("throttled: %v", got)
 	}
+}
+
+func TestMastodonEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "mastodon", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 25, Concurrency: 1}
+	res, _ := collectAt(t, ch, []string{"Gargron@mastodon.social"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Three statuses since 2 August (his own thread's reply among them; 25
+	// July's too old): 610+150+88 favourites, 41+12+7 replies, (120+4)+(30+0)+(9+1)
+	// boosts and quotes.
+	perPost := 1072.0 / 3
+	want := map[string]float64{PostsInWindow: 3, LikesInWindow: 848, RepliesInWindow: 60, SharesInWindow: 164,
+		EngagementsInWindow: 1072, EngagementPerPost: perPost, EngagementRate: perPost / mastodonFollowers(t)}
+	if got := engagementOf(res, "Gargron@mastodon.social"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if got := api.Calls(fakeapi.MastodonStatuses); got != 2 {
+		t.Errorf("%d statuses pages, want 2", got)
+	}
+	api.Fail(fakeapi.MastodonStatuses, "rate")
+	res, _ = collectAt(t, ch, []string{"Gargron@mastodon.social"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"Gargron@mastodon.social": RateLimited}) || len(engagementOf(res, "Gargron@mastodon.social")) != 0 {
+		t.Errorf("throttled: %v, %v", got, engagementOf(res, "Gargron@mastodon.social"))
+	}
+}
+
+func mastodonFollowers(t *testing.T) float64 {
+	var a struct {
+		Followers float64 `json:"followers_count"`
+	}
+	if err := json.Unmarshal(fakeapi.File("mastodon/account.json"), &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.Followers
 }

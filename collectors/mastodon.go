@@ -2,7 +2,9 @@ package collectors
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/kpi-collector/kpi-collector/config"
 	"net/url"
 	"strings"
@@ -12,16 +14,25 @@ import (
 func init() {
 	register("mastodon", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"followers", "following", "posts"},
-			Options:            []string{"concurrency"},
+			Metrics:            append([]string{"followers", "following", "posts"}, mastodonEngagement...),
+			Options:            []string{"concurrency", "max_pages", "posts_window"},
+			LevelMetrics:       mastodonEngagement,
+			DefaultPostsWindow: 30,
+			MaxPostsWindow:     365,
+			DefaultMaxPages:    25,          // 40 statuses a page: a thousand posts
 			DefaultSchedule:    "@every 1h", // 300 requests per 5 minutes per instance
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2, // 300 requests per 5 minutes per instance
 			AccountCheck:       checkMastodonAccount,
 		},
-		New: newMastodon,
+		Ratios: engagementRatios,
+		New:    newMastodon,
 	})
 }
+
+// mastodonEngagement are Mastodon's engagement metrics: shares are boosts
+// and quotes; no views.
+var mastodonEngagement = engagementMetrics(true, false, false)
 
 func checkMastodonAccount(s string) error {
 	user, host, ok := strings.Cut(strings.TrimPrefix(s, "@"), "@")
@@ -39,6 +50,7 @@ type mastodon struct {
 func newMastodon(env Env) (Collector, error) { return &mastodon{env: env}, nil }
 
 type mastodonAccount struct {
+	ID             string `json:"id"`
 	FollowersCount *int64 `json:"followers_count"`
 	FollowingCount *int64 `json:"following_count"`
 	StatusesCount  *int64 `json:"statuses_count"`
@@ -74,6 +86,74 @@ func (m *mastodon) Collect(ctx context.Context, accounts []string) Result {
 			res.hide(account, "following", HiddenByAccount)
 		}
 		addKnown(&res, account, counts)
+		if m.env.Channel.Engagement {
+			followers := body.FollowersCount
+			if body.HideCollections {
+				followers = nil
+			}
+			if posts, err := m.ownPosts(ctx, base, body.ID); err != nil {
+				res.fail(err, account)
+			} else {
+				res.addEngagement(account, posts, followers, engagementCounts{shares: true})
+			}
+		}
 		return res
 	})
+}
+
+// mastodonStatus is a status as the account's statuses list gives it.
+type mastodonStatus struct {
+	ID        string          `json:"id"`
+	CreatedAt time.Time       `json:"created_at"`
+	Replies   *int64          `json:"replies_count"`
+	Reblogs   *int64          `json:"reblogs_count"`
+	Favs      *int64          `json:"favourites_count"`
+	Quotes    *int64          `json:"quotes_count"` // Mastodon 4.5 and later
+	Reblog    json.RawMessage `json:"reblog"`
+}
+
+// ownPosts reads the account's own statuses of the window, newest first,
+// 40 a page, paging back with max_id (what the Link header's next gives)
+// until a status older than the window: replies to others and boosts are
+// excluded by the query, threads of its own stay.
+func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *Error) {
+	if id == "" {
+		return nil, Fail(Decode, errors.New("accounts/lookup gave no account id to list its statuses"))
+	}
+	now := m.env.now()
+	var posts []OwnPost
+	maxID := ""
+	for page := 0; ; page++ {
+		if page >= m.env.Channel.MaxPages {
+			return nil, Fail(Quota, fmt.Errorf("the statuses of the last %s take more than max_pages (%d) pages; raise max_pages or shorten posts_window", m.env.Channel.PostsWindow, m.env.Channel.MaxPages))
+		}
+		q := url.Values{"limit": {"40"}, "exclude_replies": {"true"}, "exclude_reblogs": {"true"}}
+		if maxID != "" {
+			q.Set("max_id", maxID)
+		}
+		var statuses []mastodonStatus
+		if err := GetJSON(ctx, m.env.Client, joinURL(base, "/api/v1/accounts/"+url.PathEscape(id)+"/statuses")+"?"+q.Encode(), nil, &statuses, nil); err != nil {
+			return nil, Classify(err)
+		}
+		older := false
+		for _, st := range statuses {
+			if len(st.Reblog) > 0 && string(st.Reblog) != "null" {
+				continue
+			}
+			if !inWindow(st.CreatedAt, now, int(m.env.Channel.PostsWindow)) {
+				older = older || st.CreatedAt.Before(now)
+				continue
+			}
+			shares := st.Reblogs
+			if st.Reblogs != nil && st.Quotes != nil {
+				n := *st.Reblogs + *st.Quotes
+				shares = &n
+			}
+			posts = append(posts, OwnPost{ID: st.ID, Published: st.CreatedAt, Likes: st.Favs, Replies: st.Replies, Shares: shares})
+		}
+		if older || len(statuses) == 0 {
+			return posts, nil
+		}
+		maxID = statuses[len(statuses)-1].ID
+	}
 }
