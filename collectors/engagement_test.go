@@ -3,6 +3,7 @@ package collectors
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -13,7 +14,7 @@ import (
 func engagementOf(res Result, account string) map[string]float64 {
 	out := map[string]float64{}
 	for _, r := range res.Readings {
-		if r.Account == account && (r.Metric != "followers" && r.Metric != "following" && r.Metric != "posts") {
+		if r.Account == account && slices.Contains(engagementMetrics(true, true, true), r.Metric) {
 			out[r.Metric] = r.Value
 		}
 	}
@@ -156,3 +157,36 @@ func mastodonFollowers(t *testing.T) float64 {
 	}
 	return a.Followers
 }
+
+func TestXEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "twitter", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+		Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}
+	res, _ := collectAt(t, ch, []string{"XDevelopers", "gen7"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Four posts since 2 August: 230+95+61+40 likes, 17+9+4+8 replies,
+	// (42+6)+(11+2)+(7+0)+(3+1) reposts and quotes, 93,735 impressions.
+	want := map[string]float64{PostsInWindow: 4, LikesInWindow: 426, RepliesInWindow: 38, SharesInWindow: 72, ViewsInWindow: 93735,
+		EngagementsInWindow: 536, EngagementPerPost: 134, EngagementRate: 134.0 / xFollowers}
+	if got := engagementOf(res, "XDevelopers"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	// ceil(posts/100) pages: two for XDevelopers (the fake's recorded pages
+	// are short), one for a user without posts.
+	if got := api.Calls(fakeapi.XTweets); got != 3 {
+		t.Errorf("%d pages of posts, want 3", got)
+	}
+	for _, mode := range []struct {
+		name string
+		want Reason
+	}{{"credits", Payment}, {"rate", RateLimited}} {
+		api.Fail(fakeapi.XTweets, mode.name)
+		res, _ = collectAt(t, ch, []string{"XDevelopers"}, september1)
+		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"XDevelopers": mode.want}) || len(engagementOf(res, "XDevelopers")) != 0 {
+			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "XDevelopers"))
+		}
+	}
+}
+const xFollowers = 640512 // XDevelopers in twitter/users_partial.json

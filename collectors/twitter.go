@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
@@ -15,9 +16,15 @@ import (
 func init() {
 	register("twitter", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:         []string{"followers", "following", "posts", "listed", "influential_followers"},
-			Credentials:     []string{"bearer_token"},
-			Options:         []string{"api", "concurrency", "quota", "min_followers", "max_pages"},
+			Metrics:      append([]string{"followers", "following", "posts", "listed", "influential_followers"}, twitterEngagement...),
+			Credentials:  []string{"bearer_token"},
+			Options:      []string{"api", "concurrency", "quota", "min_followers", "max_pages", "posts_window"},
+			LevelMetrics: twitterEngagement,
+			// Billed per post read: a month of posts a day by default.
+			DefaultPostsWindow: 30,
+			// Only the latest 3,200 posts are reachable; a year is what a
+			// plan compares.
+			MaxPostsWindow:  365,
 			DefaultSchedule: "@daily", // pay-per-use: every user returned costs money
 			// A follower page is 1,000 users, each a paid read: ten pages a day
 			// by default.
@@ -30,9 +37,14 @@ func init() {
 			AccountCheck:       checkTwitterAccount,
 			OptionCheck:        checkTwitterOptions,
 		},
-		New: newTwitter,
+		Ratios: engagementRatios,
+		New:    newTwitter,
 	})
 }
+
+// twitterEngagement are X's engagement metrics: shares are reposts and
+// quotes; views are the posts' impressions.
+var twitterEngagement = engagementMetrics(true, true, false)
 
 // TwitterBatch is how many usernames one users lookup takes (v2 and v1.1).
 const TwitterBatch = 100
@@ -124,6 +136,13 @@ func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 				continue
 			}
 			addKnown(&res, account, map[string]*int64{"followers": pm.FollowersCount, "following": pm.FollowingCount, "posts": pm.TweetCount, "listed": pm.ListedCount})
+			if x.env.Channel.Engagement && x.env.Channel.API != "v1.1" {
+				if posts, err := x.ownPosts(ctx, body.Data[j].ID); err != nil {
+					res.fail(err, account)
+				} else {
+					res.addEngagement(account, posts, pm.FollowersCount, engagementCounts{shares: true, views: true})
+				}
+			}
 			if x.env.Channel.MinFollowers > 0 {
 				if n, err := x.influential(ctx, body.Data[j].ID); err != nil {
 					err.Accounts, err.Metric = []string{account}, "influential_followers"
@@ -162,4 +181,65 @@ func classifyTwitter(se *StatusError) Reason {
 		return Auth
 	}
 	return ReasonForStatus(se.Code)
+}
+
+// twitterTweets is a page of a user's posts with their public metrics.
+type twitterTweets struct {
+	Data []struct {
+		ID            string    `json:"id"`
+		CreatedAt     time.Time `json:"created_at"`
+		PublicMetrics *struct {
+			Retweets    *int64 `json:"retweet_count"`
+			Replies     *int64 `json:"reply_count"`
+			Likes       *int64 `json:"like_count"`
+			Quotes      *int64 `json:"quote_count"`
+			Impressions *int64 `json:"impression_count"`
+		} `json:"public_metrics"`
+	} `json:"data"`
+	Meta struct {
+		NextToken string `json:"next_token"`
+	} `json:"meta"`
+}
+
+// ownPosts reads a user's own posts of the window (reposts and replies
+// excluded by the query, start_time at the window's start), 100 a page:
+// ceil(posts/100) calls, each post a paid read.
+func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
+	now := x.env.now()
+	from := now.AddDate(0, 0, -int(x.env.Channel.PostsWindow))
+	var posts []OwnPost
+	token := ""
+	for page := 0; ; page++ {
+		if page >= x.env.Channel.MaxPages {
+			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of 100; raise max_pages or shorten posts_window", x.env.Channel.PostsWindow, x.env.Channel.MaxPages))
+		}
+		q := url.Values{"max_results": {"100"}, "tweet.fields": {"public_metrics,created_at"}, "exclude": {"retweets,replies"},
+			"start_time": {from.UTC().Format(time.RFC3339)}}
+		if token != "" {
+			q.Set("pagination_token", token)
+		}
+		var body twitterTweets
+		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/"+url.PathEscape(id)+"/tweets")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
+			return nil, Classify(err)
+		}
+		for _, t := range body.Data {
+			if t.PublicMetrics == nil {
+				return nil, Fail(Decode, fmt.Errorf("post %s came without public_metrics", t.ID))
+			}
+			if !inWindow(t.CreatedAt, now, int(x.env.Channel.PostsWindow)) {
+				continue
+			}
+			pm := t.PublicMetrics
+			var shares *int64
+			if pm.Retweets != nil && pm.Quotes != nil {
+				n := *pm.Retweets + *pm.Quotes
+				shares = &n
+			}
+			posts = append(posts, OwnPost{ID: t.ID, Published: t.CreatedAt, Likes: pm.Likes, Replies: pm.Replies, Shares: shares, Views: pm.Impressions})
+		}
+		if body.Meta.NextToken == "" {
+			return posts, nil
+		}
+		token = body.Meta.NextToken
+	}
 }

@@ -50,6 +50,9 @@ func Types() config.Types {
 }
 
 func checkTwitterOptions(ch *config.Channel) error {
+	if ch.API == "v1.1" && ch.Engagement {
+		return fmt.Errorf("api: engagement (posts_window, or a KPI on it) is read with API v2 only; remove api: v1.1")
+	}
 	if ch.API == "v1.1" && ch.MinFollowers > 0 {
 		return fmt.Errorf("min_followers: influential followers are read with API v2 only; remove api: v1.1")
 	}

@@ -15,6 +15,7 @@ const (
 	X          API = "twitter"           // v2 users lookup
 	XV1        API = "twitter_v1"        // v1.1 users/lookup
 	XFollowers API = "twitter_followers" // v2 followers, for influential followers
+	XTweets    API = "twitter_tweets"    // v2 a user's posts, for engagement
 )
 
 func init() {
@@ -23,6 +24,9 @@ func init() {
 		Routes: []Route{
 			{API: X, Serve: (*Server).x, Match: func(r *http.Request) bool { return r.URL.Path == "/2/users/by" }},
 			{API: XV1, Serve: (*Server).xV1, Match: func(r *http.Request) bool { return r.URL.Path == "/1.1/users/lookup.json" }},
+			{API: XTweets, Serve: (*Server).xTweets, Match: func(r *http.Request) bool {
+				return strings.HasPrefix(r.URL.Path, "/2/users/") && strings.HasSuffix(r.URL.Path, "/tweets")
+			}},
 			{API: XFollowers, Serve: (*Server).xFollowers, Match: func(r *http.Request) bool {
 				return strings.HasPrefix(r.URL.Path, "/2/users/") && strings.HasSuffix(r.URL.Path, "/followers")
 			}},
@@ -40,9 +44,11 @@ accounts: [XDevelopers]`,
 		},
 		KPIs: map[string]string{
 			"x":        `{channel: x, account: XDevelopers, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}`,
+			"x_views":  `{channel: x, account: XDevelopers, metric: views_in_window, milestones: [{due: 2026-12-31, target: 150000}]}`,
 			"x_legacy": `{channel: x_legacy, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}`,
 		},
-		Calls: map[API]int{X: 1, XV1: 1},
+		// Posts: two pages for XDevelopers, one (empty) for gen42.
+		Calls: map[API]int{X: 1, XV1: 1, XTweets: 3},
 		Fail:  map[API]string{X: "credits", XV1: "453"},
 	})
 }
@@ -168,4 +174,31 @@ func (s *Server) xFollowers(w http.ResponseWriter, r *http.Request, mode string)
 		body["data"] = data
 	}
 	replyJSON(w, body)
+}
+
+// xTweets answers /2/users/:id/tweets for XDevelopers (id 2244994945): two
+// recorded pages joined by meta.next_token; a made-up user (id 1000+N) has
+// posted nothing in the window ({"meta":{"result_count":0}}). Modes:
+// credits (402), rate (429).
+func (s *Server) xTweets(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.Header.Get("Authorization") != "Bearer "+XBearer {
+		reply(w, http.StatusUnauthorized, File("twitter/unauthorized.json"), "Content-Type", "application/problem+json")
+		return
+	}
+	q := r.URL.Query()
+	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/2/users/"), "/tweets")
+	switch {
+	case mode == "credits":
+		reply(w, http.StatusPaymentRequired, File("twitter/credits_depleted.json"), "Content-Type", "application/problem+json")
+	case mode == "rate":
+		reply(w, http.StatusTooManyRequests, File("twitter/rate_limited.json"), "x-rate-limit-limit", "1500", "x-rate-limit-remaining", "0", "x-rate-limit-reset", "1767225600")
+	case q.Get("exclude") != "retweets,replies" || q.Get("max_results") != "100" || q.Get("start_time") == "" || !strings.Contains(q.Get("tweet.fields"), "public_metrics"):
+		reply(w, http.StatusBadRequest, []byte(`{"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}`), "Content-Type", "application/problem+json")
+	case id == "2244994945" && q.Get("pagination_token") == "":
+		reply(w, http.StatusOK, File("twitter/user_tweets_p1.json"))
+	case id == "2244994945" && q.Get("pagination_token") == "7140dibdnow9c7btw4232poeq0wapgnwgwqwvuwn3peex":
+		reply(w, http.StatusOK, File("twitter/user_tweets_p2.json"))
+	default:
+		reply(w, http.StatusOK, []byte(`{"meta":{"result_count":0}}`))
+	}
 }
