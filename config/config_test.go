@@ -318,3 +318,56 @@ kpis:
 		t.Errorf("a missing accounts file: %v", err)
 	}
 }
+
+// Engagement and rivals: every mistake named at its line.
+func TestEngagementAndRivalsConfig(t *testing.T) {
+	base := `plan: {name: p, goal: thought_leadership, start: 2026-07-01, end: 2026-12-31}
+channels:
+  b:
+    type: bluesky
+    accounts: [acme.bsky.social]
+    rivals: [rival.bsky.social]
+    posts_window: 30d
+kpis:
+  - {name: k, channel: b, metric: engagement_rate, milestones: [{due: 2026-07-31, target: 0.01}]}
+`
+	if cfg, err := config.Load("t.yml", []byte(base), collectors.Types()); err != nil {
+		t.Fatal(err)
+	} else if ch := cfg.Channels["b"]; !ch.Engagement || ch.PostsWindow != 30 || len(ch.AllAccounts()) != 2 {
+		t.Errorf("engagement %v, window %v, accounts %v", ch.Engagement, ch.PostsWindow, ch.AllAccounts())
+	}
+	tests := []struct {
+		name, from, to, want string
+		line                 int
+	}{
+		{"a rival that is an own account", "rivals: [rival.bsky.social]", "rivals: [acme.bsky.social]", "is one of the channel's own accounts", 6},
+		{"a posts_window further back than the API pages", "posts_window: 30d", "posts_window: 400d", "further back than the bluesky API pages posts", 7},
+		{"a zero window", "posts_window: 30d", "posts_window: 0d", "is no window", 7},
+		{"a negative window", "posts_window: 30d", "posts_window: -3d", "is not a window in days", 7},
+		{"count: growth on an engagement metric", "metric: engagement_rate,", "metric: engagement_rate, count: growth,", "is a level over the recent posts", 9},
+		{"versus on a channel without rivals", "    rivals: [rival.bsky.social]\n", "", "lists no rivals", 8},
+		{"a comparison that does not exist", "metric: engagement_rate,", "metric: followers, versus: rivals, compare: ratio,", `compare "ratio" must be share`, 9},
+		{"versus without compare", "metric: engagement_rate,", "metric: followers, versus: rivals,", `compare "" must be share`, 9},
+		{"a comparison counted as growth", "metric: engagement_rate,", "metric: followers, versus: rivals, compare: share, count: growth,", "a comparison with rivals is a level", 9},
+		{"compare on a metric the type does not read", "metric: engagement_rate,", "metric: views_in_window, versus: rivals, compare: share,", `has no metric "views_in_window"`, 9},
+		{"posts_window on a type without engagement", "    type: bluesky\n", "    type: linkedin\n    credentials: {access_token: t}\n", "type linkedin takes no posts_window", 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "versus on a channel without rivals" {
+				tt.from, tt.to = "    rivals: [rival.bsky.social]\n", ""
+			}
+			bad := strings.Replace(base, tt.from, tt.to, 1)
+			if tt.name == "versus on a channel without rivals" {
+				bad = strings.Replace(bad, "metric: engagement_rate,", "metric: followers, versus: rivals, compare: share,", 1)
+			}
+			_, err := config.Load("t.yml", []byte(bad), collectors.Types())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
+				t.Errorf("not at %s: %v", want, err)
+			}
+		})
+	}
+}
