@@ -190,3 +190,33 @@ func TestXEngagement(t *testing.T) {
 	}
 }
 const xFollowers = 640512 // XDevelopers in twitter/users_partial.json
+
+func TestYouTubeEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "youtube", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+		Credentials: config.NewCredentials("api_key", fakeapi.YouTubeKey)}
+	res, _ := collectAt(t, ch, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCgen5"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Four uploads since 2 August: likes 15,085 + 1,930 + 1,204 (one video
+	// hides them), comments 261 + 88 + 40 (one has them off), 604,928 views;
+	// no shares on YouTube.
+	want := map[string]float64{PostsInWindow: 4, LikesInWindow: 18219, RepliesInWindow: 389, ViewsInWindow: 604928,
+		EngagementsInWindow: 18608, EngagementPerPost: 4652, EngagementRate: 4652.0 / 2510000, LikesHiddenPosts: 1, RepliesHiddenPosts: 1}
+	if got := engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	// The floor: one channels.list for both (the uploads playlist in it),
+	// then per channel ceil(uploads/50)+ playlist pages (the fake's pages
+	// are short: two) and ceil(videos/50) videos.list calls.
+	calls := map[fakeapi.API]int{fakeapi.YouTube: api.Calls(fakeapi.YouTube), fakeapi.YouTubePlaylistItems: api.Calls(fakeapi.YouTubePlaylistItems), fakeapi.YouTubeVideos: api.Calls(fakeapi.YouTubeVideos)}
+	if want := map[fakeapi.API]int{fakeapi.YouTube: 1, fakeapi.YouTubePlaylistItems: 3, fakeapi.YouTubeVideos: 1}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("calls %v, want %v", calls, want)
+	}
+	api.Fail(fakeapi.YouTubeVideos, "quota")
+	res, _ = collectAt(t, ch, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"UC_x5XG1OV2P6uZZ5FSM9Ttw": Quota}) || len(engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw")) != 0 {
+		t.Errorf("quota: %v, %v", got, engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw"))
+	}
+}

@@ -19,21 +19,34 @@ import (
 func init() {
 	register("youtube", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"subscribers", "views", "videos"},
+			Metrics:            append([]string{"subscribers", "views", "videos"}, youTubeEngagement...),
 			Credentials:        []string{"api_key"},
-			Options:            []string{"quota", "concurrency"},
-			DefaultSchedule:    "@every 6h", // 4 runs a day, 1 unit per 50 channels each
-			DefaultTimeout:     time.Minute,
-			DefaultConcurrency: 8, // no per-second limit, only the daily units: 8 calls in flight
-			Batch:              YouTubeBatch,
-			DefaultQuota:       10000, // the API's default allocation; channels.list costs 1 a call
-			QuotaZone:          "America/Los_Angeles",
-			Resolution:         youTubeResolution,
-			ResolutionNote:     "YouTube rounds subscriber counts above 1,000 to three significant figures",
+			Options:            []string{"quota", "concurrency", "max_pages", "posts_window"},
+			LevelMetrics:       youTubeEngagement,
+			DefaultPostsWindow: 30,
+			MaxPostsWindow:     365,
+			DefaultMaxPages:    10, // 50 uploads a page: 500 videos a window
+			// Engagement: a playlistItems page and a videos.list call per
+			// channel at least, a unit each.
+			EngagementUnitsPerAccount: 2,
+			DefaultSchedule:           "@every 6h", // 4 runs a day, 1 unit per 50 channels each
+			DefaultTimeout:            time.Minute,
+			DefaultConcurrency:        8, // no per-second limit, only the daily units: 8 calls in flight
+			Batch:                     YouTubeBatch,
+			DefaultQuota:              10000, // the API's default allocation; channels.list costs 1 a call
+			QuotaZone:                 "America/Los_Angeles",
+			Resolution:                youTubeResolution,
+			ResolutionNote:            "YouTube rounds subscriber counts above 1,000 to three significant figures",
 		},
-		New: newYouTube,
+		Ratios: engagementRatios,
+		New:    newYouTube,
 	})
 }
+
+// youTubeEngagement are YouTube's engagement metrics: likes, comments as
+// replies and views; YouTube has no share count, and hides likes or turns
+// comments off per video.
+var youTubeEngagement = engagementMetrics(false, true, true)
 
 // YouTubeBatch is how many channel ids one channels.list call takes.
 const YouTubeBatch = 50
@@ -42,6 +55,7 @@ const YouTubeBatch = 50
 type youTube struct {
 	svc  *youtube.Service
 	conc int
+	env  Env
 }
 
 func newYouTube(env Env) (Collector, error) {
@@ -62,7 +76,7 @@ func newYouTube(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("youtube client: %w", err)
 	}
-	return &youTube{svc: svc, conc: env.Channel.Concurrency}, nil
+	return &youTube{svc: svc, conc: env.Channel.Concurrency, env: env}, nil
 }
 
 type apiKeyTransport struct {
@@ -96,6 +110,11 @@ type youTubeChannels struct {
 			ViewCount             json.RawMessage `json:"viewCount"`
 			VideoCount            json.RawMessage `json:"videoCount"`
 		} `json:"statistics"`
+		ContentDetails *struct {
+			RelatedPlaylists struct {
+				Uploads string `json:"uploads"`
+			} `json:"relatedPlaylists"`
+		} `json:"contentDetails"`
 	} `json:"items"`
 }
 
@@ -106,7 +125,11 @@ func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 		var body []byte
 		err := Retry(ctx, func() error {
 			callCtx, got := withCapture(ctx)
-			_, err := y.svc.Channels.List([]string{"statistics"}).Id(batch...).MaxResults(YouTubeBatch).Context(callCtx).Do()
+			parts := []string{"statistics"}
+			if y.env.Channel.Engagement {
+				parts = append(parts, "contentDetails") // the uploads playlist, in the same call
+			}
+			_, err := y.svc.Channels.List(parts).Id(batch...).MaxResults(YouTubeBatch).Context(callCtx).Do()
 			var status int
 			status, body = got.answer()
 			var ge *googleapi.Error
@@ -152,6 +175,22 @@ func (y *youTube) Collect(ctx context.Context, accounts []string) Result {
 			}
 			res.addCount(id, "views", st.ViewCount)
 			res.addCount(id, "videos", st.VideoCount)
+			if y.env.Channel.Engagement {
+				cd := list.Items[i].ContentDetails
+				if cd == nil || cd.RelatedPlaylists.Uploads == "" {
+					res.fail(Fail(Decode, errors.New("channels.list gave no uploads playlist")), id)
+					continue
+				}
+				var subscribers *int64
+				if n, ok, err := countOf(st.SubscriberCount); err == nil && ok && !st.HiddenSubscriberCount {
+					subscribers = &n
+				}
+				if posts, err := y.ownPosts(ctx, cd.RelatedPlaylists.Uploads); err != nil {
+					res.fail(err, id)
+				} else {
+					res.addEngagement(id, posts, subscribers, engagementCounts{views: true})
+				}
+			}
 		}
 		return res
 	})
@@ -193,4 +232,130 @@ func classifyGoogle(err error, batch []string) *Error {
 	e := Fail(reason, fmt.Errorf("youtube: %w", &StatusError{Code: ge.Code, Header: ge.Header, Body: []byte(ge.Message)}), batch...)
 	e.RetryAt = ResetTime(ge.Code, ge.Header, time.Now())
 	return e
+}
+
+// youTubeVideos is videos.list's answer as sent: an absent likeCount is a
+// video whose likes are hidden, an absent commentCount one whose comments
+// are off (the library would decode both as 0).
+type youTubeVideos struct {
+	Items []struct {
+		ID         string `json:"id"`
+		Statistics struct {
+			ViewCount    json.RawMessage `json:"viewCount"`
+			LikeCount    json.RawMessage `json:"likeCount"`
+			CommentCount json.RawMessage `json:"commentCount"`
+		} `json:"statistics"`
+	} `json:"items"`
+}
+
+// ownPosts reads a channel's uploads of the window: its uploads playlist,
+// newest first, 50 a page, until a video published before the window, then
+// the videos' statistics 50 ids a call. A unit a call.
+func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Error) {
+	now := y.env.now()
+	days := int(y.env.Channel.PostsWindow)
+	type upload struct {
+		id        string
+		published time.Time
+	}
+	var videos []upload
+	token := ""
+	for page := 0; ; page++ {
+		if page >= y.env.Channel.MaxPages {
+			return nil, Fail(Quota, fmt.Errorf("the uploads of the last %s take more than max_pages (%d) pages of playlistItems; raise max_pages or shorten posts_window", y.env.Channel.PostsWindow, y.env.Channel.MaxPages))
+		}
+		var list *youtube.PlaylistItemListResponse
+		err := Retry(ctx, func() error {
+			var err error
+			call := y.svc.PlaylistItems.List([]string{"contentDetails"}).PlaylistId(uploads).MaxResults(YouTubeBatch).Context(ctx)
+			if token != "" {
+				call = call.PageToken(token)
+			}
+			list, err = call.Do()
+			if err != nil {
+				return classifyGoogle(err, nil)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, Classify(err)
+		}
+		older := false
+		for _, it := range list.Items {
+			if it.ContentDetails == nil {
+				continue
+			}
+			published, err := time.Parse(time.RFC3339, it.ContentDetails.VideoPublishedAt)
+			if err != nil {
+				continue // a private or deleted video has no date
+			}
+			if !inWindow(published, now, days) {
+				older = older || published.Before(now)
+				continue
+			}
+			videos = append(videos, upload{it.ContentDetails.VideoId, published})
+		}
+		if older || list.NextPageToken == "" {
+			break
+		}
+		token = list.NextPageToken
+	}
+	posts := make([]OwnPost, 0, len(videos))
+	for start := 0; start < len(videos); start += YouTubeBatch {
+		batch := videos[start:min(start+YouTubeBatch, len(videos))]
+		ids := make([]string, len(batch))
+		for i, v := range batch {
+			ids[i] = v.id
+		}
+		var body []byte
+		err := Retry(ctx, func() error {
+			callCtx, got := withCapture(ctx)
+			_, err := y.svc.Videos.List([]string{"statistics"}).Id(ids...).MaxResults(YouTubeBatch).Context(callCtx).Do()
+			_, body = got.answer()
+			if err != nil {
+				return classifyGoogle(err, nil)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, Classify(err)
+		}
+		var stats youTubeVideos
+		if err := json.Unmarshal(body, &stats); err != nil {
+			return nil, Fail(Decode, fmt.Errorf("youtube: reading videos.list's answer: %w", err))
+		}
+		byID := map[string]int{}
+		for i, it := range stats.Items {
+			byID[it.ID] = i
+		}
+		for _, v := range batch {
+			i, ok := byID[v.id]
+			if !ok {
+				continue // private or removed since it was listed
+			}
+			st := stats.Items[i].Statistics
+			post := OwnPost{ID: v.id, Published: v.published}
+			var err error
+			if post.Views, err = optionalCount(st.ViewCount); err == nil {
+				if post.Likes, err = optionalCount(st.LikeCount); err == nil {
+					post.Replies, err = optionalCount(st.CommentCount)
+				}
+			}
+			if err != nil {
+				return nil, Fail(Decode, fmt.Errorf("youtube: video %s: %w", v.id, err))
+			}
+			posts = append(posts, post)
+		}
+	}
+	return posts, nil
+}
+
+// optionalCount reads a count that the API leaves out when it hides it: nil
+// for absent, an error for one that is there but no count.
+func optionalCount(raw json.RawMessage) (*int64, error) {
+	n, ok, err := countOf(raw)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &n, nil
 }

@@ -267,6 +267,9 @@ type TypeSpec struct {
 	// LevelMetrics are metrics that are levels rather than running counts
 	// (engagement over the recent posts): `count: growth` on one is refused.
 	LevelMetrics []string
+	// EngagementUnitsPerAccount is what reading an account's posts is
+	// expected to cost at least, for the quota check before a run.
+	EngagementUnitsPerAccount int
 	// MaxPostsWindow, where set, is the longest posts_window the type's API
 	// can page back to; DefaultPostsWindow applies where none is given.
 	MaxPostsWindow     Days

@@ -276,6 +276,9 @@ func (e *Engine) checkQuota(ctx context.Context, ch *config.Channel, spec config
 		batch = 1
 	}
 	cost := (len(ch.AllAccounts()) + batch - 1) / batch * max(spec.UnitsPerCall, 1)
+	if ch.Engagement {
+		cost += len(ch.AllAccounts()) * spec.EngagementUnitsPerAccount
+	}
 	if used+cost > limit {
 		return collectors.Fail(vocab.Quota, fmt.Errorf("this run needs %d units and %d of the day's %d are left; the budget renews at midnight %s", cost, limit-used, limit, spec.QuotaZone))
 	}
