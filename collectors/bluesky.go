@@ -21,7 +21,7 @@ func init() {
 			DefaultPostsWindow: 30,
 			// getAuthorFeed pages back through every post; a year is what a
 			// run should read.
-			MaxPostsWindow: 365,
+			MaxPostsWindow:     365,
 			DefaultSchedule:    "@every 1h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 4, // the AppView's limits are generous

@@ -189,6 +189,7 @@ func TestXEngagement(t *testing.T) {
 		}
 	}
 }
+
 const xFollowers = 640512 // XDevelopers in twitter/users_partial.json
 
 func TestYouTubeEngagement(t *testing.T) {
