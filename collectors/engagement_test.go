@@ -221,3 +221,47 @@ func TestYouTubeEngagement(t *testing.T) {
 		t.Errorf("quota: %v, %v", got, engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw"))
 	}
 }
+
+func TestGraphEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := func(typ string) *config.Channel {
+		return &config.Channel{Type: typ, APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+			Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
+	}
+	res, _ := collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Three posts since 2 August: reactions 5,120 + 2,210 + 640, comments
+	// 842 + 301 + 57, shares 310 + 95 + 0 (the last never shared: no field).
+	perPost := 9575.0 / 3
+	want := map[string]float64{PostsInWindow: 3, LikesInWindow: 7970, RepliesInWindow: 1200, SharesInWindow: 405,
+		EngagementsInWindow: 9575, EngagementPerPost: perPost, EngagementRate: perPost / 154230118}
+	if got := engagementOf(res, "20531316728"); !reflect.DeepEqual(got, want) {
+		t.Errorf("facebook: %v\nwant %v", got, want)
+	}
+	if got := api.Calls(fakeapi.GraphPosts); got != 2 {
+		t.Errorf("%d pages of posts, want 2", got)
+	}
+	res, _ = collectAt(t, ch("instagram"), []string{"17841405309211844"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// Three media since 2 August, one hiding its likes: 2,804 + 1,502 likes,
+	// 61 + 19 + 33 comments.
+	want = map[string]float64{PostsInWindow: 3, LikesInWindow: 4306, RepliesInWindow: 113, EngagementsInWindow: 4419,
+		EngagementPerPost: 1473, EngagementRate: 1473.0 / 267793, LikesHiddenPosts: 1, RepliesHiddenPosts: 0}
+	if got := engagementOf(res, "17841405309211844"); !reflect.DeepEqual(got, want) {
+		t.Errorf("instagram: %v\nwant %v", got, want)
+	}
+	for _, mode := range []struct {
+		name string
+		want Reason
+	}{{"app_limit", RateLimited}, {"permission", Auth}} {
+		api.Fail(fakeapi.GraphPosts, mode.name)
+		res, _ = collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
+		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"20531316728": mode.want}) || len(engagementOf(res, "20531316728")) != 0 {
+			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "20531316728"))
+		}
+	}
+}

@@ -16,29 +16,47 @@ import (
 func init() {
 	register("facebook", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"followers", "likes"},
+			Metrics:            append([]string{"followers", "likes"}, facebookEngagement...),
 			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency"},
+			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			LevelMetrics:       facebookEngagement,
+			DefaultPostsWindow: 30,
+			MaxPostsWindow:     365,
+			DefaultMaxPages:    20, // 25 posts a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2, // usage is counted per hour; no need to hurry
 			Batch:              GraphBatch,
 		},
-		New: newFacebook,
+		Ratios: engagementRatios,
+		New:    newFacebook,
 	})
 	register("instagram", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"followers", "following", "posts"},
+			Metrics:            append([]string{"followers", "following", "posts"}, instagramEngagement...),
 			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency"},
+			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			LevelMetrics:       instagramEngagement,
+			DefaultPostsWindow: 30,
+			MaxPostsWindow:     365,
+			DefaultMaxPages:    20, // 25 media a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2,
 			Batch:              GraphBatch,
 		},
-		New: newInstagram,
+		Ratios: engagementRatios,
+		New:    newInstagram,
 	})
 }
+
+// facebookEngagement: a Page's posts give reactions (as likes), comments
+// (as replies) and shares; instagramEngagement: IG media give likes (hidden
+// where the owner hides them) and comments, no shares.
+var (
+	facebookEngagement  = engagementMetrics(true, false, false)
+	instagramEngagement = engagementMetrics(false, false, true)
+)
 
 // GraphBatch is how many ids one Graph API ?ids= call takes.
 const GraphBatch = 50
@@ -55,14 +73,19 @@ type graph struct {
 	version string
 	fields  map[string]string // Graph field -> metric
 	header  http.Header
+	posts   graphPosts // how the type lists its posts
 }
 
 func newFacebook(env Env) (Collector, error) {
-	return newGraph(env, map[string]string{"followers_count": "followers", "fan_count": "likes"}), nil
+	g := newGraph(env, map[string]string{"followers_count": "followers", "fan_count": "likes"})
+	g.posts = facebookPosts
+	return g, nil
 }
 
 func newInstagram(env Env) (Collector, error) {
-	return newGraph(env, map[string]string{"followers_count": "followers", "follows_count": "following", "media_count": "posts"}), nil
+	g := newGraph(env, map[string]string{"followers_count": "followers", "follows_count": "following", "media_count": "posts"})
+	g.posts = instagramPosts
+	return g, nil
 }
 
 func newGraph(env Env, fields map[string]string) *graph {
@@ -149,6 +172,17 @@ func (g *graph) collectBatch(ctx context.Context, batch, fields []string, res *R
 				}
 				res.add(id, g.fields[field], v)
 			}
+			if g.env.Channel.Engagement {
+				var followers *int64
+				if n, ok, err := countOf(obj["followers_count"]); err == nil && ok {
+					followers = &n
+				}
+				if posts, err := g.ownPosts(ctx, id); err != nil {
+					res.fail(err, id)
+				} else {
+					res.addEngagement(id, posts, followers, g.posts.counts)
+				}
+			}
 		}
 		return
 	}
@@ -233,4 +267,125 @@ func classifyGraph(se *StatusError) Reason {
 		return Server
 	}
 	return ReasonForStatus(se.Code)
+}
+
+// graphPosts is how a Graph type lists an account's posts: the edge, the
+// fields asked (summaries of reactions and comments with no items), and
+// how an item reads.
+type graphPosts struct {
+	edge, fields string
+	counts       engagementCounts
+	read         func(json.RawMessage) (OwnPost, error)
+}
+
+var facebookPosts = graphPosts{
+	edge:   "posts",
+	fields: "id,created_time,permalink_url,shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)",
+	counts: engagementCounts{shares: true},
+	read: func(raw json.RawMessage) (OwnPost, error) {
+		var p struct {
+			ID      string `json:"id"`
+			Created string `json:"created_time"`
+			Shares  *struct {
+				Count *int64 `json:"count"`
+			} `json:"shares"`
+			Reactions struct {
+				Summary struct {
+					Total *int64 `json:"total_count"`
+				} `json:"summary"`
+			} `json:"reactions"`
+			Comments struct {
+				Summary struct {
+					Total *int64 `json:"total_count"`
+				} `json:"summary"`
+			} `json:"comments"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return OwnPost{}, err
+		}
+		t, err := time.Parse(graphTime, p.Created)
+		if err != nil {
+			return OwnPost{}, fmt.Errorf("created_time %q: %w", p.Created, err)
+		}
+		// A post nobody shared has no shares field at all: 0 shares.
+		shares := new(int64)
+		if p.Shares != nil {
+			shares = p.Shares.Count
+		}
+		return OwnPost{ID: p.ID, Published: t, Likes: p.Reactions.Summary.Total, Replies: p.Comments.Summary.Total, Shares: shares}, nil
+	},
+}
+
+var instagramPosts = graphPosts{
+	edge:   "media",
+	fields: "id,timestamp,like_count,comments_count,media_type,media_product_type,permalink",
+	counts: engagementCounts{},
+	read: func(raw json.RawMessage) (OwnPost, error) {
+		var m struct {
+			ID       string `json:"id"`
+			Time     string `json:"timestamp"`
+			Likes    *int64 `json:"like_count"`     // absent where the owner hides it
+			Comments *int64 `json:"comments_count"` // absent where comments are off
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return OwnPost{}, err
+		}
+		t, err := time.Parse(graphTime, m.Time)
+		if err != nil {
+			return OwnPost{}, fmt.Errorf("timestamp %q: %w", m.Time, err)
+		}
+		return OwnPost{ID: m.ID, Published: t, Likes: m.Likes, Replies: m.Comments}, nil
+	},
+}
+
+// graphTime is the Graph API's time: an offset without a colon.
+const graphTime = "2006-01-02T15:04:05-0700"
+
+// ownPosts reads an account's posts (a Page's) or media (an IG user's) of
+// the window, 25 a page from since, following paging.next as given; a next
+// page on another host than the channel's is refused, as the token would
+// go with it.
+func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
+	now := g.env.now()
+	days := int(g.env.Channel.PostsWindow)
+	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -days).Unix())}}
+	next := joinURL(g.base, "/"+g.version+"/"+url.PathEscape(id)+"/"+g.posts.edge) + "?" + q.Encode()
+	host := ""
+	if base, err := url.Parse(g.base); err == nil {
+		host = base.Host
+	}
+	var posts []OwnPost
+	for page := 0; next != ""; page++ {
+		if page >= g.env.Channel.MaxPages {
+			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages; raise max_pages or shorten posts_window", g.env.Channel.PostsWindow, g.env.Channel.MaxPages))
+		}
+		if u, err := url.Parse(next); err != nil || u.Host != host {
+			return nil, Fail(Decode, fmt.Errorf("the next page is not on %s, so the token is not sent there", host))
+		}
+		var body struct {
+			Data   []json.RawMessage `json:"data"`
+			Paging struct {
+				Next string `json:"next"`
+			} `json:"paging"`
+		}
+		if err := GetJSON(ctx, g.env.Client, next, g.header, &body, classifyGraph); err != nil {
+			g.explainPermission(err)
+			return nil, Classify(err)
+		}
+		next = body.Paging.Next
+		for _, raw := range body.Data {
+			p, err := g.posts.read(raw)
+			if err != nil {
+				return nil, Fail(Decode, fmt.Errorf("a %s item: %w", g.posts.edge, err))
+			}
+			if !inWindow(p.Published, now, days) {
+				if p.Published.Before(now) {
+					next = "" // newest first: the rest are older
+				}
+				continue
+			}
+			posts = append(posts, p)
+		}
+	}
+	return posts, nil
 }

@@ -12,22 +12,35 @@ import (
 // instagram).
 const GraphToken = "EAAGFAKE-graph-access-token"
 
-// Graph is the Graph API's ?ids= lookup, for Pages and IG users alike.
-const Graph API = "graph"
+// The Graph endpoints faked, for Pages and IG users alike.
+const (
+	Graph      API = "graph"       // the ?ids= lookup
+	GraphPosts API = "graph_posts" // a Page's posts, an IG user's media
+)
 
 func init() {
 	register(Fake{
 		Type: "facebook",
-		Routes: []Route{{API: Graph, Serve: (*Server).graph, Match: func(r *http.Request) bool {
-			p := r.URL.Path
-			return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/")
-		}}},
+		Routes: []Route{
+			{API: Graph, Serve: (*Server).graph, Match: func(r *http.Request) bool {
+				p := r.URL.Path
+				return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/")
+			}},
+			{API: GraphPosts, Serve: (*Server).graphPosts, Match: func(r *http.Request) bool {
+				p := r.URL.Path
+				return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 3 && (strings.HasSuffix(p, "/posts") || strings.HasSuffix(p, "/media"))
+			}},
+		},
 		Channels: map[string]string{"facebook": `type: facebook
 api_url: {{URL}}
 credentials: {access_token: ` + GraphToken + `}
 accounts: ["20531316728", "104958162837"]`},
-		KPIs:  map[string]string{"fb": `{channel: facebook, account: "20531316728", metric: followers, milestones: [{due: 2026-12-31, target: 200000000}]}`},
-		Calls: map[API]int{Graph: 1},
+		KPIs: map[string]string{
+			"fb":        `{channel: facebook, account: "20531316728", metric: followers, milestones: [{due: 2026-12-31, target: 200000000}]}`,
+			"fb_shares": `{channel: facebook, account: "20531316728", metric: shares_in_window, milestones: [{due: 2026-12-31, target: 800}]}`,
+		},
+		// Posts: two pages for the recorded Page, one (empty) for the other.
+		Calls: map[API]int{Graph: 1, GraphPosts: 3},
 		Fail:  map[API]string{Graph: "app_limit"},
 	})
 	// Instagram's IG users are read through the same Graph route.
@@ -37,8 +50,11 @@ accounts: ["20531316728", "104958162837"]`},
 api_url: {{URL}}
 credentials: {access_token: ` + GraphToken + `}
 accounts: ["17841405309211844"]`},
-		KPIs:  map[string]string{"ig": `{channel: instagram, metric: followers, milestones: [{due: 2026-12-31, target: 300000}]}`},
-		Calls: map[API]int{Graph: 1},
+		KPIs: map[string]string{
+			"ig":      `{channel: instagram, metric: followers, milestones: [{due: 2026-12-31, target: 300000}]}`,
+			"ig_rate": `{channel: instagram, metric: engagement_rate, milestones: [{due: 2026-12-31, target: 0.01}]}`,
+		},
+		Calls: map[API]int{Graph: 1, GraphPosts: 1},
 	})
 }
 
@@ -118,4 +134,46 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
 		}
 	}
 	replyJSON(w, out)
+}
+
+// graphPosts answers /{version}/{id}/posts and /{id}/media: the recorded
+// Page's two pages of posts (paging.next absolute, on the fake's host as on
+// graph.facebook.com), the recorded IG user's media (one without
+// like_count: its owner hides likes), nothing for other ids. Every failure
+// mode of the ?ids= route applies.
+func (s *Server) graphPosts(w http.ResponseWriter, r *http.Request, mode string) {
+	if r.URL.Query().Get("access_token") != "" {
+		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"this fake refuses tokens in URLs","type":"OAuthException","code":1}}`))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
+		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
+		return
+	}
+	if f, ok := graphFailures[mode]; ok {
+		body := []byte(f.body)
+		if f.file != "" {
+			body = File(f.file)
+		}
+		reply(w, f.status, body, f.headers...)
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("limit") != "25" || q.Get("since") == "" || !strings.Contains(q.Get("fields"), "id,") {
+		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"(#100) fields, limit and since are not what the collector sends","type":"OAuthException","code":100}}`))
+		return
+	}
+	onFake := func(name string) []byte {
+		return []byte(strings.ReplaceAll(string(File(name)), "https://graph.facebook.com", s.URL))
+	}
+	switch {
+	case r.URL.Path == "/v26.0/20531316728/posts" && q.Get("__paging_token") == "":
+		reply(w, http.StatusOK, onFake("facebook/posts_p1.json"))
+	case r.URL.Path == "/v26.0/20531316728/posts":
+		reply(w, http.StatusOK, onFake("facebook/posts_p2.json"))
+	case r.URL.Path == "/v26.0/17841405309211844/media":
+		reply(w, http.StatusOK, onFake("instagram/media_p1.json"))
+	default:
+		replyJSON(w, map[string]any{"data": []any{}})
+	}
 }
