@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
@@ -262,6 +263,58 @@ func TestGraphEngagement(t *testing.T) {
 		res, _ = collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
 		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"20531316728": mode.want}) || len(engagementOf(res, "20531316728")) != 0 {
 			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "20531316728"))
+		}
+	}
+}
+
+func TestLinkedInEngagement(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, PostsWindow: 30, Concurrency: 1,
+		Credentials: config.NewCredentials("access_token", fakeapi.LinkedInToken)}
+	res, _ := collectAt(t, ch, []string{"1234567"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// The thirty days 2 to 31 August of the recorded statistics, summed.
+	var recorded struct {
+		Elements []struct {
+			TimeRange struct{ Start int64 }
+			Stats     struct{ LikeCount, CommentCount, ShareCount, ImpressionCount float64 } `json:"totalShareStatistics"`
+		}
+	}
+	if err := json.Unmarshal(fakeapi.File("linkedin/share_statistics.json"), &recorded); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	from, to := time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	days := 0
+	for _, e := range recorded.Elements {
+		if e.TimeRange.Start >= from && e.TimeRange.Start < to {
+			days++
+			want[LikesInWindow] += e.Stats.LikeCount
+			want[RepliesInWindow] += e.Stats.CommentCount
+			want[SharesInWindow] += e.Stats.ShareCount
+			want[ViewsInWindow] += e.Stats.ImpressionCount
+		}
+	}
+	want[EngagementsInWindow] = want[LikesInWindow] + want[RepliesInWindow] + want[SharesInWindow]
+	if days != 30 {
+		t.Fatalf("%d recorded days in the window, want 30", days)
+	}
+	if got := engagementOf(res, "1234567"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if got := api.Calls(fakeapi.LinkedInShare); got != 1 {
+		t.Errorf("%d share statistics calls, want 1", got)
+	}
+	for _, mode := range []struct {
+		name string
+		want Reason
+	}{{"rate", RateLimited}, {"denied", Auth}} {
+		api.Fail(fakeapi.LinkedInShare, mode.name)
+		res, _ = collectAt(t, ch, []string{"1234567"}, september1)
+		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"1234567": mode.want}) || len(engagementOf(res, "1234567")) != 0 {
+			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "1234567"))
 		}
 	}
 }

@@ -16,9 +16,12 @@ import (
 func init() {
 	register("linkedin", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            []string{"followers"},
+			Metrics:            append([]string{"followers"}, linkedInEngagement...),
 			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency"},
+			Options:            []string{"version", "concurrency", "posts_window"},
+			LevelMetrics:       linkedInEngagement,
+			DefaultPostsWindow: 30,
+			MaxPostsWindow:     365,          // share statistics cover the last 12 months only
 			DefaultSchedule:    "@every 12h", // daily limits, unpublished, reset at 00:00 UTC
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 1, // daily limits, unpublished
@@ -28,6 +31,12 @@ func init() {
 		New: newLinkedIn,
 	})
 }
+
+// linkedInEngagement are what organization share statistics give: the
+// organization's organic posts' likes, comments, shares and impressions
+// summed by day. They do not say how many posts there were, so there is no
+// per-post figure or rate.
+var linkedInEngagement = []string{LikesInWindow, RepliesInWindow, SharesInWindow, ViewsInWindow, EngagementsInWindow}
 
 // DefaultLinkedInVersion is the LinkedIn-Version header sent unless the
 // channel sets `version:`. LinkedIn serves each monthly version for about a
@@ -92,6 +101,11 @@ func (l *linkedIn) Collect(ctx context.Context, accounts []string) Result {
 		default:
 			res.add(account, "followers", float64(*body.FirstDegreeSize))
 		}
+		if err == nil && l.env.Channel.Engagement {
+			if err := l.shareStatistics(ctx, urn, account, &res); err != nil {
+				res.fail(err, account)
+			}
+		}
 		return res
 	})
 }
@@ -110,4 +124,47 @@ func classifyLinkedIn(se *StatusError) Reason {
 		return NotFound
 	}
 	return ReasonForStatus(se.Code)
+}
+
+// shareStatistics adds an organization's organic engagement over the
+// window: organizationalEntityShareStatistics by DAY (Rest.li 2.0 query
+// syntax, as the header says), one call, the days summed.
+func (l *linkedIn) shareStatistics(ctx context.Context, urn, account string, res *Result) error {
+	now := l.env.now()
+	from := civilDay(now.UTC()).AddDate(0, 0, -int(l.env.Channel.PostsWindow))
+	to := civilDay(now.UTC())
+	interval := fmt.Sprintf("(timeRange:(start:%d,end:%d),timeGranularityType:DAY)", from.UnixMilli(), to.UnixMilli())
+	u := strings.TrimSuffix(l.base, "/") + "/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=" +
+		strings.ReplaceAll(url.QueryEscape(urn), ":", "%3A") + "&timeIntervals=" + interval
+	var body struct {
+		Elements []struct {
+			TimeRange struct {
+				Start int64 `json:"start"`
+			} `json:"timeRange"`
+			Stats *struct {
+				Likes       *int64 `json:"likeCount"`
+				Comments    *int64 `json:"commentCount"`
+				Shares      *int64 `json:"shareCount"`
+				Impressions *int64 `json:"impressionCount"`
+			} `json:"totalShareStatistics"`
+		} `json:"elements"`
+	}
+	if err := GetJSON(ctx, l.env.Client, u, l.header, &body, classifyLinkedIn); err != nil {
+		return err
+	}
+	var likes, comments, shares, impressions int64
+	for _, e := range body.Elements {
+		s := e.Stats
+		if s == nil || s.Likes == nil || s.Comments == nil || s.Shares == nil || s.Impressions == nil {
+			return Fail(Decode, fmt.Errorf("the statistics of the day starting %s lack a count", time.UnixMilli(e.TimeRange.Start).UTC().Format(time.DateOnly)))
+		}
+		likes, comments, shares, impressions = likes+*s.Likes, comments+*s.Comments, shares+*s.Shares, impressions+*s.Impressions
+	}
+	// A day without activity may be left out: it adds nothing.
+	res.add(account, LikesInWindow, float64(likes))
+	res.add(account, RepliesInWindow, float64(comments))
+	res.add(account, SharesInWindow, float64(shares))
+	res.add(account, ViewsInWindow, float64(impressions))
+	res.add(account, EngagementsInWindow, float64(likes+comments+shares))
+	return nil
 }

@@ -1,27 +1,40 @@
 package fakeapi
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
 // LinkedInToken is the access token the fake accepts.
 const LinkedInToken = "AQVFAKE-linkedin-access-token"
 
-// LinkedIn is networkSizes.
-const LinkedIn API = "linkedin"
+// The LinkedIn endpoints faked.
+const (
+	LinkedIn      API = "linkedin"       // networkSizes
+	LinkedInShare API = "linkedin_share" // organizationalEntityShareStatistics
+)
 
 func init() {
 	register(Fake{
 		Type: "linkedin",
-		Routes: []Route{{API: LinkedIn, Serve: (*Server).linkedIn,
-			Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/rest/networkSizes/") }}},
+		Routes: []Route{
+			{API: LinkedIn, Serve: (*Server).linkedIn, Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/rest/networkSizes/") }},
+			{API: LinkedInShare, Serve: (*Server).linkedInShare, Match: func(r *http.Request) bool {
+				return r.URL.Path == "/rest/organizationalEntityShareStatistics"
+			}},
+		},
 		Channels: map[string]string{"linkedin": `type: linkedin
 api_url: {{URL}}
 credentials: {access_token: ` + LinkedInToken + `}
 accounts: ["1234567"]`},
-		KPIs:  map[string]string{"li": `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`},
-		Calls: map[API]int{LinkedIn: 1},
+		KPIs: map[string]string{
+			"li":             `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`,
+			"li_engagements": `{channel: linkedin, metric: engagements_in_window, milestones: [{due: 2026-12-31, target: 2500}]}`,
+		},
+		Calls: map[API]int{LinkedIn: 1, LinkedInShare: 1},
 		Fail:  map[API]string{LinkedIn: "version"},
 	})
 }
@@ -53,4 +66,47 @@ func (s *Server) linkedIn(w http.ResponseWriter, r *http.Request, mode string) {
 		}
 		reply(w, http.StatusNotFound, []byte(`{"status":404,"code":"NOT_FOUND","message":"Not found"}`))
 	}
+}
+
+// linkedInShare answers organizationalEntityShareStatistics for
+// organization 1234567 by DAY: the recorded days that fall in the asked
+// range (Rest.li 2.0 syntax, start inclusive, end exclusive). Modes: rate
+// (429), denied (403 ACCESS_DENIED: no ADMINISTRATOR role).
+func (s *Server) linkedInShare(w http.ResponseWriter, r *http.Request, mode string) {
+	q := r.URL.Query()
+	switch {
+	case r.Header.Get("Authorization") != "Bearer "+LinkedInToken:
+		reply(w, http.StatusUnauthorized, File("linkedin/invalid_token.json"))
+		return
+	case mode == "rate":
+		reply(w, http.StatusTooManyRequests, File("linkedin/throttled.json"))
+		return
+	case mode == "denied":
+		reply(w, http.StatusForbidden, File("linkedin/access_denied.json"))
+		return
+	case q.Get("q") != "organizationalEntity" || q.Get("organizationalEntity") != "urn:li:organization:1234567":
+		reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"q=organizationalEntity and a known organization are required"}`))
+		return
+	}
+	var start, end int64
+	if _, err := fmt.Sscanf(q.Get("timeIntervals"), "(timeRange:(start:%d,end:%d),timeGranularityType:DAY)", &start, &end); err != nil {
+		reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"Invalid timeIntervals: `+strconv.Quote(q.Get("timeIntervals"))+`"}`))
+		return
+	}
+	var all struct {
+		Paging   json.RawMessage   `json:"paging"`
+		Elements []json.RawMessage `json:"elements"`
+	}
+	recorded("linkedin/share_statistics.json", &all)
+	var in []json.RawMessage
+	for _, e := range all.Elements {
+		var day struct {
+			TimeRange struct{ Start int64 } `json:"timeRange"`
+		}
+		_ = json.Unmarshal(e, &day)
+		if day.TimeRange.Start >= start && day.TimeRange.Start < end {
+			in = append(in, e)
+		}
+	}
+	replyJSON(w, map[string]any{"paging": all.Paging, "elements": in})
 }
