@@ -350,7 +350,7 @@ kpis:
 		{"versus without compare", "metric: engagement_rate,", "metric: followers, versus: rivals,", `compare "" must be share`, 9},
 		{"a comparison counted as growth", "metric: engagement_rate,", "metric: followers, versus: rivals, compare: share, count: growth,", "a comparison with rivals is a level", 9},
 		{"compare on a metric the type does not read", "metric: engagement_rate,", "metric: views_in_window, versus: rivals, compare: share,", `has no metric "views_in_window"`, 9},
-		{"posts_window on a type without engagement", "    type: bluesky\n", "    type: linkedin\n    credentials: {access_token: t}\n", "type linkedin takes no posts_window", 8},
+		{"posts_window on a type without engagement", "    type: bluesky\n", "    type: feed\n", "type feed takes no posts_window", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
