@@ -89,6 +89,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 		case len(spark) > 0:
 			shown = slices.Clone(spark)
 		}
+		var posts snapshot.Standing
+		if slices.Contains(spec.LevelMetrics, k.Metric) {
+			posts = standing(k.Account, points(nil, e.cache.get(seriesKey{k.Channel, k.Account, "posts_in_window"})), now)
+		}
 		resolution, note := 0.0, ""
 		if spec.Resolution != nil && len(series) > 0 {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
@@ -102,6 +106,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Manual:  spec.Manual,
 			Recent:  shown,
 			Compare: k.Compare, Own: own, Rivals: rivals,
+			HasPostsInWindow: posts.HasValue, PostsInWindow: posts.Value,
 		})
 	}
 	snap.Paces = e.pacesLocked(cfg, now)

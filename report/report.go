@@ -17,7 +17,7 @@ import (
 )
 
 // Columns are the report's columns: the CSV header and the JSON keys.
-var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast", "note", "advice"}
+var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected", "target", "due", "status", "progress", "forecast", "note", "advice", "posts_in_window", "versus"}
 
 // Row is one KPI in the report. Unknown numbers are nil: JSON null, empty in
 // CSV, "-" in the table.
@@ -39,6 +39,41 @@ type Row struct {
 	// Advice is the "adjust" step in a sentence: when the recent pace
 	// reaches the next target, and the pace that meets it (plan.Advice).
 	Advice string `json:"advice"`
+	// PostsInWindow, for an engagement KPI, is how many posts its value is
+	// over.
+	PostsInWindow *float64 `json:"posts_in_window"`
+	// Compare and Standings, for a KPI versus rivals: how it compares, and
+	// where the account (first) and each rival stand.
+	Compare   string     `json:"compare,omitempty"`
+	Standings []Standing `json:"standings,omitempty"`
+}
+
+// Standing is where one account stands on a KPI's metric: its latest value
+// and its recent pace per day.
+type Standing struct {
+	Account     string   `json:"account"`
+	Own         bool     `json:"own"`
+	Value       *float64 `json:"value"`
+	DailyGrowth *float64 `json:"daily_growth"`
+}
+
+// versusText is a KPI's standings in a line: "own 2000 (+14 a day) · rival 5000 (+7 a day)".
+func (r Row) versusText() string {
+	if len(r.Standings) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(r.Standings))
+	for _, s := range r.Standings {
+		text := s.Account + " " + short(s.Value)
+		if s.Own {
+			text = "own " + text
+		}
+		if s.DailyGrowth != nil {
+			text += fmt.Sprintf(" (%+g a day)", math.Round(*s.DailyGrowth*100)/100)
+		}
+		parts = append(parts, text)
+	}
+	return r.Compare + " of " + r.Metric + ": " + strings.Join(parts, " · ")
 }
 
 // Plan is the plan's frame in the report.
@@ -86,6 +121,13 @@ func Build(s *snapshot.Snapshot) Document {
 			r.Note = k.Metric + " " + k.Hidden
 		}
 		r.Advice = plan.Advice(k.Evaluation, loc)
+		r.PostsInWindow = num(k.PostsInWindow, k.HasPostsInWindow)
+		if k.Compare != "" {
+			r.Compare = string(k.Compare)
+			for i, s := range append([]snapshot.Standing{k.Own}, k.Rivals...) {
+				r.Standings = append(r.Standings, Standing{Account: s.Account, Own: i == 0, Value: num(s.Value, s.HasValue), DailyGrowth: num(s.DailyGrowth, s.HasPace)})
+			}
+		}
 		doc.KPIs = append(doc.KPIs, r)
 	}
 	return doc
@@ -120,7 +162,7 @@ func WriteCSV(w io.Writer, doc Document) error {
 	}
 	for _, r := range doc.KPIs {
 		if err := cw.Write([]string{r.KPI, r.Channel, r.Account, r.Metric, plain(r.Value), plain(r.Expected),
-			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note, r.Advice}); err != nil {
+			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note, r.Advice, plain(r.PostsInWindow), r.versusText()}); err != nil {
 			return err
 		}
 	}
@@ -155,6 +197,13 @@ func WriteTable(w io.Writer, doc Document, color bool) error {
 	}
 	// Notes and advice below the table, so that its columns stay as they are.
 	writeBelow(w, doc, "Notes", func(r Row) string { return r.Note }, oneLine, "  ")
+	writeBelow(w, doc, "Posts in the window", func(r Row) string {
+		if r.PostsInWindow == nil {
+			return ""
+		}
+		return short(r.PostsInWindow)
+	}, oneLine, "  ")
+	writeBelow(w, doc, "Versus rivals", func(r Row) string { return r.versusText() }, oneLine, "  ")
 	writeBelow(w, doc, "Adjust", func(r Row) string { return r.Advice }, oneLine, "  ")
 	return nil
 }

@@ -39,6 +39,15 @@ func sampleSnapshot() *snapshot.Snapshot {
 			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 1200}},
 				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
 				Hidden:     "hidden by the account"},
+			{Name: "share_of_voice", Channel: "bluesky", Account: "acme.bsky.social", Metric: "followers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 0.25}},
+				Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 0.2, Expected: 0.2, HasTarget: true, Target: 0.25, Due: due, HasProgress: true, Progress: 1},
+				Compare:    vocab.Share,
+				Own:        snapshot.Standing{Account: "acme.bsky.social", HasValue: true, Value: 2000, HasPace: true, DailyGrowth: 14.29},
+				Rivals: []snapshot.Standing{{Account: "rival.bsky.social", HasValue: true, Value: 5000, HasPace: true, DailyGrowth: 7.1},
+					{Account: "other.bsky.social", HasValue: true, Value: 3000}}},
+			{Name: "engagement", Channel: "bluesky", Account: "acme.bsky.social", Metric: "engagement_per_post", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 40}},
+				Evaluation:       plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 25, Expected: 33, HasTarget: true, Target: 40, Due: due, HasProgress: true, Progress: 25.0 / 33},
+				HasPostsInWindow: true, PostsInWindow: 12},
 		},
 	}
 }

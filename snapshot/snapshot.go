@@ -78,6 +78,10 @@ type KPIState struct {
 	Compare vocab.Compare
 	Own     Standing
 	Rivals  []Standing
+	// PostsInWindow, for a KPI on an engagement metric, is how many posts
+	// its value is over (HasPostsInWindow false where unknown).
+	HasPostsInWindow bool
+	PostsInWindow    float64
 	// Recent is a few of the KPI's values (readings counted as its count
 	// says) since the plan started, for sparklines: the value at moments
 	// spread evenly over the plan, up to now, and the latest; at most

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
@@ -30,6 +32,25 @@ func TestBarFollowsTheDirection(t *testing.T) {
 	for _, tt := range tests {
 		if got := toward(tt.k, tt.v); got != tt.want {
 			t.Errorf("%s: width %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// A KPI versus rivals shows where each stands; an engagement KPI, its posts.
+func TestRivalsTable(t *testing.T) {
+	k := snapshot.KPIState{Name: "share", Channel: "bluesky", Account: "acme", Metric: "followers", Compare: vocab.Share,
+		Evaluation:       plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 0.2, HasTarget: true, Target: 0.25},
+		Own:              snapshot.Standing{Account: "acme", HasValue: true, Value: 2000, HasPace: true, DailyGrowth: 14.3},
+		Rivals:           []snapshot.Standing{{Account: "rival-one", HasValue: true, Value: 5000, HasPace: true, DailyGrowth: 7.1}, {Account: "rival-two"}},
+		HasPostsInWindow: true, PostsInWindow: 12}
+	var b strings.Builder
+	err := page.Execute(&b, pageData{Snap: &snapshot.Snapshot{}, Loc: time.UTC, Channels: []pageChannel{{ChannelState: snapshot.ChannelState{Name: "bluesky"}, KPIs: []snapshot.KPIState{k}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"share of followers against the rivals", "<td>acme (own)</td><td>2000</td><td>14.3</td>", "<td>rival-one</td><td>5000</td><td>7.1</td>", "<td>rival-two</td><td>unknown</td><td>-</td>", "over 12 posts in the window"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the page does not show %q", want)
 		}
 	}
 }
