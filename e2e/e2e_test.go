@@ -399,9 +399,9 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("collector report: %v", err)
 	}
-	if !strings.HasPrefix(string(out), "kpi,channel,account,metric,value,expected,target,due,status,progress,forecast,note,advice\n") ||
+	if !strings.HasPrefix(string(out), "kpi,channel,account,metric,value,expected,target,due,status,progress,forecast,note,advice,posts_in_window,versus\n") ||
 		!strings.Contains(string(out), "youtube_subscribers,youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,2510000,") ||
-		!strings.Contains(string(out), ",no_data,,,subscribers hidden by the account,\n") {
+		!strings.Contains(string(out), ",no_data,,,subscribers hidden by the account,,,\n") {
 		t.Errorf("report CSV:\n%s", out)
 	}
 	d.stop(t)
