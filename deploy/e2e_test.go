@@ -59,6 +59,8 @@ channels:
     api_url: %s
     credentials: {api_key: %s}
     accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCgen1, UCgen2, UCgen3, UCgen4, UCgen5, UCgen6]
+    rivals: [UCgen9]
+    posts_window: 365d
   bluesky:
     type: bluesky
     schedule: "@every 1s"

@@ -6,5 +6,6 @@
     'kpi-overview.json': import '../grafana/dashboards/overview.json',
     'kpi-detail.json': import '../grafana/dashboards/kpi-detail.json',
     'kpi-collector-health.json': import '../grafana/dashboards/health.json',
+    'kpi-engagement.json': import '../grafana/dashboards/engagement.json',
   },
 }

@@ -62,6 +62,7 @@ func All() (map[string]dashboard.Dashboard, error) {
 		"overview.json":   Overview(),
 		"kpi-detail.json": Detail(),
 		"health.json":     Health(),
+		"engagement.json": Engagement(),
 	} {
 		d, err := b.Build()
 		if err != nil {
@@ -284,4 +285,32 @@ func JSON(d dashboard.Dashboard) ([]byte, error) {
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+// Engagement is a channel's accounts side by side, its own and its rivals':
+// a metric and its pace over time, and the engagement their recent posts
+// get.
+func Engagement() *dashboard.DashboardBuilder {
+	v := func(metric string) string {
+		return sel(`kpi_account_value`, `channel="$channel"`, `metric="`+metric+`"`)
+	}
+	return base("kpi-engagement", "Engagement and rivals", "A channel's own accounts beside its rivals: a metric and its pace, and the engagement of their recent posts.").
+		WithVariable(variable("channel", "channel", `label_values(kpi_account_value{`+replica+`}, channel)`)).
+		WithVariable(variable("metric", "metric", `label_values(kpi_account_value{`+replica+`, channel="$channel"}, metric)`)).
+		WithPanel(graph().Title("$metric: own accounts and rivals").Height(10).Span(12).
+			Description("Every account of the channel, the rivals (rivals: in the plan) among them, under their own account label.").
+			WithTarget(query("A", v("$metric"), "{{account}}"))).
+		WithPanel(graph().Title("$metric: pace per day").Height(10).Span(12).
+			Description("The recent pace of each account (kpi_account_daily_growth): who grows faster. Channels with rivals only.").
+			WithTarget(query("A", sel(`kpi_account_daily_growth`, `channel="$channel"`, `metric="$metric"`), "{{account}}"))).
+		WithPanel(graph().Title("Engagement per post").Height(9).Span(12).
+			Description("Likes, replies and shares of the posts in the window, divided by the posts.").
+			WithTarget(query("A", v("engagement_per_post"), "{{account}}"))).
+		WithPanel(graph().Title("Engagement rate").Height(9).Span(12).Unit("percentunit").
+			Description("Engagement per post divided by the followers: the share of the audience that engages with a post.").
+			WithTarget(query("A", v("engagement_rate"), "{{account}}"))).
+		WithPanel(bargauge.NewPanelBuilder().Title("Posts in the window").Height(7).Span(24).
+			Description("How many posts the engagement figures are over, per account.").
+			WithTarget(query("A", v("posts_in_window"), "{{account}}").Instant()).
+			Orientation(common.VizOrientationHorizontal))
 }

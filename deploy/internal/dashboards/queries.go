@@ -11,7 +11,7 @@ import (
 // tests set them.
 var Vars = map[string]string{
 	"$kpi": "youtube_subscribers", "$channel": "youtube", "$account": "UC_x5XG1OV2P6uZZ5FSM9Ttw", "$__rate_interval": "1m",
-	"$job": "kpi-collector", "$instance": ".+",
+	"$job": "kpi-collector", "$instance": ".+", "$metric": "subscribers",
 }
 
 // Expand sets the template variables in a query.
