@@ -34,13 +34,15 @@ func init() {
 		Channels: map[string]string{"facebook": `type: facebook
 api_url: {{URL}}
 credentials: {access_token: ` + GraphToken + `}
-accounts: ["20531316728", "104958162837"]`},
+accounts: ["20531316728", "104958162837"]
+rivals: ["9120000000"]`},
 		KPIs: map[string]string{
 			"fb":        `{channel: facebook, account: "20531316728", metric: followers, milestones: [{due: 2026-12-31, target: 200000000}]}`,
 			"fb_shares": `{channel: facebook, account: "20531316728", metric: shares_in_window, milestones: [{due: 2026-12-31, target: 800}]}`,
 		},
-		// Posts: two pages for the recorded Page, one (empty) for the other.
-		Calls: map[API]int{Graph: 1, GraphPosts: 3},
+		// The rival in the same ?ids= call; posts: two pages for the
+		// recorded Page, one (empty) for the other and for the rival.
+		Calls: map[API]int{Graph: 1, GraphPosts: 4},
 		Fail:  map[API]string{Graph: "app_limit"},
 	})
 	// Instagram's IG users are read through the same Graph route.
@@ -49,12 +51,13 @@ accounts: ["20531316728", "104958162837"]`},
 		Channels: map[string]string{"instagram": `type: instagram
 api_url: {{URL}}
 credentials: {access_token: ` + GraphToken + `}
-accounts: ["17841405309211844"]`},
+accounts: ["17841405309211844"]
+rivals: ["9300000"]`},
 		KPIs: map[string]string{
 			"ig":      `{channel: instagram, metric: followers, milestones: [{due: 2026-12-31, target: 300000}]}`,
 			"ig_rate": `{channel: instagram, metric: engagement_rate, milestones: [{due: 2026-12-31, target: 0.01}]}`,
 		},
-		Calls: map[API]int{Graph: 1, GraphPosts: 1},
+		Calls: map[API]int{Graph: 1, GraphPosts: 2},
 	})
 }
 

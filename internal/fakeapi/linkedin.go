@@ -29,12 +29,14 @@ func init() {
 		Channels: map[string]string{"linkedin": `type: linkedin
 api_url: {{URL}}
 credentials: {access_token: ` + LinkedInToken + `}
-accounts: ["1234567"]`},
+accounts: ["1234567"]
+rivals: ["5180000"]`},
 		KPIs: map[string]string{
 			"li":             `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`,
 			"li_engagements": `{channel: linkedin, metric: engagements_in_window, milestones: [{due: 2026-12-31, target: 2500}]}`,
 		},
-		Calls: map[API]int{LinkedIn: 1, LinkedInShare: 1},
+		// One organization a call: the rival costs one of each.
+		Calls: map[API]int{LinkedIn: 2, LinkedInShare: 2},
 		Fail:  map[API]string{LinkedIn: "version"},
 	})
 }
@@ -84,7 +86,7 @@ func (s *Server) linkedInShare(w http.ResponseWriter, r *http.Request, mode stri
 	case mode == "denied":
 		reply(w, http.StatusForbidden, File("linkedin/access_denied.json"))
 		return
-	case q.Get("q") != "organizationalEntity" || q.Get("organizationalEntity") != "urn:li:organization:1234567":
+	case q.Get("q") != "organizationalEntity" || !strings.HasPrefix(q.Get("organizationalEntity"), "urn:li:organization:"):
 		reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"q=organizationalEntity and a known organization are required"}`))
 		return
 	}
@@ -98,6 +100,9 @@ func (s *Server) linkedInShare(w http.ResponseWriter, r *http.Request, mode stri
 		Elements []json.RawMessage `json:"elements"`
 	}
 	recorded("linkedin/share_statistics.json", &all)
+	if q.Get("organizationalEntity") != "urn:li:organization:1234567" {
+		all.Elements = nil // a made-up organization had no activity
+	}
 	var in []json.RawMessage
 	for _, e := range all.Elements {
 		var day struct {

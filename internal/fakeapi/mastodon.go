@@ -22,12 +22,14 @@ func init() {
 		},
 		Channels: map[string]string{"mastodon": `type: mastodon
 api_url: {{URL}}
-accounts: [Gargron@mastodon.social]`},
+accounts: [Gargron@mastodon.social]
+rivals: [Gargron@social.example]`},
 		KPIs: map[string]string{
 			"masto":            `{channel: mastodon, metric: followers, milestones: [{due: 2026-12-31, target: 400000}]}`,
 			"masto_engagement": `{channel: mastodon, metric: engagement_rate, milestones: [{due: 2026-12-31, target: 0.002}]}`,
 		},
-		Calls: map[API]int{Mastodon: 1, MastodonStatuses: 2},
+		// One account a call: the rival costs a lookup and a page.
+		Calls: map[API]int{Mastodon: 2, MastodonStatuses: 3},
 		Fail:  map[API]string{Mastodon: "rate"},
 	})
 }
@@ -70,6 +72,8 @@ func (s *Server) mastodonStatuses(w http.ResponseWriter, r *http.Request, mode s
 		reply(w, http.StatusUnprocessableEntity, []byte(`{"error":"the fake wants exclude_replies, exclude_reblogs and limit=40"}`))
 	case id == "42":
 		reply(w, http.StatusUnauthorized, File("mastodon/api_requires_auth.json"))
+	case id == "110000000000000001": // the namesake on social.example posted nothing lately
+		reply(w, http.StatusOK, []byte("[]"))
 	case id != "1":
 		reply(w, http.StatusNotFound, File("mastodon/not_found.json"))
 	case q.Get("max_id") == "":

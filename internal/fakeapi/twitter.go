@@ -35,7 +35,8 @@ func init() {
 			"x": `type: twitter
 api_url: {{URL}}
 credentials: {bearer_token: ` + XBearer + `}
-accounts: [XDevelopers, gen42]`,
+accounts: [XDevelopers, gen42]
+rivals: [gen700000]`,
 			"x_legacy": `type: twitter
 api: v1.1
 api_url: {{URL}}
@@ -47,8 +48,9 @@ accounts: [XDevelopers]`,
 			"x_views":  `{channel: x, account: XDevelopers, metric: views_in_window, milestones: [{due: 2026-12-31, target: 150000}]}`,
 			"x_legacy": `{channel: x_legacy, metric: followers, milestones: [{due: 2026-12-31, target: 700000}]}`,
 		},
-		// Posts: two pages for XDevelopers, one (empty) for gen42.
-		Calls: map[API]int{X: 1, XV1: 1, XTweets: 3},
+		// The rival in the same users lookup; posts: two pages for
+		// XDevelopers, one (empty) for gen42 and for the rival.
+		Calls: map[API]int{X: 1, XV1: 1, XTweets: 4},
 		Fail:  map[API]string{X: "credits", XV1: "453"},
 	})
 }

@@ -29,15 +29,17 @@ func init() {
 		Channels: map[string]string{"youtube": `type: youtube
 api_url: {{URL}}
 credentials: {api_key: ` + YouTubeKey + `}
-accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCHiddenSubs000000000000]`},
+accounts: [UC_x5XG1OV2P6uZZ5FSM9Ttw, UCHiddenSubs000000000000]
+rivals: [UCgen3000000]`},
 		KPIs: map[string]string{
 			"yt":            `{channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}`,
 			"yt_engagement": `{channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: engagement_per_post, milestones: [{due: 2026-12-31, target: 6000}]}`,
+			"yt_lead":       `{channel: youtube, account: UC_x5XG1OV2P6uZZ5FSM9Ttw, metric: views, versus: rivals, compare: lead, milestones: [{due: 2026-12-31, target: 300000000}]}`,
 		},
-		// Engagement: the uploads playlist in the same channels.list call;
-		// two playlist pages and one videos.list for the recorded channel,
-		// one page (no uploads) for the other.
-		Calls: map[API]int{YouTube: 1, YouTubePlaylistItems: 3, YouTubeVideos: 1},
+		// The rival in the same channels.list call, with the uploads
+		// playlists; two playlist pages and one videos.list for the
+		// recorded channel, one page (no uploads) for each other.
+		Calls: map[API]int{YouTube: 1, YouTubePlaylistItems: 4, YouTubeVideos: 1},
 		Fail:  map[API]string{YouTube: "quota"},
 	})
 }
