@@ -59,17 +59,16 @@ func (e *Engine) publishLocked(_ context.Context) {
 			}
 			series = points(series[:0], stored)
 		}
-		var own snapshot.Standing
-		var rivals []snapshot.Standing
+		var versus *snapshot.Versus
 		if k.Versus != "" {
 			// The KPI's value is its account's comparison with the rivals,
 			// moment by moment; where each stands is shown beside it.
-			own = standing(k.Account, series, now)
+			versus = &snapshot.Versus{Compare: k.Compare, Own: standing(k.Account, series, now)}
 			rivalSeries := make([][]plan.Point, 0, len(ch.Rivals))
 			for _, r := range ch.Rivals {
 				rs := points(nil, e.cache.get(seriesKey{k.Channel, r, k.Metric}))
 				rivalSeries = append(rivalSeries, rs)
-				rivals = append(rivals, standing(r, rs, now))
+				versus.Rivals = append(versus.Rivals, standing(r, rs, now))
 			}
 			series = plan.Versus(k.Compare, series, rivalSeries, intervals[k.Channel]/2)
 		}
@@ -90,7 +89,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			shown = slices.Clone(spark)
 		}
 		var posts snapshot.Standing
-		if slices.Contains(spec.LevelMetrics, k.Metric) {
+		if ch.Engagement && slices.Contains(spec.LevelMetrics, k.Metric) {
 			posts = standing(k.Account, points(nil, e.cache.get(seriesKey{k.Channel, k.Account, "posts_in_window"})), now)
 		}
 		resolution, note := 0.0, ""
@@ -103,9 +102,9 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
 			Resolution: resolution, ResolutionNote: note,
-			Manual:  spec.Manual,
-			Recent:  shown,
-			Compare: k.Compare, Own: own, Rivals: rivals,
+			Manual:           spec.Manual,
+			Recent:           shown,
+			Versus:           versus,
 			HasPostsInWindow: posts.HasValue, PostsInWindow: posts.Value,
 		})
 	}

@@ -45,11 +45,11 @@ kpis:
 		t.Errorf("%d getProfiles calls, want 1: rivals are batched with the account", got)
 	}
 	share := kpi(e.Snapshot(), "share")
-	if !share.HasValue || !near(share.Value, 0.2) || share.Compare != vocab.Share {
+	if !share.HasValue || !near(share.Value, 0.2) || share.Versus == nil || share.Versus.Compare != vocab.Share {
 		t.Errorf("share = %v (%v), want 0.2", share.Value, share.HasValue)
 	}
-	if len(share.Rivals) != 2 || share.Rivals[0].Account != "gen5000.bsky.social" || share.Rivals[0].Value != 5000 || share.Own.Value != 2000 {
-		t.Errorf("standings: own %+v, rivals %+v", share.Own, share.Rivals)
+	if v := share.Versus; len(v.Rivals) != 2 || v.Rivals[0].Account != "gen5000.bsky.social" || v.Rivals[0].Value != 5000 || v.Own.Value != 2000 {
+		t.Errorf("standings: own %+v, rivals %+v", v.Own, v.Rivals)
 	}
 	if lead := kpi(e.Snapshot(), "lead"); lead.Value != -3000 {
 		t.Errorf("lead = %v, want -3000 (behind the best rival)", lead.Value)

@@ -122,9 +122,9 @@ func Build(s *snapshot.Snapshot) Document {
 		}
 		r.Advice = plan.Advice(k.Evaluation, loc)
 		r.PostsInWindow = num(k.PostsInWindow, k.HasPostsInWindow)
-		if k.Compare != "" {
-			r.Compare = string(k.Compare)
-			for i, s := range append([]snapshot.Standing{k.Own}, k.Rivals...) {
+		if v := k.Versus; v != nil {
+			r.Compare = string(v.Compare)
+			for i, s := range append([]snapshot.Standing{v.Own}, v.Rivals...) {
 				r.Standings = append(r.Standings, Standing{Account: s.Account, Own: i == 0, Value: num(s.Value, s.HasValue), DailyGrowth: num(s.DailyGrowth, s.HasPace)})
 			}
 		}

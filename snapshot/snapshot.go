@@ -72,12 +72,10 @@ type KPIState struct {
 	// count at its latest size; ResolutionNote says why.
 	Resolution     float64
 	ResolutionNote string
-	// Compare, for a KPI with `versus: rivals`, is how its value sets its
-	// account against the channel's rivals; Own and Rivals are where each
-	// stands on the KPI's metric (the rivals in the channel's order).
-	Compare vocab.Compare
-	Own     Standing
-	Rivals  []Standing
+	// Versus, for a KPI with `versus: rivals`, is how it compares and where
+	// each account stands (nil for the others: most KPIs, and a pointer
+	// keeps the snapshot of 100,000 of them small).
+	Versus *Versus
 	// PostsInWindow, for a KPI on an engagement metric, is how many posts
 	// its value is over (HasPostsInWindow false where unknown).
 	HasPostsInWindow bool
@@ -87,6 +85,15 @@ type KPIState struct {
 	// spread evenly over the plan, up to now, and the latest; at most
 	// SparkPoints.
 	Recent []plan.Point
+}
+
+// Versus is a KPI's comparison with the channel's rivals: how its value sets
+// its account against them, and where the account and each rival (in the
+// channel's order) stand on the KPI's metric.
+type Versus struct {
+	Compare vocab.Compare
+	Own     Standing
+	Rivals  []Standing
 }
 
 // Standing is an account's latest value of a metric and its recent pace.
