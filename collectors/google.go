@@ -177,3 +177,32 @@ func googleStatus(ge *googleapi.Error) string {
 	_ = json.Unmarshal([]byte(ge.Body), &body)
 	return strings.ToUpper(body.Error.Status)
 }
+
+// call makes one API call with the Google client (do), retrying what may
+// pass, and decodes the answer's own bytes into into: the clients decode an
+// absent figure as 0, so the collectors read what was sent. A 2xx that is
+// not the method's JSON is decode.
+func (a *googleAuth) call(ctx context.Context, api, method, account string, into any, do func(context.Context) error) error {
+	var body []byte
+	err := Retry(ctx, func() error {
+		callCtx, got := withCapture(ctx)
+		err := do(callCtx)
+		status, b := got.answer()
+		body = b
+		switch {
+		case err == nil:
+			return nil
+		case status >= 200 && status < 300:
+			return Fail(Decode, fmt.Errorf("%s: the answer is not %s's JSON: %w", api, method, ScrubError(err)), account)
+		default:
+			return a.classify(api, err, account)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		return Fail(Decode, fmt.Errorf("%s: reading %s's answer: %w", api, method, err), account)
+	}
+	return nil
+}

@@ -245,28 +245,13 @@ func (a *analytics) Collect(ctx context.Context, accounts []string) Result {
 			res.fail(Fail(Quota, fmt.Errorf("google analytics: %d of the property's daily tokens are left, and a report costs about %d: it is read again after midnight Pacific time", left.left, max(left.last, 10))), account)
 			return res
 		}
-		var body []byte
-		err := Retry(ctx, func() error {
-			callCtx, got := withCapture(ctx)
-			_, err := a.svc.Properties.RunReport(property, a.request).Context(callCtx).Do()
-			status, b := got.answer()
-			body = b
-			switch {
-			case err == nil:
-				return nil
-			case status >= 200 && status < 300:
-				return Fail(Decode, fmt.Errorf("google analytics: the answer is not runReport's JSON: %w", ScrubError(err)), account)
-			default:
-				return a.auth.classify("google analytics", err, account)
-			}
+		var answer analyticsAnswer
+		err := a.auth.call(ctx, "google analytics", "runReport", account, &answer, func(ctx context.Context) error {
+			_, err := a.svc.Properties.RunReport(property, a.request).Context(ctx).Do()
+			return err
 		})
 		if err != nil {
 			res.fail(err, account)
-			return res
-		}
-		var answer analyticsAnswer
-		if err := json.Unmarshal(body, &answer); err != nil {
-			res.fail(Fail(Decode, fmt.Errorf("google analytics: reading the answer: %w", err)), account)
 			return res
 		}
 		if q := answer.PropertyQuota; q != nil {

@@ -197,28 +197,13 @@ func (s *searchConsole) Collect(ctx context.Context, accounts []string) Result {
 	return EachBatch(ctx, accounts, 1, s.env.Channel.Concurrency, func(ctx context.Context, batch []string) Result {
 		var res Result
 		site := batch[0]
-		var body []byte
-		err := Retry(ctx, func() error {
-			callCtx, got := withCapture(ctx)
-			_, err := s.svc.Searchanalytics.Query(site, req).Context(callCtx).Do()
-			status, b := got.answer()
-			body = b
-			switch {
-			case err == nil:
-				return nil
-			case status >= 200 && status < 300:
-				return Fail(Decode, fmt.Errorf("search console: the answer is not searchanalytics.query's JSON: %w", ScrubError(err)), site)
-			default:
-				return s.auth.classify("search console", err, site)
-			}
+		var answer searchConsoleAnswer
+		err := s.auth.call(ctx, "search console", "searchanalytics.query", site, &answer, func(ctx context.Context) error {
+			_, err := s.svc.Searchanalytics.Query(site, req).Context(ctx).Do()
+			return err
 		})
 		if err != nil {
 			res.fail(err, site)
-			return res
-		}
-		var answer searchConsoleAnswer
-		if err := json.Unmarshal(body, &answer); err != nil {
-			res.fail(Fail(Decode, fmt.Errorf("search console: reading the answer: %w", err)), site)
 			return res
 		}
 		type dayFigures struct{ clicks, impressions, position float64 }

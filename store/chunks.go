@@ -307,17 +307,9 @@ func (w *chunkWriter) add(ctx context.Context, series int64, rs []Reading) error
 		byDay[dayOf(r.Time)] = append(byDay[dayOf(r.Time)], r)
 	}
 	for day, add := range byDay {
-		var data []byte
-		err := w.get.QueryRowContext(ctx, series, day).Scan(&data)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("reading a chunk: %w", err)
-		}
-		have, err := decode(day, data)
+		have, err := w.day(ctx, series, day)
 		if err != nil {
-			if err := w.setAside(ctx, series, day, data, err); err != nil {
-				return err
-			}
-			have = nil
+			return err
 		}
 		all := append(have, add...)
 		// Stable: of two readings at the same moment the later write comes last.
@@ -385,6 +377,24 @@ func (w *chunkWriter) raiseAfter(ctx context.Context, series int64, t time.Time,
 	return nil
 }
 
+// day is a series' readings of one day as stored; a chunk that does not
+// decode is set aside, and the day starts again from nothing.
+func (w *chunkWriter) day(ctx context.Context, series, day int64) ([]Reading, error) {
+	var data []byte
+	err := w.get.QueryRowContext(ctx, series, day).Scan(&data)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("reading a chunk: %w", err)
+	}
+	have, err := decode(day, data)
+	if err != nil {
+		if err := w.setAside(ctx, series, day, data, err); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return have, nil
+}
+
 // replace puts a reading into its day's chunk in place of any reading of
 // the series at the same moment.
 func (w *chunkWriter) replace(ctx context.Context, series int64, r Reading) error {
@@ -392,17 +402,9 @@ func (w *chunkWriter) replace(ctx context.Context, series int64, r Reading) erro
 		return fmt.Errorf("refusing a non-finite reading for %s/%s/%s", r.Channel, r.Account, r.Metric)
 	}
 	day := dayOf(r.Time)
-	var data []byte
-	err := w.get.QueryRowContext(ctx, series, day).Scan(&data)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("reading a chunk: %w", err)
-	}
-	have, err := decode(day, data)
+	have, err := w.day(ctx, series, day)
 	if err != nil {
-		if err := w.setAside(ctx, series, day, data, err); err != nil {
-			return err
-		}
-		have = nil
+		return err
 	}
 	all := slices.DeleteFunc(have, func(h Reading) bool { return h.Time.Equal(r.Time) })
 	all = append(all, r)

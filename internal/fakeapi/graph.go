@@ -90,20 +90,7 @@ var graphFailures = map[string]graphFailure{
 // graph answers GET /{version}/?ids=…&fields=…: an object keyed by id, from
 // the recorded Pages and IG users; ids 9<N> are made up (N followers).
 func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
-	if r.URL.Query().Get("access_token") != "" {
-		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"this fake refuses tokens in URLs","type":"OAuthException","code":1}}`))
-		return
-	}
-	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
-		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
-		return
-	}
-	if f, ok := graphFailures[mode]; ok {
-		body := []byte(f.body)
-		if f.file != "" {
-			body = File(f.file)
-		}
-		reply(w, f.status, body, f.headers...)
+	if graphRefused(w, r, mode) {
 		return
 	}
 	known := map[string]json.RawMessage{}
@@ -145,20 +132,7 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request, mode string) {
 // like_count: its owner hides likes), nothing for other ids. Every failure
 // mode of the ?ids= route applies.
 func (s *Server) graphPosts(w http.ResponseWriter, r *http.Request, mode string) {
-	if r.URL.Query().Get("access_token") != "" {
-		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"this fake refuses tokens in URLs","type":"OAuthException","code":1}}`))
-		return
-	}
-	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
-		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
-		return
-	}
-	if f, ok := graphFailures[mode]; ok {
-		body := []byte(f.body)
-		if f.file != "" {
-			body = File(f.file)
-		}
-		reply(w, f.status, body, f.headers...)
+	if graphRefused(w, r, mode) {
 		return
 	}
 	q := r.URL.Query()
@@ -179,4 +153,26 @@ func (s *Server) graphPosts(w http.ResponseWriter, r *http.Request, mode string)
 	default:
 		replyJSON(w, map[string]any{"data": []any{}})
 	}
+}
+
+// graphRefused answers what every Graph route refuses: a token in the URL,
+// a wrong token, and the failure mode set; it reports whether it answered.
+func graphRefused(w http.ResponseWriter, r *http.Request, mode string) bool {
+	if r.URL.Query().Get("access_token") != "" {
+		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"this fake refuses tokens in URLs","type":"OAuthException","code":1}}`))
+		return true
+	}
+	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
+		reply(w, http.StatusBadRequest, File("facebook/token_expired.json"))
+		return true
+	}
+	if f, ok := graphFailures[mode]; ok {
+		body := []byte(f.body)
+		if f.file != "" {
+			body = File(f.file)
+		}
+		reply(w, f.status, body, f.headers...)
+		return true
+	}
+	return false
 }
