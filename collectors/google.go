@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
 )
 
 // Google's APIs for a web site's numbers (Search Console, Analytics 4) are
@@ -205,4 +206,14 @@ func (a *googleAuth) call(ctx context.Context, api, method, account string, into
 		return Fail(Decode, fmt.Errorf("%s: reading %s's answer: %w", api, method, err), account)
 	}
 	return nil
+}
+
+// options are the client options of a Google service: the authorized
+// client, the endpoint (the channel's api_url, else the API's own) and the
+// User-Agent.
+func (a *googleAuth) options(env Env, endpoint string) []option.ClientOption {
+	if env.Channel.APIURL != "" {
+		endpoint = strings.TrimSuffix(env.Channel.APIURL, "/") + "/"
+	}
+	return []option.ClientOption{option.WithHTTPClient(a.client), option.WithEndpoint(endpoint), option.WithUserAgent(UserAgent())}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"google.golang.org/api/analyticsdata/v1beta"
-	"google.golang.org/api/option"
 
 	"github.com/kpi-collector/kpi-collector/config"
 )
@@ -163,11 +162,7 @@ func newAnalytics(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	endpoint := "https://analyticsdata.googleapis.com/"
-	if env.Channel.APIURL != "" {
-		endpoint = strings.TrimSuffix(env.Channel.APIURL, "/") + "/"
-	}
-	svc, err := analyticsdata.NewService(context.Background(), option.WithHTTPClient(auth.client), option.WithEndpoint(endpoint), option.WithUserAgent(UserAgent()))
+	svc, err := analyticsdata.NewService(context.Background(), auth.options(env, "https://analyticsdata.googleapis.com/")...)
 	if err != nil {
 		return nil, fmt.Errorf("analytics data client: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/api/option"
 	"google.golang.org/api/searchconsole/v1"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -137,11 +136,7 @@ func newSearchConsole(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	endpoint := "https://searchconsole.googleapis.com/"
-	if env.Channel.APIURL != "" {
-		endpoint = strings.TrimSuffix(env.Channel.APIURL, "/") + "/"
-	}
-	svc, err := searchconsole.NewService(context.Background(), option.WithHTTPClient(auth.client), option.WithEndpoint(endpoint), option.WithUserAgent(UserAgent()))
+	svc, err := searchconsole.NewService(context.Background(), auth.options(env, "https://searchconsole.googleapis.com/")...)
 	if err != nil {
 		return nil, fmt.Errorf("search console client: %w", err)
 	}
