@@ -152,6 +152,24 @@ func TestEveryChannelType(t *testing.T) {
 	// The values stay as they were; the failures show by reason.
 	golden(t, e, api.URL, "e2e_values_after_failure.prom", "kpi_account_value", "kpi_value")
 	golden(t, e, api.URL, "e2e_errors.prom", "kpi_collection_errors_total", "kpi_collection_success")
+
+	// Then only the APIs that list posts fail, each its documented way: a
+	// type's engagement fails alone (its follower counts are read again),
+	// and its engagement values stay as they were.
+	for a := range fail {
+		api.Fail(a, "")
+	}
+	posts := map[fakeapi.API]string{}
+	for _, f := range fakeapi.Fakes() {
+		maps.Copy(posts, f.FailPosts)
+	}
+	for a, mode := range posts {
+		api.Fail(a, mode)
+	}
+	e.SetClock(func() time.Time { return time.Date(2026, 9, 1, 14, 0, 0, 0, time.UTC) })
+	e.RunAll(context.Background())
+	golden(t, e, api.URL, "e2e_errors_posts.prom", "kpi_collection_errors_total", "kpi_collection_success")
+	golden(t, e, api.URL, "e2e_values_after_posts_failure.prom", "kpi_account_value")
 }
 
 // collectedEngine is an in-process engine over a new store, its clock on

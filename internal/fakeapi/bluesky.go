@@ -33,8 +33,9 @@ rivals: [gen20000000.bsky.social]`},
 		},
 		// The rival in the same getProfiles call; getAuthorFeed: two pages
 		// for bsky.app, one for the rival.
-		Calls: map[API]int{Bluesky: 1, BlueskyFeed: 3},
-		Fail:  map[API]string{Bluesky: "rate"},
+		Calls:     map[API]int{Bluesky: 1, BlueskyFeed: 3},
+		Fail:      map[API]string{Bluesky: "rate"},
+		FailPosts: map[API]string{BlueskyFeed: "rate"},
 	})
 }
 

@@ -48,6 +48,9 @@ type Fake struct {
 	// Fail is a documented failure of each API, for the run in which every
 	// type fails.
 	Fail map[API]string
+	// FailPosts is a documented failure of the API that lists the type's
+	// posts (engagement), for the run in which only those fail.
+	FailPosts map[API]string
 }
 
 // Route is one endpoint family of a fake.

@@ -42,8 +42,9 @@ rivals: ["9120000000"]`},
 		},
 		// The rival in the same ?ids= call; posts: two pages for the
 		// recorded Page, one (empty) for the other and for the rival.
-		Calls: map[API]int{Graph: 1, GraphPosts: 4},
-		Fail:  map[API]string{Graph: "app_limit"},
+		Calls:     map[API]int{Graph: 1, GraphPosts: 4},
+		Fail:      map[API]string{Graph: "permission"},
+		FailPosts: map[API]string{GraphPosts: "app_limit"},
 	})
 	// Instagram's IG users are read through the same Graph route.
 	register(Fake{

@@ -36,8 +36,9 @@ rivals: ["5180000"]`},
 			"li_engagements": `{channel: linkedin, metric: engagements_in_window, milestones: [{due: 2026-12-31, target: 2500}]}`,
 		},
 		// One organization a call: the rival costs one of each.
-		Calls: map[API]int{LinkedIn: 2, LinkedInShare: 2},
-		Fail:  map[API]string{LinkedIn: "version"},
+		Calls:     map[API]int{LinkedIn: 2, LinkedInShare: 2},
+		Fail:      map[API]string{LinkedIn: "version"},
+		FailPosts: map[API]string{LinkedInShare: "denied"},
 	})
 }
 

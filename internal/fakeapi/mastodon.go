@@ -29,8 +29,9 @@ rivals: [Gargron@social.example]`},
 			"masto_engagement": `{channel: mastodon, metric: engagement_rate, milestones: [{due: 2026-12-31, target: 0.002}]}`,
 		},
 		// One account a call: the rival costs a lookup and a page.
-		Calls: map[API]int{Mastodon: 2, MastodonStatuses: 3},
-		Fail:  map[API]string{Mastodon: "rate"},
+		Calls:     map[API]int{Mastodon: 2, MastodonStatuses: 3},
+		Fail:      map[API]string{Mastodon: "rate"},
+		FailPosts: map[API]string{MastodonStatuses: "rate"},
 	})
 }
 

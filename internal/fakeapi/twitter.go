@@ -50,8 +50,9 @@ accounts: [XDevelopers]`,
 		},
 		// The rival in the same users lookup; posts: two pages for
 		// XDevelopers, one (empty) for gen42 and for the rival.
-		Calls: map[API]int{X: 1, XV1: 1, XTweets: 4},
-		Fail:  map[API]string{X: "credits", XV1: "453"},
+		Calls:     map[API]int{X: 1, XV1: 1, XTweets: 4},
+		Fail:      map[API]string{X: "credits", XV1: "453"},
+		FailPosts: map[API]string{XTweets: "credits"},
 	})
 }
 

@@ -39,8 +39,9 @@ rivals: [UCgen3000000]`},
 		// The rival in the same channels.list call, with the uploads
 		// playlists; two playlist pages and one videos.list for the
 		// recorded channel, one page (no uploads) for each other.
-		Calls: map[API]int{YouTube: 1, YouTubePlaylistItems: 4, YouTubeVideos: 1},
-		Fail:  map[API]string{YouTube: "quota"},
+		Calls:     map[API]int{YouTube: 1, YouTubePlaylistItems: 4, YouTubeVideos: 1},
+		Fail:      map[API]string{YouTube: "quota"},
+		FailPosts: map[API]string{YouTubeVideos: "quota"},
 	})
 }
 
