@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -78,7 +79,10 @@ func render(snap *snapshot.Snapshot, sizeHint int, extra ...prometheus.Collector
 
 	var gz bytes.Buffer
 	gz.Grow(sizeHint + sizeHint/16)
-	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	// klauspost's deflate at its fastest level compresses the exposition in
+	// about half the time the standard library's does, for a few percent
+	// more bytes; any gzip reader inflates it.
+	zw, err := kgzip.NewWriterLevel(&gz, kgzip.BestSpeed)
 	if err != nil {
 		return nil, err
 	}
