@@ -59,6 +59,13 @@ type Engine struct {
 	damagedSeen int                        // how many of the store's damaged days were logged; under mu
 	hiddenSeen  map[store.HiddenKey]string // the hidden counts logged; under mu
 
+	// refreshing is the refresh that recordings stored so far wait for:
+	// queued, not started yet, so that it will read them (see refreshSoon).
+	refreshMu  sync.Mutex
+	refreshing *refreshCall
+	// refreshOne lets one queued refresh run at a time.
+	refreshOne sync.Mutex
+
 	snapshot  atomic.Pointer[snapshot.Snapshot]
 	published chan struct{} // signaled, without blocking, on every publish
 	ready     atomic.Bool

@@ -152,5 +152,54 @@ func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.Manua
 		return m, err
 	}
 	m.Value, m.Time, m.Add = stored.Value, stored.Time, false
-	return m, e.Refresh(ctx)
+	// The recording is stored: it counts from now on, whatever follows. It
+	// shows once the engine has read it back and published, which is
+	// waited for up to RecordPublishWait; past that (a publish of 100,000
+	// KPIs, or one behind a reload) it finishes in the background, so that
+	// the size of the plan never holds a recording up.
+	call := e.refreshSoon()
+	t := time.NewTimer(RecordPublishWait)
+	defer t.Stop()
+	select {
+	case <-call.done:
+		return m, call.err
+	case <-t.C:
+		return m, nil
+	}
+}
+
+// RecordPublishWait is how long a recording waits for the snapshot that
+// shows it before it is acknowledged all the same (it is stored already).
+const RecordPublishWait = 50 * time.Millisecond
+
+// refreshCall is one refresh that recordings wait for.
+type refreshCall struct {
+	done chan struct{}
+	err  error
+}
+
+// refreshSoon returns a refresh that will read everything stored so far:
+// the one queued and not started yet, if any (recordings that come
+// together share it), else a new one. One runs at a time.
+func (e *Engine) refreshSoon() *refreshCall {
+	e.refreshMu.Lock()
+	defer e.refreshMu.Unlock()
+	if e.refreshing != nil {
+		return e.refreshing
+	}
+	call := &refreshCall{done: make(chan struct{})}
+	e.refreshing = call
+	go func() {
+		e.refreshOne.Lock()
+		defer e.refreshOne.Unlock()
+		e.refreshMu.Lock()
+		e.refreshing = nil // from here on a recording needs the next refresh
+		e.refreshMu.Unlock()
+		call.err = e.Refresh(context.Background())
+		if call.err != nil {
+			e.logger.Warn("a recording is stored but could not be read back yet; it shows with the next refresh", "err", call.err)
+		}
+		close(call.done)
+	}()
+	return call
 }
