@@ -39,7 +39,7 @@ func init() {
 
 // blueskyEngagement are the engagement metrics Bluesky gives: shares are
 // reposts and quotes; there are no views.
-var blueskyEngagement = engagementMetrics(true, false, false)
+var blueskyEngagement = engagementMetrics(true, false)
 
 // BlueskyBatch is how many actors one getProfiles call takes.
 const BlueskyBatch = 25

@@ -30,17 +30,16 @@ const (
 	RepliesHiddenPosts = "replies_hidden_posts"
 )
 
-// engagementMetrics are the metrics of a type with the given counts.
-func engagementMetrics(shares, views, hides bool) []string {
-	out := []string{PostsInWindow, LikesInWindow, RepliesInWindow, EngagementsInWindow, EngagementPerPost, EngagementRate}
+// engagementMetrics are the metrics of a type with the given counts. Every
+// type that lists posts may meet one without a count (hidden by its owner,
+// or left out), so every one has the hidden-posts counts.
+func engagementMetrics(shares, views bool) []string {
+	out := []string{PostsInWindow, LikesInWindow, RepliesInWindow, EngagementsInWindow, EngagementPerPost, EngagementRate, LikesHiddenPosts, RepliesHiddenPosts}
 	if shares {
 		out = append(out, SharesInWindow)
 	}
 	if views {
 		out = append(out, ViewsInWindow)
-	}
-	if hides {
-		out = append(out, LikesHiddenPosts, RepliesHiddenPosts)
 	}
 	return out
 }

@@ -15,7 +15,7 @@ import (
 func engagementOf(res Result, account string) map[string]float64 {
 	out := map[string]float64{}
 	for _, r := range res.Readings {
-		if r.Account == account && slices.Contains(engagementMetrics(true, true, true), r.Metric) {
+		if r.Account == account && slices.Contains(engagementMetrics(true, true), r.Metric) {
 			out[r.Metric] = r.Value
 		}
 	}

@@ -54,8 +54,8 @@ func init() {
 // (as replies) and shares; instagramEngagement: IG media give likes (hidden
 // where the owner hides them) and comments, no shares.
 var (
-	facebookEngagement  = engagementMetrics(true, false, false)
-	instagramEngagement = engagementMetrics(false, false, true)
+	facebookEngagement  = engagementMetrics(true, false)
+	instagramEngagement = engagementMetrics(false, false)
 )
 
 // GraphBatch is how many ids one Graph API ?ids= call takes.

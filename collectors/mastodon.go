@@ -32,7 +32,7 @@ func init() {
 
 // mastodonEngagement are Mastodon's engagement metrics: shares are boosts
 // and quotes; no views.
-var mastodonEngagement = engagementMetrics(true, false, false)
+var mastodonEngagement = engagementMetrics(true, false)
 
 func checkMastodonAccount(s string) error {
 	user, host, ok := strings.Cut(strings.TrimPrefix(s, "@"), "@")

@@ -44,7 +44,7 @@ func init() {
 
 // twitterEngagement are X's engagement metrics: shares are reposts and
 // quotes; views are the posts' impressions.
-var twitterEngagement = engagementMetrics(true, true, false)
+var twitterEngagement = engagementMetrics(true, true)
 
 // TwitterBatch is how many usernames one users lookup takes (v2 and v1.1).
 const TwitterBatch = 100

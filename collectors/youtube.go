@@ -46,7 +46,7 @@ func init() {
 // youTubeEngagement are YouTube's engagement metrics: likes, comments as
 // replies and views; YouTube has no share count, and hides likes or turns
 // comments off per video.
-var youTubeEngagement = engagementMetrics(false, true, true)
+var youTubeEngagement = engagementMetrics(false, true)
 
 // YouTubeBatch is how many channel ids one channels.list call takes.
 const YouTubeBatch = 50
