@@ -22,17 +22,19 @@ var Columns = []string{"kpi", "channel", "account", "metric", "value", "expected
 // Row is one KPI in the report. Unknown numbers are nil: JSON null, empty in
 // CSV, "-" in the table.
 type Row struct {
-	KPI      string   `json:"kpi"`
-	Channel  string   `json:"channel"`
-	Account  string   `json:"account"`
-	Metric   string   `json:"metric"`
-	Value    *float64 `json:"value"`
-	Expected *float64 `json:"expected"`
-	Target   *float64 `json:"target"`
-	Due      string   `json:"due"`
-	Status   string   `json:"status"`
-	Progress *float64 `json:"progress"`
-	Forecast *float64 `json:"forecast"`
+	KPI     string `json:"kpi"`
+	Channel string `json:"channel"`
+	Account string `json:"account"`
+	Metric  string `json:"metric"`
+	// Direction is "down" where lower is better, else "up".
+	Direction string   `json:"direction"`
+	Value     *float64 `json:"value"`
+	Expected  *float64 `json:"expected"`
+	Target    *float64 `json:"target"`
+	Due       string   `json:"due"`
+	Status    string   `json:"status"`
+	Progress  *float64 `json:"progress"`
+	Forecast  *float64 `json:"forecast"`
 	// Note says why a count is unknown ("subscribers hidden by the
 	// account"), empty otherwise.
 	Note string `json:"note"`
@@ -107,7 +109,7 @@ func Build(s *snapshot.Snapshot) Document {
 	}
 	for _, k := range s.KPIs {
 		r := Row{
-			KPI: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			KPI: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric, Direction: string(vocab.Up),
 			Expected: num(k.Expected, true), Status: string(k.Status),
 			Value:    num(k.Value, k.HasValue),
 			Target:   num(k.Target, k.HasTarget),
@@ -119,6 +121,9 @@ func Build(s *snapshot.Snapshot) Document {
 		}
 		if k.Hidden != "" {
 			r.Note = k.Metric + " " + k.Hidden
+		}
+		if k.Direction == vocab.Down {
+			r.Direction = string(vocab.Down)
 		}
 		r.Advice = plan.Advice(k.Evaluation, loc)
 		r.PostsInWindow = num(k.PostsInWindow, k.HasPostsInWindow)
