@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -114,13 +115,8 @@ func TestBlueskyEngagement(t *testing.T) {
 		t.Errorf("capped: errors %v, engagement %v", got, engagementOf(res, "bsky.app"))
 	}
 
-	// The AppView throttling the feed fails the account's engagement only.
 	ch.MaxPages = 50
-	api.Fail(fakeapi.BlueskyFeed, "rate")
-	res, _ = collectAt(t, ch, []string{"bsky.app"}, september1)
-	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": RateLimited}) {
-		t.Errorf("throttled: %v", got)
-	}
+	failsAlone(t, api, fakeapi.BlueskyFeed, ch, "bsky.app", map[string]Reason{"rate": RateLimited})
 }
 
 func TestMastodonEngagement(t *testing.T) {
@@ -142,11 +138,7 @@ func TestMastodonEngagement(t *testing.T) {
 	if got := api.Calls(fakeapi.MastodonStatuses); got != 2 {
 		t.Errorf("%d statuses pages, want 2", got)
 	}
-	api.Fail(fakeapi.MastodonStatuses, "rate")
-	res, _ = collectAt(t, ch, []string{"Gargron@mastodon.social"}, september1)
-	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"Gargron@mastodon.social": RateLimited}) || len(engagementOf(res, "Gargron@mastodon.social")) != 0 {
-		t.Errorf("throttled: %v, %v", got, engagementOf(res, "Gargron@mastodon.social"))
-	}
+	failsAlone(t, api, fakeapi.MastodonStatuses, ch, "Gargron@mastodon.social", map[string]Reason{"rate": RateLimited})
 }
 
 func mastodonFollowers(t *testing.T) float64 {
@@ -179,16 +171,7 @@ func TestXEngagement(t *testing.T) {
 	if got := api.Calls(fakeapi.XTweets); got != 3 {
 		t.Errorf("%d pages of posts, want 3", got)
 	}
-	for _, mode := range []struct {
-		name string
-		want Reason
-	}{{"credits", Payment}, {"rate", RateLimited}} {
-		api.Fail(fakeapi.XTweets, mode.name)
-		res, _ = collectAt(t, ch, []string{"XDevelopers"}, september1)
-		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"XDevelopers": mode.want}) || len(engagementOf(res, "XDevelopers")) != 0 {
-			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "XDevelopers"))
-		}
-	}
+	failsAlone(t, api, fakeapi.XTweets, ch, "XDevelopers", map[string]Reason{"credits": Payment, "rate": RateLimited})
 }
 
 const xFollowers = 640512 // XDevelopers in twitter/users_partial.json
@@ -216,11 +199,8 @@ func TestYouTubeEngagement(t *testing.T) {
 	if want := map[fakeapi.API]int{fakeapi.YouTube: 1, fakeapi.YouTubePlaylistItems: 3, fakeapi.YouTubeVideos: 1}; !reflect.DeepEqual(calls, want) {
 		t.Errorf("calls %v, want %v", calls, want)
 	}
-	api.Fail(fakeapi.YouTubeVideos, "quota")
-	res, _ = collectAt(t, ch, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw"}, september1)
-	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"UC_x5XG1OV2P6uZZ5FSM9Ttw": Quota}) || len(engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw")) != 0 {
-		t.Errorf("quota: %v, %v", got, engagementOf(res, "UC_x5XG1OV2P6uZZ5FSM9Ttw"))
-	}
+	failsAlone(t, api, fakeapi.YouTubeVideos, ch, "UC_x5XG1OV2P6uZZ5FSM9Ttw", map[string]Reason{"quota": Quota})
+	failsAlone(t, api, fakeapi.YouTubePlaylistItems, ch, "UC_x5XG1OV2P6uZZ5FSM9Ttw", map[string]Reason{"quota": Quota})
 }
 
 func TestGraphEngagement(t *testing.T) {
@@ -255,16 +235,7 @@ func TestGraphEngagement(t *testing.T) {
 	if got := engagementOf(res, "17841405309211844"); !reflect.DeepEqual(got, want) {
 		t.Errorf("instagram: %v\nwant %v", got, want)
 	}
-	for _, mode := range []struct {
-		name string
-		want Reason
-	}{{"app_limit", RateLimited}, {"permission", Auth}} {
-		api.Fail(fakeapi.GraphPosts, mode.name)
-		res, _ = collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
-		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"20531316728": mode.want}) || len(engagementOf(res, "20531316728")) != 0 {
-			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "20531316728"))
-		}
-	}
+	failsAlone(t, api, fakeapi.GraphPosts, ch("facebook"), "20531316728", map[string]Reason{"permission": Auth, "app_limit": RateLimited})
 }
 
 func TestLinkedInEngagement(t *testing.T) {
@@ -307,14 +278,20 @@ func TestLinkedInEngagement(t *testing.T) {
 	if got := api.Calls(fakeapi.LinkedInShare); got != 1 {
 		t.Errorf("%d share statistics calls, want 1", got)
 	}
-	for _, mode := range []struct {
-		name string
-		want Reason
-	}{{"rate", RateLimited}, {"denied", Auth}} {
-		api.Fail(fakeapi.LinkedInShare, mode.name)
-		res, _ = collectAt(t, ch, []string{"1234567"}, september1)
-		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"1234567": mode.want}) || len(engagementOf(res, "1234567")) != 0 {
-			t.Errorf("%s: %v, %v", mode.name, got, engagementOf(res, "1234567"))
+	failsAlone(t, api, fakeapi.LinkedInShare, ch, "1234567", map[string]Reason{"rate": RateLimited, "denied": Auth})
+}
+
+// failsAlone checks each documented failure of a posts API: the account's
+// engagement fails with its reason and gives no reading at all, never a
+// partial sum. Modes run in name order; each is cleared after.
+func failsAlone(t *testing.T, api *fakeapi.Server, endpoint fakeapi.API, ch *config.Channel, account string, modes map[string]Reason) {
+	t.Helper()
+	for _, mode := range slices.Sorted(maps.Keys(modes)) {
+		api.Fail(endpoint, mode)
+		res, _ := collectAt(t, ch, []string{account}, september1)
+		api.Fail(endpoint, "")
+		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{account: modes[mode]}) || len(engagementOf(res, account)) != 0 {
+			t.Errorf("%s %s: errors %v, engagement %v; want %s alone and no engagement", endpoint, mode, got, engagementOf(res, account), modes[mode])
 		}
 	}
 }
