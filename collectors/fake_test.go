@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,4 +109,29 @@ func newAPI(t *testing.T) *fakeapi.Server {
 	s := fakeapi.New()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// failFor switches the fake's APIs into the given failure modes for the rest
+// of the test.
+func failFor(t *testing.T, api *fakeapi.Server, modes map[fakeapi.API]string) {
+	t.Helper()
+	for a, m := range modes {
+		api.Fail(a, m)
+		t.Cleanup(func() { api.Fail(a, "") })
+	}
+}
+
+// expectResult compares a run's readings and reasons with the wanted ones,
+// and the first error's text with wantText where given.
+func expectResult(t *testing.T, res Result, wantReadings []Reading, wantErrors map[string]Reason, wantText string) {
+	t.Helper()
+	if !reflect.DeepEqual(res.Readings, wantReadings) {
+		t.Errorf("readings:\n got %v\nwant %v", res.Readings, wantReadings)
+	}
+	if got := reasons(res); !reflect.DeepEqual(got, mapOrEmpty(wantErrors)) {
+		t.Errorf("errors: got %v, want %v (%v)", got, wantErrors, res.Errors)
+	}
+	if wantText != "" && (len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Error(), wantText)) {
+		t.Errorf("%v does not say %q", res.Errors, wantText)
+	}
 }

@@ -2,7 +2,6 @@ package collectors
 
 import (
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,21 +116,10 @@ func TestSearchConsole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for a, m := range tt.mode {
-				api.Fail(a, m)
-				defer api.Fail(a, "")
-			}
+			failFor(t, api, tt.mode)
 			settings := tt.settings
 			res, _ := collectAt(t, searchConsoleChannel(api, &settings), tt.accounts, september1)
-			if !reflect.DeepEqual(res.Readings, tt.wantReadings) {
-				t.Errorf("readings:\n got %v\nwant %v", res.Readings, tt.wantReadings)
-			}
-			if got := reasons(res); !reflect.DeepEqual(got, mapOrEmpty(tt.wantErrors)) {
-				t.Errorf("errors: got %v, want %v (%v)", got, tt.wantErrors, res.Errors)
-			}
-			if tt.wantText != "" && (len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Error(), tt.wantText)) {
-				t.Errorf("%v does not say %q", res.Errors, tt.wantText)
-			}
+			expectResult(t, res, tt.wantReadings, tt.wantErrors, tt.wantText)
 		})
 	}
 }
