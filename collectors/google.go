@@ -15,6 +15,8 @@ import (
 	"golang.org/x/oauth2/google"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 // Google's APIs for a web site's numbers (Search Console, Analytics 4) are
@@ -216,4 +218,28 @@ func (a *googleAuth) options(env Env, endpoint string) []option.ClientOption {
 		endpoint = strings.TrimSuffix(env.Channel.APIURL, "/") + "/"
 	}
 	return []option.ClientOption{option.WithHTTPClient(a.client), option.WithEndpoint(endpoint), option.WithUserAgent(UserAgent())}
+}
+
+// checkServiceAccount vets a channel's service-account key when the config
+// loads, so that `collector check` says what is wrong with it before a run
+// does; it names no part of the key.
+func checkServiceAccount(ch *config.Channel) error {
+	key := ch.Credentials.Get(googleCredential)
+	if !key.IsSet() {
+		return nil // the missing credential is reported on its own
+	}
+	var k struct {
+		Type       string `json:"type"`
+		Email      string `json:"client_email"`
+		PrivateKey string `json:"private_key"`
+	}
+	switch {
+	case json.Unmarshal([]byte(key.Reveal()), &k) != nil:
+		return errors.New("credentials: service_account is not JSON; give the service account's key file as downloaded (IAM & Admin, Service accounts, Keys, Add key, JSON), with service_account_file or ${VAR}")
+	case k.Type != "service_account":
+		return fmt.Errorf("credentials: service_account is a key of type %q; a service account's JSON key has type service_account", k.Type)
+	case k.Email == "" || k.PrivateKey == "":
+		return errors.New("credentials: service_account lacks client_email or private_key; download the key again")
+	}
+	return nil
 }

@@ -119,6 +119,9 @@ func checkAnalyticsProperty(s string) error {
 }
 
 func checkAnalyticsMetrics(ch *config.Channel) error {
+	if err := checkServiceAccount(ch); err != nil {
+		return err
+	}
 	if len(ch.Metrics) > AnalyticsMaxMetrics {
 		return fmt.Errorf("metrics: %d metrics, and one GA4 report takes at most %d; split them over two channels", len(ch.Metrics), AnalyticsMaxMetrics)
 	}

@@ -135,13 +135,14 @@ func TestGoogleAnalyticsSettings(t *testing.T) {
 channels:
   ga:
     type: google_analytics
-    credentials: {service_account: '{"type":"service_account"}'}
+    credentials: {service_account: KEY}
     accounts: ["123456789"]
     metrics: {sessions: sessions}
 %s
 kpis:
   - {name: k, channel: ga, metric: sessions, milestones: [{due: 2026-07-31, target: 1}]}
 `
+	yml = strings.Replace(yml, "KEY", "'"+fakeapi.GoogleServiceAccountKey()+"'", 1)
 	tests := []struct {
 		name, settings, want string
 		line                 int
@@ -171,5 +172,27 @@ kpis:
 	tooMany := strings.Replace(strings.Replace(yml, "%s", "", 1), "{sessions: sessions}", many, 1)
 	if _, err := config.Load("t.yml", []byte(tooMany), Types()); err == nil || !strings.Contains(err.Error(), "at most 10") {
 		t.Errorf("eleven metrics: %v", err)
+	}
+}
+
+// A key that is no service account's is said when the config loads, without
+// showing any of it.
+func TestServiceAccountKeyChecked(t *testing.T) {
+	for name, tt := range map[string]struct{ key, want string }{
+		"not JSON":          {"-----BEGIN PRIVATE KEY-----", "service_account is not JSON"},
+		"an OAuth client":   {`{"installed":{"client_id":"x","client_secret":"s3cr3t"}}`, `a key of type ""`},
+		"no private key":    {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com"}`, "lacks client_email or private_key"},
+		"a user credential": {`{"type":"authorized_user","refresh_token":"s3cr3t"}`, `a key of type "authorized_user"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ch := &config.Channel{Credentials: config.NewCredentials("service_account", tt.key)}
+			err := checkServiceAccount(ch)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "BEGIN") {
+				t.Errorf("got %v, want %q and no part of the key", err, tt.want)
+			}
+		})
+	}
+	if err := checkServiceAccount(&config.Channel{Credentials: config.NewCredentials("service_account", fakeapi.GoogleServiceAccountKey())}); err != nil {
+		t.Errorf("a real key: %v", err)
 	}
 }

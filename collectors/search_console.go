@@ -35,6 +35,7 @@ func init() {
 			// grows with its range, so a few at a time.
 			DefaultConcurrency: 2,
 			AccountCheck:       checkSearchConsoleProperty,
+			OptionCheck:        checkServiceAccount,
 		},
 		Ratios: []string{"ctr", "position"},
 		New:    newSearchConsole,

@@ -151,12 +151,13 @@ func TestSearchConsoleSettings(t *testing.T) {
 channels:
   search:
     type: search_console
-    credentials: {service_account: '{"type":"service_account"}'}
+    credentials: {service_account: KEY}
     accounts: ["sc-domain:example.com"]
 %s
 kpis:
   - {name: k, channel: search, metric: %s, milestones: [{due: 2026-07-31, target: 1}]}
 `
+	yml = strings.Replace(yml, "KEY", "'"+fakeapi.GoogleServiceAccountKey()+"'", 1)
 	tests := []struct {
 		name, settings, metric, want string
 		line                         int
