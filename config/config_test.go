@@ -12,6 +12,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
@@ -223,9 +224,10 @@ func TestExampleEveryChannel(t *testing.T) {
 	}
 	commented := regexp.MustCompile(`(?m)^  # ((?:[a-z_]+:.*)|(?:  .*))$`)
 	uncommented := commented.ReplaceAll(data, []byte("  $1"))
-	for _, v := range []string{"YOUTUBE_API_KEY", "X_BEARER_TOKEN", "FACEBOOK_ACCESS_TOKEN", "LINKEDIN_ACCESS_TOKEN", "MAILCHIMP_API_KEY"} {
+	for _, v := range []string{"YOUTUBE_API_KEY", "X_BEARER_TOKEN", "FACEBOOK_ACCESS_TOKEN", "LINKEDIN_ACCESS_TOKEN", "MAILCHIMP_API_KEY", "PLAUSIBLE_API_KEY", "MATOMO_TOKEN"} {
 		t.Setenv(v, "test-"+v)
 	}
+	t.Setenv("GOOGLE_SERVICE_ACCOUNT_JSON", fakeapi.GoogleServiceAccountKey())
 	if _, err := config.Load("example.yml", uncommented, collectors.Types()); err != nil {
 		t.Fatalf("the example with every channel uncommented: %v", err)
 	}
