@@ -171,29 +171,33 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 	if rerr == nil && (fingerprint != c.rules.fingerprint || now.UnixMilli() < at) {
 		return errThinned
 	}
+	// Channels and metrics repeat in every series: one string each.
+	names := map[string]string{}
+	getName := func() string {
+		s := getStr()
+		if known, ok := names[s]; ok {
+			return known
+		}
+		names[s] = s
+		return s
+	}
 	c.lastID, c.lastItemID = getInt(), getInt()
 	for range count() {
-		k := seriesKey{getStr(), getStr(), getStr()}
+		k := seriesKey{getName(), getStr(), getName()}
 		n := count()
-		ps := make([]sample, 0, n)
-		var ms int64
-		for range n {
-			ms += getInt()
-			var fb [8]byte
-			if _, err := io.ReadFull(r, fb[:]); err != nil && rerr == nil {
-				rerr = err
-			}
-			ps = append(ps, sample{ms, math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))})
-		}
 		if rerr != nil {
 			return rerr
+		}
+		ps, err := readSamples(r, n, make([]sample, 0, min(n, 1<<16))) // a damaged count must not allocate gigabytes before the checksum is known
+		if err != nil {
+			return err
 		}
 		c.put(k, ps)
 	}
 	for range count() {
 		k := accountKey{getStr(), getStr()}
 		n := count()
-		ts := make([]time.Time, 0, n)
+		ts := make([]time.Time, 0, min(n, 1<<16))
 		var ms int64
 		for range n {
 			ms += getInt()
@@ -215,4 +219,41 @@ func (c *cache) readCheckpoint(path, storeID string, now time.Time) error {
 		return errDamaged
 	}
 	return nil
+}
+
+// readSamples reads n samples (a varint time delta and 8 bytes of value
+// each) into ps. A series that fits the reader's buffer is parsed from it in
+// place, which is most of the time a start-up spends here with millions of
+// readings; a longer one a sample at a time.
+func readSamples(r *bufio.Reader, n int, ps []sample) ([]sample, error) {
+	var ms int64
+	if most := n * (binary.MaxVarintLen64 + 8); most <= r.Size() {
+		buf, _ := r.Peek(most) // fewer bytes near the end: bounds are checked below
+		off := 0
+		for range n {
+			d, k := binary.Varint(buf[off:])
+			if k <= 0 || off+k+8 > len(buf) {
+				return ps, errors.New("a damaged checkpoint")
+			}
+			off += k
+			ms += d
+			ps = append(ps, sample{ms, math.Float64frombits(binary.LittleEndian.Uint64(buf[off:]))})
+			off += 8
+		}
+		_, err := r.Discard(off)
+		return ps, err
+	}
+	for range n {
+		d, err := binary.ReadVarint(r)
+		if err != nil {
+			return ps, err
+		}
+		ms += d
+		var fb [8]byte
+		if _, err := io.ReadFull(r, fb[:]); err != nil {
+			return ps, err
+		}
+		ps = append(ps, sample{ms, math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))})
+	}
+	return ps, nil
 }
