@@ -191,42 +191,76 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error
 	return out, nil
 }
 
-// seriesPerInsert bounds the rows of one INSERT (three parameters each, well
+// seriesPerInsert bounds the rows of one INSERT (four parameters each, well
 // under SQLite's 32766-parameter limit). One statement per series cost 33 µs
 // each: 3.4 s for a first run of 100,000 series.
 const seriesPerInsert = 1000
 
 // addSeries inserts the missing series in one transaction, many rows to a
-// statement, and returns the ids by key (RETURNING gives no row order).
+// statement, and returns the ids by key. The transaction holds SQLite's
+// write lock from its start (_txlock=immediate), so no other process adds a
+// series meanwhile: the ids are given here, from the largest one stored, and
+// need not be read back. A key another process added since this one loaded
+// its map is left as it is (ON CONFLICT DO NOTHING); a batch where that
+// happened reads its ids back.
 func (s *Store) addSeries(ctx context.Context, keys []seriesKey, missing []int) (map[seriesKey]int64, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM series`).Scan(&last); err != nil {
+		return nil, fmt.Errorf("adding series: %w", err)
+	}
 	added := make(map[seriesKey]int64, len(missing))
 	for len(missing) > 0 {
 		batch := missing[:min(len(missing), seriesPerInsert)]
 		missing = missing[len(batch):]
 		var q strings.Builder
-		q.WriteString("INSERT INTO series (channel, account, metric) VALUES ")
-		args := make([]any, 0, 3*len(batch))
+		q.WriteString("INSERT INTO series (id, channel, account, metric) VALUES ")
+		args := make([]any, 0, 4*len(batch))
 		for j, i := range batch {
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?)")
-			args = append(args, keys[i].channel, keys[i].account, keys[i].metric)
+			q.WriteString("(?, ?, ?, ?)")
+			args = append(args, last+1+int64(j), keys[i].channel, keys[i].account, keys[i].metric)
 		}
-		q.WriteString(" ON CONFLICT (channel, account, metric) DO UPDATE SET channel = excluded.channel RETURNING channel, account, metric, id")
-		if err := scanSeries(ctx, tx, q.String(), args, added); err != nil {
+		q.WriteString(" ON CONFLICT (channel, account, metric) DO NOTHING")
+		res, err := tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("adding series: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == int64(len(batch)) {
+			for j, i := range batch {
+				added[keys[i]] = last + 1 + int64(j)
+			}
+		} else if err := s.readSeriesIDs(ctx, tx, keys, batch, added); err != nil {
 			return nil, err
 		}
+		last += int64(len(batch))
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("adding series: %w", err)
 	}
 	return added, nil
+}
+
+// readSeriesIDs reads the ids of some keys back, within tx.
+func (s *Store) readSeriesIDs(ctx context.Context, tx *writeTx, keys []seriesKey, batch []int, into map[seriesKey]int64) error {
+	var q strings.Builder
+	q.WriteString("SELECT channel, account, metric, id FROM series WHERE (channel, account, metric) IN (VALUES ")
+	args := make([]any, 0, 3*len(batch))
+	for j, i := range batch {
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?)")
+		args = append(args, keys[i].channel, keys[i].account, keys[i].metric)
+	}
+	q.WriteString(")")
+	return scanSeries(ctx, tx, q.String(), args, into)
 }
 
 func scanSeries(ctx context.Context, tx *writeTx, query string, args []any, into map[seriesKey]int64) error {
