@@ -135,8 +135,9 @@ func MetricsMeasured(cfg *config.Config, channel string) []string {
 	return out
 }
 
-// Record vets and stores a manual reading, then publishes it. It returns the
-// reading stored (with add, the raised value).
+// Record vets and stores a manual reading, then has it published, waiting
+// for that at most RecordPublishWait. It returns the reading stored (with
+// add, the raised value).
 func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.ManualReading, error) {
 	if err := e.checkManual(e.cfg.Load(), &m, e.now()); err != nil {
 		return m, err
