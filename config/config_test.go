@@ -242,6 +242,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("plan: {goal: [a, b]}"))
 	f.Add([]byte("channels: {x: {type: youtube, credentials: {api_key_file: /dev/null}}}"))
 	f.Add([]byte("kpis: [{milestones: [{due: 2026-02-30}]}]"))
+	// A type's own settings, rivals, windows and comparisons.
+	f.Add([]byte("plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels: {s: {type: search_console, window: 28d, filters: [{dimension: page, operator: contains, expression: /b/}], credentials: {service_account: '{}'}, accounts: ['sc-domain:a.b']}, b: {type: bluesky, accounts: [a.b], rivals: [c.d], posts_window: 4w}}\nkpis: [{name: k, channel: b, metric: followers, versus: rivals, compare: share, direction: down, milestones: [{due: 2026-07-31, target: 0.2}]}]"))
+	f.Add([]byte("channels: {g: {type: google_analytics, window: 0d, metrics: {a: b}, filters: [{field: x, match: in_list, values: [1]}]}, m: {type: matomo, api_url: 'https://m/?token_auth=1', goal: -1}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := config.Load("fuzz.yml", data, collectors.Types())
 		if err == nil && cfg == nil {
