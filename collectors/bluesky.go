@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
@@ -139,7 +138,6 @@ func classifyBluesky(se *StatusError) Reason {
 type blueskyFeed struct {
 	Feed []struct {
 		Post struct {
-			URI    string `json:"uri"`
 			Author struct {
 				DID string `json:"did"`
 			} `json:"author"`
@@ -166,7 +164,7 @@ func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) 
 	cursor := ""
 	for page := 0; ; page++ {
 		if page >= b.env.Channel.MaxPages {
-			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of getAuthorFeed; raise max_pages or shorten posts_window", b.env.Channel.PostsWindow, b.env.Channel.MaxPages))
+			return nil, errTooManyPostPages(b.env.Channel, "getAuthorFeed")
 		}
 		q := url.Values{"actor": {did}, "limit": {"100"}, "filter": {"posts_no_replies"}}
 		if cursor != "" {
@@ -191,7 +189,7 @@ func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) 
 				n := *p.RepostCount + *p.QuoteCount
 				shares = &n
 			}
-			posts = append(posts, OwnPost{ID: p.URI, Published: p.IndexedAt, Likes: p.LikeCount, Replies: p.ReplyCount, Shares: shares})
+			posts = append(posts, OwnPost{Published: p.IndexedAt, Likes: p.LikeCount, Replies: p.ReplyCount, Shares: shares})
 		}
 		if older || body.Cursor == "" || len(body.Feed) == 0 {
 			return posts, nil

@@ -3,6 +3,8 @@ package collectors
 import (
 	"fmt"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 // Engagement is what an account's own recent posts got: read over the
@@ -50,7 +52,6 @@ var engagementRatios = []string{EngagementPerPost, EngagementRate}
 // OwnPost is one of an account's own posts in the window and its public
 // counts; nil is a count the API hides or leaves out (unknown, not 0).
 type OwnPost struct {
-	ID                            string
 	Published                     time.Time
 	Likes, Replies, Shares, Views *int64
 }
@@ -120,6 +121,12 @@ func (r *Result) addEngagement(account string, posts []OwnPost, followers *int64
 	if followers != nil && *followers > 0 {
 		r.add(account, EngagementRate, perPost/float64(*followers))
 	}
+}
+
+// errTooManyPostPages is the error of a window whose posts take more pages
+// than max_pages: no engagement at all, as a partial sum would be false.
+func errTooManyPostPages(ch *config.Channel, pages string) *Error {
+	return Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of %s; raise max_pages or shorten posts_window", ch.PostsWindow, ch.MaxPages, pages))
 }
 
 // inWindow reports whether t is within the window of days before now.

@@ -157,10 +157,7 @@ type tokensLeft struct {
 }
 
 func newAnalytics(env Env) (Collector, error) {
-	settings, _ := env.Channel.Settings.(*analyticsSettings)
-	if settings == nil {
-		settings = &analyticsSettings{Window: 28}
-	}
+	settings := settingsOf[analyticsSettings](env)
 	auth, err := newGoogleAuth(env, settings.TokenURL, analyticsdata.AnalyticsReadonlyScope)
 	if err != nil {
 		return nil, err

@@ -284,7 +284,6 @@ var facebookPosts = graphPosts{
 	counts: engagementCounts{shares: true},
 	read: func(raw json.RawMessage) (OwnPost, error) {
 		var p struct {
-			ID      string `json:"id"`
 			Created string `json:"created_time"`
 			Shares  *struct {
 				Count *int64 `json:"count"`
@@ -312,7 +311,7 @@ var facebookPosts = graphPosts{
 		if p.Shares != nil {
 			shares = p.Shares.Count
 		}
-		return OwnPost{ID: p.ID, Published: t, Likes: p.Reactions.Summary.Total, Replies: p.Comments.Summary.Total, Shares: shares}, nil
+		return OwnPost{Published: t, Likes: p.Reactions.Summary.Total, Replies: p.Comments.Summary.Total, Shares: shares}, nil
 	},
 }
 
@@ -322,7 +321,6 @@ var instagramPosts = graphPosts{
 	counts: engagementCounts{},
 	read: func(raw json.RawMessage) (OwnPost, error) {
 		var m struct {
-			ID       string `json:"id"`
 			Time     string `json:"timestamp"`
 			Likes    *int64 `json:"like_count"`     // absent where the owner hides it
 			Comments *int64 `json:"comments_count"` // absent where comments are off
@@ -334,7 +332,7 @@ var instagramPosts = graphPosts{
 		if err != nil {
 			return OwnPost{}, fmt.Errorf("timestamp %q: %w", m.Time, err)
 		}
-		return OwnPost{ID: m.ID, Published: t, Likes: m.Likes, Replies: m.Comments}, nil
+		return OwnPost{Published: t, Likes: m.Likes, Replies: m.Comments}, nil
 	},
 }
 
@@ -357,7 +355,7 @@ func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	var posts []OwnPost
 	for page := 0; next != ""; page++ {
 		if page >= g.env.Channel.MaxPages {
-			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages; raise max_pages or shorten posts_window", g.env.Channel.PostsWindow, g.env.Channel.MaxPages))
+			return nil, errTooManyPostPages(g.env.Channel, "posts")
 		}
 		if u, err := url.Parse(next); err != nil || u.Host != host {
 			return nil, Fail(Decode, fmt.Errorf("the next page is not on %s, so the token is not sent there", host))

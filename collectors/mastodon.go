@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/kpi-collector/kpi-collector/config"
 	"net/url"
 	"strings"
@@ -125,7 +124,7 @@ func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *E
 	maxID := ""
 	for page := 0; ; page++ {
 		if page >= m.env.Channel.MaxPages {
-			return nil, Fail(Quota, fmt.Errorf("the statuses of the last %s take more than max_pages (%d) pages; raise max_pages or shorten posts_window", m.env.Channel.PostsWindow, m.env.Channel.MaxPages))
+			return nil, errTooManyPostPages(m.env.Channel, "statuses")
 		}
 		q := url.Values{"limit": {"40"}, "exclude_replies": {"true"}, "exclude_reblogs": {"true"}}
 		if maxID != "" {
@@ -149,7 +148,7 @@ func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *E
 				n := *st.Reblogs + *st.Quotes
 				shares = &n
 			}
-			posts = append(posts, OwnPost{ID: st.ID, Published: st.CreatedAt, Likes: st.Favs, Replies: st.Replies, Shares: shares})
+			posts = append(posts, OwnPost{Published: st.CreatedAt, Likes: st.Favs, Replies: st.Replies, Shares: shares})
 		}
 		if older || len(statuses) == 0 {
 			return posts, nil

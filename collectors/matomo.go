@@ -96,10 +96,7 @@ type matomo struct {
 }
 
 func newMatomo(env Env) (Collector, error) {
-	settings, _ := env.Channel.Settings.(*matomoSettings)
-	if settings == nil {
-		settings = &matomoSettings{Window: 28}
-	}
+	settings := settingsOf[matomoSettings](env)
 	u := strings.TrimSuffix(env.Channel.APIURL, "/")
 	if !strings.HasSuffix(u, "/index.php") {
 		u += "/index.php"

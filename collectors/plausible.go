@@ -99,10 +99,7 @@ type plausible struct {
 }
 
 func newPlausible(env Env) (Collector, error) {
-	settings, _ := env.Channel.Settings.(*plausibleSettings)
-	if settings == nil {
-		settings = &plausibleSettings{Window: 28}
-	}
+	settings := settingsOf[plausibleSettings](env)
 	base := env.Channel.APIURL
 	if base == "" {
 		base = "https://plausible.io"

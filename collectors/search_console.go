@@ -129,10 +129,7 @@ type searchConsole struct {
 }
 
 func newSearchConsole(env Env) (Collector, error) {
-	settings, _ := env.Channel.Settings.(*searchConsoleSettings)
-	if settings == nil {
-		settings = &searchConsoleSettings{Window: 28, SearchType: "web", DataState: "final"}
-	}
+	settings := settingsOf[searchConsoleSettings](env)
 	auth, err := newGoogleAuth(env, settings.TokenURL, searchconsole.WebmastersReadonlyScope)
 	if err != nil {
 		return nil, err

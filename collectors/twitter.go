@@ -211,7 +211,7 @@ func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error)
 	token := ""
 	for page := 0; ; page++ {
 		if page >= x.env.Channel.MaxPages {
-			return nil, Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of 100; raise max_pages or shorten posts_window", x.env.Channel.PostsWindow, x.env.Channel.MaxPages))
+			return nil, errTooManyPostPages(x.env.Channel, "100 posts")
 		}
 		q := url.Values{"max_results": {"100"}, "tweet.fields": {"public_metrics,created_at"}, "exclude": {"retweets,replies"},
 			"start_time": {from.UTC().Format(time.RFC3339)}}
@@ -235,7 +235,7 @@ func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error)
 				n := *pm.Retweets + *pm.Quotes
 				shares = &n
 			}
-			posts = append(posts, OwnPost{ID: t.ID, Published: t.CreatedAt, Likes: pm.Likes, Replies: pm.Replies, Shares: shares, Views: pm.Impressions})
+			posts = append(posts, OwnPost{Published: t.CreatedAt, Likes: pm.Likes, Replies: pm.Replies, Shares: shares, Views: pm.Impressions})
 		}
 		if body.Meta.NextToken == "" {
 			return posts, nil

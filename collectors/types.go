@@ -72,3 +72,17 @@ func checkLinkedInOptions(ch *config.Channel) error {
 }
 
 var linkedInVersion = regexp.MustCompile(`^20[0-9]{2}(0[1-9]|1[0-2])$`)
+
+// settingsOf is a channel's own settings (TypeSpec.Settings), as the loader
+// decoded them, or, for a channel built without the loader, a copy of its
+// type's defaults: the defaults live in the registration alone.
+func settingsOf[T any](env Env) *T {
+	if s, ok := env.Channel.Settings.(*T); ok && s != nil {
+		return s
+	}
+	s := new(T)
+	if proto, ok := registry[env.Channel.Type].Settings.(*T); ok {
+		*s = *proto
+	}
+	return s
+}

@@ -262,7 +262,7 @@ func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Err
 	token := ""
 	for page := 0; ; page++ {
 		if page >= y.env.Channel.MaxPages {
-			return nil, Fail(Quota, fmt.Errorf("the uploads of the last %s take more than max_pages (%d) pages of playlistItems; raise max_pages or shorten posts_window", y.env.Channel.PostsWindow, y.env.Channel.MaxPages))
+			return nil, errTooManyPostPages(y.env.Channel, "playlistItems")
 		}
 		var list *youtube.PlaylistItemListResponse
 		err := Retry(ctx, func() error {
@@ -334,7 +334,7 @@ func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Err
 				continue // private or removed since it was listed
 			}
 			st := stats.Items[i].Statistics
-			post := OwnPost{ID: v.id, Published: v.published}
+			post := OwnPost{Published: v.published}
 			var err error
 			if post.Views, err = optionalCount(st.ViewCount); err == nil {
 				if post.Likes, err = optionalCount(st.LikeCount); err == nil {
