@@ -217,18 +217,12 @@ func (s *Store) addSeries(ctx context.Context, keys []seriesKey, missing []int) 
 	for len(missing) > 0 {
 		batch := missing[:min(len(missing), seriesPerInsert)]
 		missing = missing[len(batch):]
-		var q strings.Builder
-		q.WriteString("INSERT INTO series (id, channel, account, metric) VALUES ")
 		args := make([]any, 0, 4*len(batch))
 		for j, i := range batch {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?)")
 			args = append(args, last+1+int64(j), keys[i].channel, keys[i].account, keys[i].metric)
 		}
-		q.WriteString(" ON CONFLICT (channel, account, metric) DO NOTHING")
-		res, err := tx.ExecContext(ctx, q.String(), args...)
+		res, err := tx.ExecContext(ctx, "INSERT INTO series (id, channel, account, metric) VALUES "+rows(len(batch), 4)+
+			" ON CONFLICT (channel, account, metric) DO NOTHING", args...)
 		if err != nil {
 			return nil, fmt.Errorf("adding series: %w", err)
 		}
@@ -247,20 +241,20 @@ func (s *Store) addSeries(ctx context.Context, keys []seriesKey, missing []int) 
 	return added, nil
 }
 
+// rows is n rows of cols placeholders each, "(?, ?), (?, ?)", for a
+// statement of many rows: only placeholders are spliced into SQL.
+func rows(n, cols int) string {
+	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
 // readSeriesIDs reads the ids of some keys back, within tx.
 func (s *Store) readSeriesIDs(ctx context.Context, tx *writeTx, keys []seriesKey, batch []int, into map[seriesKey]int64) error {
-	var q strings.Builder
-	q.WriteString("SELECT channel, account, metric, id FROM series WHERE (channel, account, metric) IN (VALUES ")
 	args := make([]any, 0, 3*len(batch))
-	for j, i := range batch {
-		if j > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?)")
+	for _, i := range batch {
 		args = append(args, keys[i].channel, keys[i].account, keys[i].metric)
 	}
-	q.WriteString(")")
-	return scanSeries(ctx, tx, q.String(), args, into)
+	return scanSeries(ctx, tx, "SELECT channel, account, metric, id FROM series WHERE (channel, account, metric) IN (VALUES "+rows(len(batch), 3)+")", args, into)
 }
 
 func scanSeries(ctx context.Context, tx *writeTx, query string, args []any, into map[seriesKey]int64) error {

@@ -45,8 +45,7 @@ func (s *Server) bluesky(w http.ResponseWriter, r *http.Request, mode string) {
 	actors := r.URL.Query()["actors"]
 	switch {
 	case mode == "rate":
-		reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"),
-			"RateLimit-Limit", "3000", "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600", "RateLimit-Policy", "3000;w=300")
+		blueskyThrottled(w)
 		return
 	case mode == "invalid" || len(actors) > 25:
 		reply(w, http.StatusBadRequest, File("bluesky/invalid_request.json"))
@@ -83,7 +82,7 @@ const BlueskyFollowersOfBsky = 250
 // as the lexicon documents; only bsky.app has followers here.
 func (s *Server) blueskyFollowers(w http.ResponseWriter, r *http.Request, mode string) {
 	if mode == "rate" {
-		reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"), "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600")
+		blueskyThrottled(w)
 		return
 	}
 	q := r.URL.Query()
@@ -118,7 +117,7 @@ func (s *Server) blueskyFollowers(w http.ResponseWriter, r *http.Request, mode s
 // other. Modes: rate (429).
 func (s *Server) blueskyFeed(w http.ResponseWriter, r *http.Request, mode string) {
 	if mode == "rate" {
-		reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"), "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600")
+		blueskyThrottled(w)
 		return
 	}
 	q := r.URL.Query()
@@ -137,4 +136,11 @@ func (s *Server) blueskyFeed(w http.ResponseWriter, r *http.Request, mode string
 	default:
 		reply(w, http.StatusBadRequest, File("bluesky/invalid_request.json"))
 	}
+}
+
+// blueskyThrottled answers as the AppView does once an IP used its budget:
+// 429 RateLimitExceeded with the RateLimit-* headers.
+func blueskyThrottled(w http.ResponseWriter) {
+	reply(w, http.StatusTooManyRequests, File("bluesky/rate_limited.json"),
+		"RateLimit-Limit", "3000", "RateLimit-Remaining", "0", "RateLimit-Reset", "1767225600", "RateLimit-Policy", "3000;w=300")
 }
