@@ -2,9 +2,12 @@ package collectors
 
 import (
 	"encoding/json"
+	"io"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +296,28 @@ func failsAlone(t *testing.T, api *fakeapi.Server, endpoint fakeapi.API, ch *con
 		if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{account: modes[mode]}) || len(engagementOf(res, account)) != 0 {
 			t.Errorf("%s %s: errors %v, engagement %v; want %s alone and no engagement", endpoint, mode, got, engagementOf(res, account), modes[mode])
 		}
+	}
+}
+
+// A Graph posts page whose paging.next leads to another host is not
+// followed: the token would go along. The account's engagement fails as
+// decode; nothing is asked of the other host.
+func TestGraphNextPageOnlyOnTheChannelsHost(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/posts") {
+			_, _ = io.WriteString(w, `{"data":[{"id":"123_1","created_time":"2026-08-30T10:00:00+0000","reactions":{"summary":{"total_count":1}},"comments":{"summary":{"total_count":0}}}],"paging":{"next":"http://elsewhere.invalid/v26.0/123/posts?after=x"}}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"123":{"id":"123","followers_count":10,"fan_count":5}}`)
+	})
+	ch := &config.Channel{Type: "facebook", APIURL: f.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+		Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
+	res, _ := collectAt(t, ch, []string{"123"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"123": Decode}) || len(engagementOf(res, "123")) != 0 {
+		t.Errorf("errors %v, engagement %v; want decode and none", got, engagementOf(res, "123"))
+	}
+	if len(f.requests) != 2 {
+		t.Errorf("%d requests, want 2 (the ids and the first page of posts)", len(f.requests))
 	}
 }

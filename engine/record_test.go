@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/vocab"
+)
+
+// Recordings that come while a refresh runs share the next one; a new
+// refresh is queued only once that one has started.
+func TestRecordingsShareARefresh(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	e.refreshOne.Lock() // a refresh is running: the next ones wait for it
+	first, second := e.refreshSoon(), e.refreshSoon()
+	if first != second {
+		t.Error("two recordings while a refresh runs queued two refreshes")
+	}
+	e.refreshOne.Unlock()
+	<-first.done
+	third := e.refreshSoon()
+	if third == first {
+		t.Error("a recording after the refresh started shares it, and may not be read by it")
+	}
+	<-third.done
+}
+
+// A recording is acknowledged once stored, even while publishing cannot
+// keep up; the snapshot shows it once the publish comes.
+func TestRecordingAcknowledgedOnceStored(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	e.refreshOne.Lock() // hold publishing back, as a reload of a large plan would
+	m, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 4})
+	if err != nil || m.Value != 4 {
+		t.Fatalf("Record: %+v, %v", m, err)
+	}
+	if k := kpi(e.Snapshot(), "relationships"); k.HasValue {
+		t.Errorf("the snapshot shows %v before any publish", k.Value)
+	}
+	if got, ok, err := st.Latest(context.Background(), "offline", "default", "relationships"); err != nil || !ok || got.Value != 4 {
+		t.Errorf("stored: %+v %v %v, want 4", got, ok, err)
+	}
+	e.refreshOne.Unlock()
+	call := e.refreshSoon()
+	<-call.done
+	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 4 {
+		t.Errorf("after the publish the KPI is %+v, want 4", k.Evaluation)
+	}
+}
