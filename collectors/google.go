@@ -101,22 +101,6 @@ func newGoogleAuth(env Env, tokenURL string, scopes ...string) (*googleAuth, err
 	return &googleAuth{client: &client, email: id.Email, tokens: tokens}, nil
 }
 
-// captureTransport keeps each answer for the collector where the context
-// asks (see withCapture): the Google clients decode absent numbers as 0, so
-// the collectors read the bytes.
-type captureTransport struct{ base http.RoundTripper }
-
-// RoundTrip sends req and keeps its answer where the context asks.
-func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
-	if err == nil {
-		if err := capture(req, resp); err != nil {
-			return nil, err
-		}
-	}
-	return resp, err
-}
-
 // classifyGoogleRead classifies a failed call of a service-account channel:
 // a token the endpoint refused is auth (never retried: the key is wrong,
 // rotated or deleted), and a 403 on the property says how to grant access.
@@ -143,16 +127,8 @@ func (a *googleAuth) classify(api string, err error, accounts ...string) *Error 
 		}
 		return &e
 	}
-	reason := ReasonForStatus(ge.Code)
+	reason := googleReason(ge)
 	status := googleStatus(ge)
-	for _, item := range ge.Errors {
-		switch item.Reason {
-		case "quotaExceeded", "dailyLimitExceeded":
-			reason = Quota
-		case "rateLimitExceeded", "userRateLimitExceeded":
-			reason = RateLimited
-		}
-	}
 	msg := a.tokens.scrub(ge.Message)
 	switch {
 	case status == "RESOURCE_EXHAUSTED" && strings.Contains(msg, "tokens per day"):

@@ -291,6 +291,22 @@ func capture(req *http.Request, resp *http.Response) error {
 	return nil
 }
 
+// captureTransport keeps each answer for the collector where the context
+// asks (see withCapture): the Google clients decode absent numbers as 0, so
+// the collectors that use them read the bytes.
+type captureTransport struct{ base http.RoundTripper }
+
+// RoundTrip sends req and keeps its answer where the context asks.
+func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		if err := capture(req, resp); err != nil {
+			return nil, err
+		}
+	}
+	return resp, err
+}
+
 // answer is the last answer captured.
 func (c *captured) answer() (int, []byte) {
 	c.mu.Lock()

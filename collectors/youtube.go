@@ -67,7 +67,7 @@ func newYouTube(env Env) (Collector, error) {
 	// parameter, so that no URL the client prints can carry it. With our own
 	// HTTP client the library ignores WithAPIKey, hence the wrapping transport.
 	client := *env.Client
-	client.Transport = &apiKeyTransport{base: env.Client.Transport, key: env.Channel.Credentials.Get("api_key").Reveal()}
+	client.Transport = &apiKeyTransport{base: &captureTransport{base: env.Client.Transport}, key: env.Channel.Credentials.Get("api_key").Reveal()}
 	svc, err := youtube.NewService(context.Background(),
 		option.WithHTTPClient(&client),
 		option.WithEndpoint(endpoint),
@@ -84,18 +84,11 @@ type apiKeyTransport struct {
 	key  string
 }
 
-// RoundTrip adds the API key header and keeps the answer for the
-// collector where the context asks (see withCapture).
+// RoundTrip adds the API key header.
 func (t *apiKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("X-Goog-Api-Key", t.key)
-	resp, err := t.base.RoundTrip(req)
-	if err == nil {
-		if err := capture(req, resp); err != nil {
-			return nil, err
-		}
-	}
-	return resp, err
+	return t.base.RoundTrip(req)
 }
 
 // youTubeChannels is channels.list's answer as sent. The library decodes
@@ -207,13 +200,9 @@ func youTubeResolution(metric string, v float64) float64 {
 	return math.Pow(10, math.Floor(math.Log10(v))-2)
 }
 
-// classifyGoogle reads a googleapi.Error: 403 quotaExceeded is the daily
-// quota, not an auth problem; 400 with an invalid key is auth.
-func classifyGoogle(err error, batch []string) *Error {
-	var ge *googleapi.Error
-	if !errors.As(err, &ge) {
-		return Classify(ScrubError(err), batch...)
-	}
+// googleReason is the reason of a googleapi.Error by the reasons of its
+// items, which every Google API shares; the status where they say nothing.
+func googleReason(ge *googleapi.Error) Reason {
 	reason := ReasonForStatus(ge.Code)
 	for _, item := range ge.Errors {
 		switch {
@@ -225,6 +214,17 @@ func classifyGoogle(err error, batch []string) *Error {
 			reason = NotFound
 		}
 	}
+	return reason
+}
+
+// classifyGoogle reads a googleapi.Error: 403 quotaExceeded is the daily
+// quota, not an auth problem; 400 with an invalid key is auth.
+func classifyGoogle(err error, batch []string) *Error {
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		return Classify(ScrubError(err), batch...)
+	}
+	reason := googleReason(ge)
 	if ge.Code == http.StatusBadRequest && (strings.Contains(ge.Body, "API_KEY_INVALID") || strings.Contains(ge.Message, "API key not valid")) {
 		reason = Auth
 	}
