@@ -101,7 +101,7 @@ func newGoogleAuth(env Env, tokenURL string, scopes ...string) (*googleAuth, err
 	return &googleAuth{client: &client, email: id.Email, tokens: tokens}, nil
 }
 
-// classifyGoogleRead classifies a failed call of a service-account channel:
+// classify classifies a failed call of a service-account channel:
 // a token the endpoint refused is auth (never retried: the key is wrong,
 // rotated or deleted), and a 403 on the property says how to grant access.
 func (a *googleAuth) classify(api string, err error, accounts ...string) *Error {
