@@ -117,7 +117,7 @@ func TestLoadBad(t *testing.T) {
 			}
 			bad := strings.Replace(string(good), tt.from, tt.to, 1)
 			file := filepath.Join("testdata", "bad.yml")
-			_, err := config.Load(file, []byte(bad), collectors.Types())
+			_, err := loadBothWays(t, file, []byte(bad))
 			if err == nil {
 				t.Fatal("loaded without error")
 			}
@@ -246,7 +246,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels: {s: {type: search_console, window: 28d, filters: [{dimension: page, operator: contains, expression: /b/}], credentials: {service_account: '{}'}, accounts: ['sc-domain:a.b']}, b: {type: bluesky, accounts: [a.b], rivals: [c.d], posts_window: 4w}}\nkpis: [{name: k, channel: b, metric: followers, versus: rivals, compare: share, direction: down, milestones: [{due: 2026-07-31, target: 0.2}]}]"))
 	f.Add([]byte("channels: {g: {type: google_analytics, window: 0d, metrics: {a: b}, filters: [{field: x, match: in_list, values: [1]}]}, m: {type: matomo, api_url: 'https://m/?token_auth=1', goal: -1}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := config.Load("fuzz.yml", data, collectors.Types())
+		cfg, err := loadBothWays(t, "fuzz.yml", data)
 		if err == nil && cfg == nil {
 			t.Fatal("no config and no error")
 		}

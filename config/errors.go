@@ -41,6 +41,8 @@ func (ps Problems) Error() string {
 type problems struct {
 	file string
 	root *yaml.Node
+	// kpis, for a file read piecewise, finds a KPI's node for its lines.
+	kpis *kpiPieces
 	list Problems
 	// types lets checkShape find a channel type's own settings keys.
 	types Types
@@ -59,7 +61,19 @@ func (ps *problems) at(n *yaml.Node, format string, args ...any) {
 // path reports a problem at the node a path names, or at the nearest node on
 // the path that exists.
 func (ps *problems) path(path []any, format string, args ...any) {
-	ps.at(lookup(ps.root, path...), format, args...)
+	ps.at(ps.lookup(path...), format, args...)
+}
+
+// lookup is lookup on the file's tree, whichever way it was read.
+func (ps *problems) lookup(path ...any) *yaml.Node {
+	if ps.kpis != nil && len(path) >= 2 && path[0] == "kpis" {
+		if i, ok := path[1].(int); ok {
+			if item := ps.kpis.item(i); item != nil {
+				return lookup(item, path[2:]...)
+			}
+		}
+	}
+	return lookup(ps.root, path...)
 }
 
 // lookup walks a node tree by mapping keys (strings) and sequence indexes

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,7 +39,6 @@ func LoadFile(file string, types Types) (*Config, error) {
 // Load is LoadFile for bytes already read; file names them in problems and
 // anchors relative *_file paths.
 func Load(file string, data []byte, types Types) (*Config, error) {
-	ps := &problems{file: file, types: types}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Problems{{File: file, Msg: "the file is empty; see config/example.yml for a plan to start from"}}
 	}
@@ -46,16 +46,41 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file is %d bytes, more than the %d a config may have", len(data), MaxFileSize)}}
 	}
 
+	if len(data) > piecewiseAbove {
+		if rest, kpis, ok := splitKPIs(data); ok {
+			if cfg, read, err := load(file, data, rest, kpis, types); read {
+				return cfg, err
+			}
+		}
+	}
+	cfg, _, err := load(file, data, data, nil, types)
+	return cfg, err
+}
+
+var kpiType = reflect.TypeOf(&KPI{})
+
+// load is Load of text, which is data whole or, with kpis, the rest of data
+// with its kpis list taken out (pieces.go). read is false when the pieces
+// turn out not to be what the split took them for: data is then to be read
+// whole.
+func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Config, read bool, err error) {
+	ps := &problems{file: file, types: types}
 	// The node tree, for lines in validation and ${VAR} expansion.
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fromYAML(file, err)
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		if kpis != nil {
+			return nil, false, nil
+		}
+		return nil, true, fromYAML(file, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, Problems{{File: file, Line: 1, Msg: "the file must be a mapping with plan, channels and kpis"}}
+		return nil, kpis == nil, Problems{{File: file, Line: 1, Msg: "the file must be a mapping with plan, channels and kpis"}}
 	}
 	root := doc.Content[0]
-	ps.root = root
+	if kpis != nil && !kpis.emptied(root) {
+		return nil, false, nil
+	}
+	ps.root, ps.kpis = root, kpis
 	goalLine := checkGoalShape(ps, root)
 
 	// Strict decoding: unknown keys, each with its line, from the same node
@@ -71,30 +96,53 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 
 	// Decode what can be decoded, so that validation can report its problems
 	// beside the ones above: every reason at once.
-	cfg := &Config{File: file}
-	if err := root.Decode(cfg); err != nil {
+	cfg = &Config{File: file}
+	decodeErr := root.Decode(cfg)
+	if kpis == nil {
+		for i, k := range cfg.KPIs {
+			recordLines(lookupValue(root, "kpis", i), k)
+		}
+	} else {
+		for pi := range kpis.pieces {
+			items, ok := kpis.parse(pi)
+			if !ok {
+				return nil, false, nil
+			}
+			for _, item := range items {
+				checkShape(ps, item, kpiType)
+				expandEnv(ps, item)
+				var k *KPI
+				if err := item.Decode(&k); err != nil {
+					decodeErr = cmp.Or(decodeErr, err)
+					continue
+				}
+				recordLines(item, k)
+				cfg.KPIs = append(cfg.KPIs, k)
+			}
+		}
+	}
+	if decodeErr != nil {
 		if len(ps.list) > 0 {
-			return nil, ps.list // checkShape said what is wrong, in plain words
+			return nil, true, ps.list // checkShape said what is wrong, in plain words
 		}
 		// checkShape found nothing wrong, so this is a case it does not know.
-		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file could not be decoded: %v", err)}}
+		return nil, true, Problems{{File: file, Msg: fmt.Sprintf("the file could not be decoded: %v", decodeErr)}}
 	}
 	fp := sha256.New()
 	fp.Write(data)
 	readSecretFiles(ps, cfg, filepath.Dir(file), fp)
 	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
 
-	recordLines(root, cfg)
 	readAccountsFiles(ps, cfg, filepath.Dir(file), fp)
 	decodeSettings(ps, cfg, types)
 	applyDefaults(cfg, types)
 	expandEveryAccount(cfg)
 	validate(ps, cfg, types)
 	if len(ps.list) > 0 {
-		return nil, ps.list
+		return nil, true, ps.list
 	}
 	resolve(cfg)
-	return cfg, nil
+	return cfg, true, nil
 }
 
 // readAccountsFiles appends each channel's accounts_file to its accounts.
@@ -152,16 +200,14 @@ func expandEveryAccount(cfg *Config) {
 	cfg.KPIs = out
 }
 
-// recordLines keeps the line of each milestone's target.
-func recordLines(root *yaml.Node, cfg *Config) {
-	for i, k := range cfg.KPIs {
-		if k == nil {
-			continue
-		}
-		for j := range k.Milestones {
-			if n := lookupValue(root, "kpis", i, "milestones", j, "target"); n != nil {
-				k.Milestones[j].Line = n.Line
-			}
+// recordLines keeps the line of each milestone's target, from the KPI's node.
+func recordLines(n *yaml.Node, k *KPI) {
+	if k == nil {
+		return
+	}
+	for j := range k.Milestones {
+		if t := lookupValue(n, "milestones", j, "target"); t != nil {
+			k.Milestones[j].Line = t.Line
 		}
 	}
 }
