@@ -54,7 +54,7 @@ func (c *Cache) refresh() *Rendered {
 	c.render.Lock()
 	defer c.render.Unlock()
 	snap := c.snapshot()
-	if r := c.current.Load(); r != nil && r.Snapshot == snap {
+	if r := c.current.Load(); r != nil && r.Of(snap) {
 		return r
 	}
 	if snap == nil {
@@ -88,7 +88,7 @@ func (c *Cache) Run(ctx context.Context, published <-chan struct{}, every time.D
 		case <-published:
 		case <-t.C:
 		}
-		if r := c.current.Load(); r == nil || r.Snapshot != c.snapshot() {
+		if r := c.current.Load(); r == nil || !r.Of(c.snapshot()) {
 			c.refresh()
 		}
 	}

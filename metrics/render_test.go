@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/prometheus/client_golang/prometheus"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -130,4 +132,33 @@ func TestHandlerPlainAndGzip(t *testing.T) {
 	if !bytes.Equal(plain, want) {
 		t.Errorf("served:\n%s", firstDiff(plain, want))
 	}
+}
+
+// The cache renders a snapshot once, renders again when another is
+// published, and does not keep a snapshot alive once the engine has let it
+// go: at 100,000 KPIs a snapshot is about 70 MB.
+func TestCacheRendersEachSnapshotOnce(t *testing.T) {
+	current := sampleSnapshot()
+	cache := NewCache(func() *snapshot.Snapshot { return current }, slog.New(slog.DiscardHandler))
+	first := cache.Get()
+	if again := cache.Refresh(); again != first {
+		t.Error("the same snapshot was rendered again")
+	}
+	old := weak.Make(current)
+	next := *current
+	next.Plan.Name = "renamed"
+	current = &next
+	second := cache.Refresh()
+	if second == first || !second.Of(current) || first.Of(current) {
+		t.Fatal("a new snapshot was not rendered anew")
+	}
+	if !bytes.Contains(second.Text(), []byte(`plan="renamed"`)) {
+		t.Error("the new rendering does not show the new snapshot")
+	}
+	runtime.GC()
+	runtime.GC()
+	if old.Value() != nil {
+		t.Error("the cache keeps a snapshot the engine let go")
+	}
+	runtime.KeepAlive(first)
 }

@@ -472,24 +472,39 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 // groupBySeries sorts the readings by their series' ids (ids[i] is the id of
 // readings[i]; the order of a series' own readings stays) and cuts them into
 // one group a series.
+//
+// It sorts readings and ids (each reading's series) together, in place: the
+// readings are SaveRun's own copy, and a second one cost 29 MB in a run of
+// 300,000. They are mostly in order already (ids are given in the order
+// series first come), which the check before sorting finds.
 func groupBySeries(ids []int64, readings []Reading) []seriesReadings {
-	order := make([]int, len(readings))
-	for i := range order {
-		order[i] = i
+	byID := readingsByID{ids: ids[:len(readings)], readings: readings}
+	if !sort.IsSorted(byID) {
+		sort.Stable(byID)
 	}
-	sort.SliceStable(order, func(a, b int) bool { return ids[order[a]] < ids[order[b]] })
-	sorted := make([]Reading, len(readings))
 	var groups []seriesReadings
-	for n, i := range order {
-		sorted[n] = readings[i]
-		if len(groups) == 0 || groups[len(groups)-1].id != ids[i] {
-			groups = append(groups, seriesReadings{id: ids[i], rs: sorted[n : n+1]})
+	for n, id := range byID.ids {
+		if len(groups) == 0 || groups[len(groups)-1].id != id {
+			groups = append(groups, seriesReadings{id: id, rs: readings[n : n+1]})
 		} else {
 			g := &groups[len(groups)-1]
-			g.rs = sorted[n-len(g.rs) : n+1]
+			g.rs = readings[n-len(g.rs) : n+1]
 		}
 	}
 	return groups
+}
+
+// readingsByID sorts readings by their series' ids, moving both.
+type readingsByID struct {
+	ids      []int64
+	readings []Reading
+}
+
+func (r readingsByID) Len() int           { return len(r.ids) }
+func (r readingsByID) Less(i, j int) bool { return r.ids[i] < r.ids[j] }
+func (r readingsByID) Swap(i, j int) {
+	r.ids[i], r.ids[j] = r.ids[j], r.ids[i]
+	r.readings[i], r.readings[j] = r.readings[j], r.readings[i]
 }
 
 // MaxValue is the largest value stored: 2^53, beyond which a float64 no

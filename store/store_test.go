@@ -516,3 +516,46 @@ func TestSeriesIDs(t *testing.T) {
 		t.Fatal("a reopened store gives other ids")
 	}
 }
+
+// A run's readings are cut into one group a series, in the series' id
+// order, each series' readings in the order the run gave them.
+func TestGroupBySeries(t *testing.T) {
+	at := func(s int) Reading { return Reading{Time: time.Unix(int64(s), 0), Value: float64(s)} }
+	tests := []struct {
+		name string
+		ids  []int64
+		want map[int64][]float64
+	}{
+		{"in order", []int64{1, 2, 2, 3}, map[int64][]float64{1: {0}, 2: {1, 2}, 3: {3}}},
+		{"out of order", []int64{3, 1, 3, 2, 1}, map[int64][]float64{1: {1, 4}, 2: {3}, 3: {0, 2}}},
+		{"one series", []int64{7, 7, 7}, map[int64][]float64{7: {0, 1, 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			readings := make([]Reading, len(tt.ids))
+			for i := range readings {
+				readings[i] = at(i)
+			}
+			ids := append(slices.Clone(tt.ids), 99) // an id after the readings' stays
+			groups := groupBySeries(ids, readings)
+			if len(groups) != len(tt.want) {
+				t.Fatalf("%d groups, want %d", len(groups), len(tt.want))
+			}
+			for n, g := range groups {
+				if n > 0 && groups[n-1].id >= g.id {
+					t.Errorf("group %d (series %d) after series %d", n, g.id, groups[n-1].id)
+				}
+				var got []float64
+				for _, r := range g.rs {
+					got = append(got, r.Value)
+				}
+				if !slices.Equal(got, tt.want[g.id]) {
+					t.Errorf("series %d: %v, want %v", g.id, got, tt.want[g.id])
+				}
+			}
+			if ids[len(ids)-1] != 99 {
+				t.Error("an id after the readings moved")
+			}
+		})
+	}
+}

@@ -124,6 +124,15 @@ type Server struct {
 	hang   chan struct{}
 	n      atomic.Int64
 	routes []Route
+	onCall func(API)
+}
+
+// OnCall makes fn be called with the API of every call from now on, as the
+// call arrives (benchmarks: when a daemon's first call came); nil stops it.
+func (s *Server) OnCall(fn func(API)) {
+	s.mu.Lock()
+	s.onCall = fn
+	s.mu.Unlock()
 }
 
 // New starts a fake; the caller closes it.
@@ -179,8 +188,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.n.Add(1)
 	s.mu.Lock()
 	s.calls[api]++
-	mode := s.fail[api]
+	mode, onCall := s.fail[api], s.onCall
 	s.mu.Unlock()
+	if onCall != nil {
+		onCall(api)
+	}
 	if s.Latency > 0 {
 		time.Sleep(s.Latency)
 	}
