@@ -527,8 +527,9 @@ func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part [
 	if len(puts) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO chunks (series, day, seq, data) VALUES `+rows(len(puts)/4, 4)+`
-		ON CONFLICT (series, day) DO UPDATE SET seq = excluded.seq, data = excluded.data`, puts...); err != nil { //nolint:gosec // only placeholders are spliced in
+	query := `INSERT INTO chunks (series, day, seq, data) VALUES ` + rows(len(puts)/4, 4) + //nolint:gosec // only placeholders are spliced in
+		` ON CONFLICT (series, day) DO UPDATE SET seq = excluded.seq, data = excluded.data`
+	if _, err := tx.ExecContext(ctx, query, puts...); err != nil {
 		return fmt.Errorf("writing chunks: %w", err)
 	}
 	return nil
