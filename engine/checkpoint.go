@@ -54,8 +54,8 @@ func (c *cache) writeCheckpoint(path, storeID string, now time.Time) error {
 	putInt(now.UnixMilli())
 	putInt(c.lastID)
 	putInt(c.lastItemID)
-	putInt(int64(len(c.series)))
-	for k, d := range c.series {
+	putInt(int64(c.series.len()))
+	for k, d := range c.series.all() {
 		ps := d.s
 		putStr(k.channel)
 		putStr(k.account)

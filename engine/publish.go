@@ -29,7 +29,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		},
 		Reload:   e.reload,
 		KPIs:     make([]snapshot.KPIState, 0, len(cfg.KPIs)),
-		Accounts: make([]snapshot.AccountValue, 0, len(e.cache.series)),
+		Accounts: make([]snapshot.AccountValue, 0, e.cache.series.len()),
 	}
 	start := cfg.Plan.StartTime()
 	// A sparkline equal to the one in the same place of the last snapshot
@@ -243,8 +243,8 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 			configured[accountKey{name, a}] = true
 		}
 	}
-	keys := make([]seriesKey, 0, len(c.series))
-	for k := range c.series {
+	keys := make([]seriesKey, 0, c.series.len())
+	for k := range c.series.all() {
 		if configured[accountKey{k.channel, k.account}] {
 			keys = append(keys, k)
 		}
@@ -252,11 +252,11 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 	slices.SortFunc(keys, seriesKey.compare)
 	series := make([]*samples, len(keys))
 	for i, k := range keys {
-		series[i] = c.series[k]
+		series[i] = c.series.get(k)
 	}
 	kpis := make([]*samples, len(cfg.KPIs))
 	for i, k := range cfg.KPIs {
-		kpis[i] = c.series[seriesKey{k.Channel, k.Account, k.Metric}]
+		kpis[i] = c.series.get(seriesKey{k.Channel, k.Account, k.Metric})
 	}
 	return seriesOrder{cfg: cfg, cache: c, configured: configured, keys: keys, series: series, kpis: kpis}
 }
@@ -295,11 +295,11 @@ func (o *seriesOrder) insert(added []seriesKey) {
 			continue
 		}
 		o.keys = slices.Insert(o.keys, i, k)
-		o.series = slices.Insert(o.series, i, o.cache.series[k])
+		o.series = slices.Insert(o.series, i, o.cache.series.get(k))
 	}
 	for i, k := range o.cfg.KPIs {
 		if o.kpis[i] == nil {
-			o.kpis[i] = o.cache.series[seriesKey{k.Channel, k.Account, k.Metric}]
+			o.kpis[i] = o.cache.series.get(seriesKey{k.Channel, k.Account, k.Metric})
 		}
 	}
 }
@@ -336,8 +336,8 @@ func (e *Engine) pacesLocked(cfg *config.Config, now time.Time) []snapshot.Accou
 		}
 		accounts := ch.AllAccounts()
 		var keys []seriesKey
-		for k := range e.cache.series {
-			if k.channel == name && slices.Contains(accounts, k.account) {
+		for k := range e.cache.series.ofChannel(name) {
+			if slices.Contains(accounts, k.account) {
 				keys = append(keys, k)
 			}
 		}

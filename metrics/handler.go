@@ -64,6 +64,7 @@ func (c *Cache) refresh() *Rendered {
 	if old := c.current.Load(); old != nil {
 		size = len(old.Gzip)
 	}
+	started := time.Now()
 	r, err := render(snap, size, c.extra...)
 	if err != nil {
 		c.logger.Error("rendering the metrics failed", "err", err)
@@ -73,6 +74,7 @@ func (c *Cache) refresh() *Rendered {
 		return &Rendered{}
 	}
 	c.current.Store(r)
+	c.logger.Debug("metrics rendered", "duration", time.Since(started).Round(time.Millisecond), "gzip_bytes", len(r.Gzip))
 	return r
 }
 

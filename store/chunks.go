@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -154,6 +155,29 @@ func walk(day int64, data []byte, fn func(ms int64, src uint64, v float64, whole
 // seriesKey names a series.
 type seriesKey struct{ channel, account, metric string }
 
+func (k seriesKey) compare(o seriesKey) int {
+	return cmp.Or(strings.Compare(k.channel, o.channel), strings.Compare(k.account, o.account), strings.Compare(k.metric, o.metric))
+}
+
+// seriesIndex maps series to their ids, by channel and metric and then by
+// account: an entry costs an account's string header and an id, where a map
+// by the whole key cost 130 bytes a series (40 MB for 300,000).
+type seriesIndex map[[2]string]map[string]int64
+
+func (x seriesIndex) get(k seriesKey) (int64, bool) {
+	id, ok := x[[2]string{k.channel, k.metric}][k.account]
+	return id, ok
+}
+
+func (x seriesIndex) set(k seriesKey, id int64) {
+	byAccount := x[[2]string{k.channel, k.metric}]
+	if byAccount == nil {
+		byAccount = map[string]int64{}
+		x[[2]string{k.channel, k.metric}] = byAccount
+	}
+	byAccount[k.account] = id
+}
+
 // seriesIDs returns the ids of the series, in the keys' order, creating
 // those that are new in a transaction of their own. The map lock is not held
 // while the transaction runs: adding a series is idempotent (the insert
@@ -164,7 +188,7 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error
 	var missing []int // indexes into keys
 	s.mu.Lock()
 	for i, k := range keys {
-		if id, ok := s.series[k]; ok {
+		if id, ok := s.series.get(k); ok {
 			out[i] = id
 		} else {
 			missing = append(missing, i)
@@ -180,7 +204,7 @@ func (s *Store) seriesIDs(ctx context.Context, keys []seriesKey) ([]int64, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, i := range missing {
-		s.series[keys[i]] = out[i]
+		s.series.set(keys[i], out[i])
 	}
 	return out, nil
 }
@@ -208,6 +232,10 @@ func (s *Store) addSeries(ctx context.Context, keys []seriesKey, missing []int, 
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) FROM series`).Scan(&last); err != nil {
 		return fmt.Errorf("adding series: %w", err)
 	}
+	// In key order, the unique index on the names grows at its end: 300,000
+	// new series went in 0.94–1.02 s instead of 1.10–1.23 s.
+	missing = slices.Clone(missing)
+	slices.SortFunc(missing, func(a, b int) int { return keys[a].compare(keys[b]) })
 	for len(missing) > 0 {
 		batch := missing[:min(len(missing), seriesPerInsert)]
 		missing = missing[len(batch):]

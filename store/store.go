@@ -59,7 +59,7 @@ type Store struct {
 	path string
 
 	mu     sync.Mutex // guards series; never held across the disk
-	series map[seriesKey]int64
+	series seriesIndex
 
 	// notesMu guards damaged and hidden. It is taken alone, never while
 	// waiting for another lock: writers take it inside their write turn.
@@ -269,7 +269,7 @@ func open(dir string, init bool) (*Store, error) {
 	// and each holds its own page cache.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
-	s := &Store{db: db, path: path, series: map[seriesKey]int64{}}
+	s := &Store{db: db, path: path, series: seriesIndex{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, stmt := range schema {
@@ -645,7 +645,7 @@ func (s *Store) loadSeries(ctx context.Context) error {
 		if err := rows.Scan(&id, &k.channel, &k.account, &k.metric); err != nil {
 			return err
 		}
-		s.series[k] = id
+		s.series.set(k, id)
 	}
 	return rows.Err()
 }
