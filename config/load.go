@@ -103,8 +103,10 @@ func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Co
 			recordLines(lookupValue(root, "kpis", i), k)
 		}
 	} else {
+		next, stop := kpis.parseAhead()
+		defer stop()
 		for pi := range kpis.pieces {
-			items, ok := kpis.parse(pi)
+			items, ok := next(pi)
 			if !ok {
 				return nil, false, nil
 			}

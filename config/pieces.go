@@ -3,7 +3,9 @@ package config
 import (
 	"bytes"
 	"regexp"
+	"runtime"
 	"sort"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -51,7 +53,7 @@ type kpiPiece struct {
 }
 
 var (
-	kpisKeyLine   = regexp.MustCompile(`^kpis:[ ]*(#.*)?$`)
+	kpisKeyLine   = regexp.MustCompile(`^kpis:( +(#.*)?)?$`)
 	itemStartLine = regexp.MustCompile(`^( *)-( |$)`)
 )
 
@@ -153,6 +155,52 @@ func splitKPIs(data []byte) (rest []byte, kp *kpiPieces, ok bool) {
 	}
 	b.Write(data[listEnd:])
 	return b.Bytes(), kp, true
+}
+
+// parseAhead parses the pieces in parallel, a few ahead of the reader:
+// parsing is most of a large plan's load (1.2 s of 1.7 s at 100,000 KPIs).
+// The reader calls next for each piece in order, and stop when it is done,
+// all read or not; stop returns once no parse is running.
+func (kp *kpiPieces) parseAhead() (next func(i int) ([]*yaml.Node, bool), stop func()) {
+	type parsed struct {
+		items []*yaml.Node
+		ok    bool
+	}
+	results := make([]chan parsed, len(kp.pieces))
+	for i := range results {
+		results[i] = make(chan parsed, 1)
+	}
+	// A place ahead is taken before a piece is parsed and given back when
+	// the reader takes it: the trees parsed and not yet read stay few.
+	ahead := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
+	done := make(chan struct{})
+	var running sync.WaitGroup
+	running.Add(1)
+	go func() {
+		defer running.Done()
+		for i := range kp.pieces {
+			select {
+			case ahead <- struct{}{}:
+			case <-done:
+				return
+			}
+			running.Add(1)
+			go func() {
+				defer running.Done()
+				items, ok := kp.parse(i)
+				results[i] <- parsed{items, ok}
+			}()
+		}
+	}()
+	next = func(i int) ([]*yaml.Node, bool) {
+		p := <-results[i]
+		<-ahead
+		return p.items, p.ok
+	}
+	return next, func() {
+		close(done)
+		running.Wait()
+	}
 }
 
 // parse returns the items of piece i, each node's line that of the file; an

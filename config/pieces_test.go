@@ -100,6 +100,7 @@ func TestPiecewiseReadsAsWhole(t *testing.T) {
 		{"a wrong type in a piece", head + "kpis:\n" + many(3, item) + "  - {name: x, channel: b, account: a.b, metric: followers, milestones: [{due: 2026-08-31, target: lots}]}\n", true},
 		{"every account", head + "kpis:\n" + many(3, item) + "  - {name: all, channel: b, account: '*', metric: followers, milestones: [{due: 2026-08-31, target: 1}]}\n", true},
 		{"a second document", head + "kpis:\n" + many(3, item) + "---\nplan: {}\n", false},
+		{"a # without a space before it is text, not a comment", "kpis:#000\n -", false},
 		{"windows line ends", strings.ReplaceAll(head+"kpis:\n"+many(3, item), "\n", "\r\n"), false},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 // The cache's map of series counts each once, forgets what is removed (also
@@ -38,5 +40,38 @@ func TestSeriesMap(t *testing.T) {
 	all := slices.SortedFunc(maps.Keys(maps.Collect(m.all())), seriesKey.compare)
 	if want := []seriesKey{a1, b1}; !slices.Equal(all, want) || m.len() != 2 {
 		t.Errorf("after removing while walking: %v (len %d), want %v", all, m.len(), want)
+	}
+}
+
+// A publish's order of series is every cached series of a configured
+// account (own or rival), in key order, each once.
+func TestSeriesOrderIsKeyOrder(t *testing.T) {
+	cfg := &config.Config{Channels: map[string]*config.Channel{
+		"yt":  {Accounts: []string{"UCb", "UCa", "UCc"}, Rivals: []string{"UCr"}},
+		"bs":  {Accounts: []string{"z.example", "a.example"}},
+		"rss": {Accounts: []string{"https://blog.example/feed"}},
+	}}
+	c := newCache(nil)
+	var want []seriesKey
+	for _, k := range []seriesKey{
+		{"yt", "UCb", "views"}, {"yt", "UCa", "views"}, {"yt", "UCa", "subscribers"}, {"yt", "UCr", "views"},
+		{"yt", "UCgone", "views"}, // an account no longer configured
+		{"bs", "z.example", "followers"}, {"bs", "a.example", "posts"}, {"bs", "a.example", "followers"},
+		{"old", "x", "y"}, // a channel no longer configured
+	} {
+		c.put(k, []sample{{ms: 1, value: 1}})
+		if k.account != "UCgone" && k.channel != "old" {
+			want = append(want, k)
+		}
+	}
+	slices.SortFunc(want, seriesKey.compare)
+	o := newSeriesOrder(cfg, c)
+	if !slices.Equal(o.keys, want) {
+		t.Fatalf("order %v, want %v", o.keys, want)
+	}
+	for i, k := range o.keys {
+		if o.series[i] != c.series.get(k) {
+			t.Errorf("series %v is not the cache's", k)
+		}
 	}
 }
