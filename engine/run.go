@@ -37,6 +37,14 @@ func (r RunReport) OK() bool { return !r.Skipped && len(r.Errors) == 0 && r.Save
 // overlaps another run of the same channel, is bounded by the channel's
 // timeout and survives a panicking collector.
 func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
+	return e.runChannel(ctx, name, true)
+}
+
+// runChannel is RunChannel; the scheduler, which has no use for the
+// readings in the report, asks for a report without them, so that a run's
+// readings are not held in two forms while they are stored and published
+// (21 MB more at the peak of a run of 300,000).
+func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool) RunReport {
 	rep := RunReport{Channel: name}
 	lock, _ := e.runLocks.LoadOrStore(name, &sync.Mutex{})
 	if !lock.(*sync.Mutex).TryLock() {
@@ -73,7 +81,9 @@ func (e *Engine) RunChannel(ctx context.Context, name string) RunReport {
 	res := safeCollect(runCtx, built.collector, ch.AllAccounts())
 	cancel()
 	rep.Duration = time.Since(started)
-	rep.Readings = res.Readings
+	if keepReadings {
+		rep.Readings = res.Readings
+	}
 	rep.Errors = res.Errors
 	units := int(built.calls.Load() - callsBefore)
 	if spec.SpendsReported {
@@ -111,6 +121,8 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 	for _, r := range res.Readings {
 		run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value, Time: r.Time})
 	}
+	readings := len(run.Readings)
+	res.Readings = nil // the report's, if it keeps them, stay
 	for _, it := range res.Items {
 		run.Items = append(run.Items, store.Item{Account: it.Account, ItemID: it.ID, Published: it.Published})
 	}
@@ -162,7 +174,7 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		e.mu.Unlock()
 	}
 
-	log := e.logger.With("channel", ch.Name, "duration", rep.Duration.Round(time.Millisecond), "readings", len(rep.Readings))
+	log := e.logger.With("channel", ch.Name, "duration", rep.Duration.Round(time.Millisecond), "readings", readings)
 	switch {
 	case rep.SaveError != nil:
 		log.Error("collection read values but could not store them; none is shown", "err", rep.SaveError)

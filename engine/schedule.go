@@ -66,7 +66,7 @@ func (s *Scheduler) startLocked(unchanged map[string]bool) error {
 		go func() {
 			defer s.running.Done()
 			defer recoverRun(s.logger, name)
-			s.engine.RunChannel(s.ctx, name)
+			s.engine.runChannel(s.ctx, name, false)
 		}()
 	}
 	return nil
@@ -75,7 +75,7 @@ func (s *Scheduler) startLocked(unchanged map[string]bool) error {
 func (s *Scheduler) run(name string) {
 	s.running.Add(1)
 	defer s.running.Done()
-	s.engine.RunChannel(s.ctx, name)
+	s.engine.runChannel(s.ctx, name, false)
 }
 
 func recoverRun(logger *slog.Logger, name string) {

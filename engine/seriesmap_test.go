@@ -66,10 +66,14 @@ func TestSeriesOrderIsKeyOrder(t *testing.T) {
 	}
 	slices.SortFunc(want, seriesKey.compare)
 	o := newSeriesOrder(cfg, c)
-	if !slices.Equal(o.keys, want) {
-		t.Fatalf("order %v, want %v", o.keys, want)
+	var got []seriesKey
+	for _, k := range o.keys {
+		got = append(got, k.key())
 	}
-	for i, k := range o.keys {
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	for i, k := range got {
 		if o.series[i] != c.series.get(k) {
 			t.Errorf("series %v is not the cache's", k)
 		}

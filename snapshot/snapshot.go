@@ -123,7 +123,6 @@ type AccountValue struct {
 	Account string
 	Metric  string
 	Value   float64
-	Time    time.Time
 }
 
 // ChannelState is one channel's collection health.
