@@ -264,19 +264,12 @@ func checkShape(ps *problems, n *yaml.Node, t reflect.Type) {
 			ps.at(n, "found %s where %s belongs", nodeWord(n), want)
 			return
 		}
-		fields := map[string]reflect.Type{}
+		fields := yamlFields(t)
 		if t == channelType {
-			fields = ps.settingsOf(n) // the type's own keys, if any
-		}
-		if fields == nil {
-			fields = map[string]reflect.Type{}
-		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name != "" && name != "-" {
-				fields[name] = f.Type
-			}
+			// The type's own keys, if any, beside every channel's.
+			fields = maps.Clone(fields)
+			maps.Copy(fields, ps.settingsOf(n))
+			maps.Copy(fields, yamlFields(t))
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,9 +42,22 @@ func settingFields(settings any) map[string]reflect.Type {
 	if settings == nil {
 		return nil
 	}
-	t := reflect.TypeOf(settings)
+	return yamlFields(reflect.TypeOf(settings))
+}
+
+// yamlFieldsOf holds yamlFields' answers: checking a plan of 100,000 KPIs
+// built a KPI's and a milestone's fields 100,000 times each (0.26 s of CPU
+// in each load).
+var yamlFieldsOf sync.Map // reflect.Type → map[string]reflect.Type
+
+// yamlFields is the YAML keys of a struct type (or a pointer to one) and
+// their types. The map is shared: read it, never write it.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if f, ok := yamlFieldsOf.Load(t); ok {
+		return f.(map[string]reflect.Type)
 	}
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
@@ -53,6 +67,7 @@ func settingFields(settings any) map[string]reflect.Type {
 			out[name] = f.Type
 		}
 	}
+	yamlFieldsOf.Store(t, out)
 	return out
 }
 
