@@ -22,7 +22,7 @@ import (
 
 // MaxFileSize bounds a config file (and each secret or accounts file): a
 // defense against the wrong file, with room for a plan of 100,000 KPIs
-// written out in full (about 10 MB).
+// written out in full (10–15 MB).
 const MaxFileSize = 32 << 20
 
 // LoadFile reads, decodes, expands, defaults and validates a config file. The
