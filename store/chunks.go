@@ -242,6 +242,9 @@ func (s *Store) addSeries(ctx context.Context, key func(int) seriesKey, missing 
 	// new series went in 0.94–1.02 s instead of 1.10–1.23 s.
 	missing = slices.Clone(missing)
 	slices.SortFunc(missing, func(a, b int) int { return key(a).compare(key(b)) })
+	insert := &manyRows{tx: tx.Tx, head: "INSERT INTO series (id, channel, account, metric) VALUES ",
+		tail: " ON CONFLICT (channel, account, metric) DO NOTHING", cols: 4, full: seriesPerInsert}
+	defer insert.close()
 	for len(missing) > 0 {
 		batch := missing[:min(len(missing), seriesPerInsert)]
 		missing = missing[len(batch):]
@@ -250,8 +253,7 @@ func (s *Store) addSeries(ctx context.Context, key func(int) seriesKey, missing 
 			k := key(i)
 			args = append(args, last+1+int64(j), k.channel, k.account, k.metric)
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO series (id, channel, account, metric) VALUES "+rows(len(batch), 4)+
-			" ON CONFLICT (channel, account, metric) DO NOTHING", args...)
+		res, err := insert.exec(ctx, len(batch), args...)
 		if err != nil {
 			return fmt.Errorf("adding series: %w", err)
 		}
@@ -275,6 +277,66 @@ func (s *Store) addSeries(ctx context.Context, key func(int) seriesKey, missing 
 func rows(n, cols int) string {
 	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// manyRows is a statement of many rows (or, with cols 1, a list "?, ?")
+// between head and tail, run in one transaction: prepared once for batches
+// of the full size, and on its own for a shorter one. Parsing a statement
+// of 4,000 placeholders took SQLite 0.7 ms, 0.2 s for the 300 batches of a
+// run of 300,000 series.
+type manyRows struct {
+	tx         *sql.Tx
+	head, tail string
+	cols, full int
+	stmt       *sql.Stmt
+}
+
+func (m *manyRows) sql(n int) string {
+	if m.cols == 1 {
+		return m.head + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + m.tail
+	}
+	return m.head + rows(n, m.cols) + m.tail
+}
+
+// prepared is the statement for n rows.
+func (m *manyRows) prepared(ctx context.Context, n int) (*sql.Stmt, bool, error) {
+	if n != m.full {
+		return nil, false, nil
+	}
+	if m.stmt == nil {
+		stmt, err := m.tx.PrepareContext(ctx, m.sql(n))
+		if err != nil {
+			return nil, false, err
+		}
+		m.stmt = stmt
+	}
+	return m.stmt, true, nil
+}
+
+func (m *manyRows) exec(ctx context.Context, n int, args ...any) (sql.Result, error) {
+	if stmt, ok, err := m.prepared(ctx, n); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return stmt.ExecContext(ctx, args...)
+	}
+	return m.tx.ExecContext(ctx, m.sql(n), args...)
+}
+
+func (m *manyRows) query(ctx context.Context, n int, args ...any) (*sql.Rows, error) {
+	if stmt, ok, err := m.prepared(ctx, n); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return stmt.QueryContext(ctx, args...)
+	}
+	return m.tx.QueryContext(ctx, m.sql(n), args...)
+}
+
+func (m *manyRows) close() {
+	if m.stmt != nil {
+		m.stmt.Close()
+	}
 }
 
 // readSeriesIDs reads the ids of a batch of keys back, within tx, into ids.
@@ -334,7 +396,9 @@ func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 type chunkWriter struct {
 	tx       *sql.Tx
 	get, put *sql.Stmt
-	seq      int64
+	// A part's chunks read and written, seriesPerPart at a time.
+	getPart, putPart *manyRows
+	seq              int64
 	// setAsideAny is set once a damaged chunk was set aside: the store's
 	// list of them is reread after the commit.
 	setAsideAny bool
@@ -362,10 +426,14 @@ func newChunkWriter(ctx context.Context, tx *sql.Tx) (*chunkWriter, error) {
 		get.Close()
 		return nil, err
 	}
-	return &chunkWriter{tx: tx, get: get, put: put, seq: seq}, nil
+	return &chunkWriter{tx: tx, get: get, put: put, seq: seq,
+		getPart: &manyRows{tx: tx, head: `SELECT series, data FROM chunks WHERE day = ? AND series IN (`, tail: `)`, cols: 1, full: seriesPerPart},
+		putPart: &manyRows{tx: tx, head: `INSERT INTO chunks (series, day, seq, data) VALUES `,
+			tail: ` ON CONFLICT (series, day) DO UPDATE SET seq = excluded.seq, data = excluded.data`, cols: 4, full: seriesPerPart},
+	}, nil
 }
 
-func (w *chunkWriter) close() { w.get.Close(); w.put.Close() }
+func (w *chunkWriter) close() { w.get.Close(); w.put.Close(); w.getPart.close(); w.putPart.close() }
 
 // add puts readings (of one series) into their days' chunks.
 func (w *chunkWriter) add(ctx context.Context, series int64, rs []Reading) error {
@@ -494,27 +562,25 @@ type seriesReadings struct {
 // addAll adds one day's readings of many series, a thousand series at a
 // time: their existing chunks are read in one query, not one each, and no
 // more than a thousand are held.
-func (w *chunkWriter) addAll(ctx context.Context, tx *sql.Tx, day int64, groups []seriesReadings) error {
-	for start := 0; start < len(groups); start += 1000 {
-		if err := w.addPart(ctx, tx, day, groups[start:min(start+1000, len(groups))]); err != nil {
+func (w *chunkWriter) addAll(ctx context.Context, day int64, groups []seriesReadings) error {
+	for start := 0; start < len(groups); start += seriesPerPart {
+		if err := w.addPart(ctx, day, groups[start:min(start+seriesPerPart, len(groups))]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part []seriesReadings) error {
+// seriesPerPart is how many series' chunks addAll reads and writes at once.
+const seriesPerPart = 1000
+
+func (w *chunkWriter) addPart(ctx context.Context, day int64, part []seriesReadings) error {
 	args := make([]any, 0, len(part)+1)
 	args = append(args, day)
-	marks := make([]byte, 0, 2*len(part))
-	for i, g := range part {
-		if i > 0 {
-			marks = append(marks, ',')
-		}
-		marks = append(marks, '?')
+	for _, g := range part {
 		args = append(args, g.id)
 	}
-	found, err := tx.QueryContext(ctx, `SELECT series, data FROM chunks WHERE day = ? AND series IN (`+string(marks)+`)`, args...) //nolint:gosec // only placeholders are spliced in
+	found, err := w.getPart.query(ctx, len(part), args...)
 	if err != nil {
 		return fmt.Errorf("reading chunks: %w", err)
 	}
@@ -564,9 +630,7 @@ func (w *chunkWriter) addPart(ctx context.Context, tx *sql.Tx, day int64, part [
 	if len(puts) == 0 {
 		return nil
 	}
-	query := `INSERT INTO chunks (series, day, seq, data) VALUES ` + rows(len(puts)/4, 4) + //nolint:gosec // only placeholders are spliced in
-		` ON CONFLICT (series, day) DO UPDATE SET seq = excluded.seq, data = excluded.data`
-	if _, err := tx.ExecContext(ctx, query, puts...); err != nil {
+	if _, err := w.putPart.exec(ctx, len(puts)/4, puts...); err != nil {
 		return fmt.Errorf("writing chunks: %w", err)
 	}
 	return nil

@@ -409,7 +409,7 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		defer w.close()
-		if err := w.addAll(ctx, tx.Tx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
+		if err := w.addAll(ctx, dayOf(run.Time), groupBySeries(ids, readings)); err != nil {
 			return fmt.Errorf("saving the run of %s: %w", run.Channel, err)
 		}
 		setAsideAny = w.setAsideAny
