@@ -112,3 +112,41 @@ func TestPiecewiseReadsAsWhole(t *testing.T) {
 		})
 	}
 }
+
+// A plan over the size that is read piecewise (1 MiB) loads as it does read
+// whole, with the pieces' default size and parallel parsing.
+func TestLargePlanReadsAsWhole(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  b:\n    type: bluesky\n    accounts:\n")
+	const n = 12_000
+	for i := range n {
+		fmt.Fprintf(&b, "      - a%d.example\n", i)
+	}
+	b.WriteString("kpis:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - {name: k%d, channel: b, account: a%d.example, metric: followers, milestones: [{due: 2026-08-31, target: %d}, {due: 2026-12-31, target: %d}]}\n", i, i, i+1, 2*i+2)
+	}
+	data := []byte(b.String())
+	if len(data) <= 1<<20 {
+		t.Fatalf("the plan is %d bytes, not over 1 MiB", len(data))
+	}
+	if !config.ReadsPiecewise("large.yml", data, collectors.Types()) {
+		t.Fatal("a large plan of plain shape is not read piecewise")
+	}
+	pieces, err := config.Load("large.yml", data, collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := config.ReadPiecewise(false)
+	whole, err := config.Load("large.yml", data, collectors.Types())
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pieces.KPIs) != n || !reflect.DeepEqual(comparable(pieces), comparable(whole)) {
+		t.Fatalf("%d KPIs read piecewise; the config differs from the one read whole", len(pieces.KPIs))
+	}
+	if got := pieces.KPIs[n-1].Milestones[1].Line; got != 2*n+6 {
+		t.Errorf("the last KPI's second target is at line %d, want %d", got, 2*n+6)
+	}
+}
