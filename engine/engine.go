@@ -65,6 +65,10 @@ type Engine struct {
 	refreshing *refreshCall
 	// refreshOne lets one queued refresh run at a time.
 	refreshOne sync.Mutex
+	// lastRefresh is how long the last of those refreshes took (a
+	// time.Duration): a recording does not wait for one that cannot end
+	// within RecordPublishWait.
+	lastRefresh atomic.Int64
 
 	snapshot  atomic.Pointer[snapshot.Snapshot]
 	published chan struct{} // signaled, without blocking, on every publish

@@ -466,10 +466,10 @@ func TestSeriesIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []seriesKey{known}
-	for i := range seriesPerInsert + 10 {
+	for i := range seriesPerTx + 10 { // two transactions, eleven statements
 		keys = append(keys, seriesKey{"youtube", fmt.Sprintf("UC%d", i), "views"})
 	}
-	keys = append(keys, keys[5]) // a repeat, in another batch
+	keys = append(keys, keys[5]) // a repeat: in key order, in its first's statement
 	results := make([][]int64, 4)
 	var wg sync.WaitGroup
 	for g := range results {
@@ -499,8 +499,8 @@ func TestSeriesIDs(t *testing.T) {
 		}
 		seen[id] = keys[i]
 	}
-	if len(seen) != seriesPerInsert+11 {
-		t.Fatalf("%d distinct ids, want %d", len(seen), seriesPerInsert+11)
+	if len(seen) != seriesPerTx+11 {
+		t.Fatalf("%d distinct ids, want %d", len(seen), seriesPerTx+11)
 	}
 	s.Close()
 	s, err = Open(dir)
