@@ -466,7 +466,9 @@ func TestSeriesIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []seriesKey{known}
-	for i := range seriesPerTx + 10 { // two transactions, eleven statements
+	defer func(n int) { seriesPerTx = n }(seriesPerTx)
+	seriesPerTx = 2 * seriesPerInsert
+	for i := range seriesPerTx + 10 { // two transactions, three statements
 		keys = append(keys, seriesKey{"youtube", fmt.Sprintf("UC%d", i), "views"})
 	}
 	keys = append(keys, keys[5]) // a repeat: in key order, in its first's statement
