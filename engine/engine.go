@@ -67,8 +67,9 @@ type Engine struct {
 	refreshOne sync.Mutex
 	// lastRefresh is how long the last of those refreshes took (a
 	// time.Duration): a recording does not wait for one that cannot end
-	// within RecordPublishWait.
+	// within recordWait (RecordPublishWait; a field for tests).
 	lastRefresh atomic.Int64
+	recordWait  time.Duration
 
 	snapshot  atomic.Pointer[snapshot.Snapshot]
 	published chan struct{} // signaled, without blocking, on every publish
@@ -111,6 +112,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		limiters:   map[string]*collectors.Limiter{},
 		reload:     snapshot.ReloadState{Success: true, LastSuccess: time.Now()},
 		published:  make(chan struct{}, 1),
+		recordWait: RecordPublishWait,
 	}
 	e.cfg.Store(cfg)
 	return e

@@ -89,6 +89,12 @@ kpis:
   - {name: articles, channel: blog, metric: posts, count: growth, milestones: [{due: 2026-07-31, target: 8}]}
   - {name: relationships, channel: offline, metric: relationships, count: growth, milestones: [{due: 2026-07-31, target: 5}]}
 `, apiURL)
+	return loadYAML(t, yml)
+}
+
+// loadYAML loads a test plan or fails the test.
+func loadYAML(t *testing.T, yml string) *config.Config {
+	t.Helper()
 	cfg, err := config.Load("test.yml", []byte(yml), collectors.Types())
 	if err != nil {
 		t.Fatal(err)

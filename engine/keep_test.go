@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
@@ -46,10 +44,7 @@ channels:
 kpis:
   - {name: k, channel: offline, metric: m, count: %s, %s}
 `, tt.timezone, end, tt.count, milestones(tt.milestones))
-			cfg, err := config.Load("test.yml", []byte(yml), collectors.Types())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := loadYAML(t, yml)
 			k := cfg.KPIs[0]
 			key := seriesKey{k.Channel, k.Account, k.Metric}
 			rules := newKeepRules(cfg)

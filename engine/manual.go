@@ -161,10 +161,10 @@ func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.Manua
 	// refresh took longer than the wait (a plan of 100,000 KPIs takes about
 	// 110 ms), waiting would only add the whole wait to every recording.
 	call := e.refreshSoon()
-	if time.Duration(e.lastRefresh.Load()) > RecordPublishWait {
+	if time.Duration(e.lastRefresh.Load()) > e.recordWait {
 		return m, nil
 	}
-	t := time.NewTimer(RecordPublishWait)
+	t := time.NewTimer(e.recordWait)
 	defer t.Stop()
 	select {
 	case <-call.done:

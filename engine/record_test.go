@@ -52,3 +52,35 @@ func TestRecordingAcknowledgedOnceStored(t *testing.T) {
 		t.Errorf("after the publish the KPI is %+v, want 4", k.Evaluation)
 	}
 }
+
+// A recording does not wait for a publish that cannot come within the wait:
+// after a refresh that took longer (a plan of 100,000 KPIs), it is answered
+// once stored. Here the wait is an hour and publishing is held back, so a
+// recording that waited would not be answered.
+func TestRecordingSkipsAWaitThatCannotEnd(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	e.recordWait = time.Hour
+	e.lastRefresh.Store(int64(2 * time.Hour))
+	e.refreshOne.Lock()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Metric: "relationships", Value: 4})
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the recording waited for a publish that could not come within the wait")
+	}
+	e.refreshOne.Unlock()
+	call := e.refreshSoon()
+	<-call.done
+	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 4 {
+		t.Errorf("after the publish the KPI is %+v, want 4", k.Evaluation)
+	}
+}

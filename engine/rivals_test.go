@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -31,10 +29,7 @@ kpis:
   - {name: lead, channel: bluesky, metric: followers, versus: rivals, compare: lead, milestones: [{due: 2026-09-30, target: 0}]}
   - {name: followers, channel: bluesky, metric: followers, milestones: [{due: 2026-09-30, target: 2500}]}
 `, a.URL)
-	cfg, err := config.Load("test.yml", []byte(yml), collectors.Types())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadYAML(t, yml)
 	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
 	e, st := newEngine(t, t.TempDir(), cfg, now)
 	defer st.Close()

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/vocab"
@@ -34,11 +33,7 @@ channels:
 kpis:
   - {name: sessions, channel: analytics, account: "123456789", metric: sessions, milestones: [{due: 2026-07-31, target: 20000}]}
 `, a.URL, fakeapi.GoogleServiceAccountKey(), quota)
-		cfg, err := config.Load("test.yml", []byte(yml), collectors.Types())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
+		return loadYAML(t, yml)
 	}
 	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
 	e, st := newEngine(t, dir, load(""), now)
