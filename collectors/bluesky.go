@@ -159,29 +159,19 @@ type blueskyFeed struct {
 // client's and can be back-dated). More pages than max_pages is a quota
 // error, never a partial sum.
 func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) {
-	now := b.env.now()
-	var posts []OwnPost
-	cursor := ""
-	for page := 0; ; page++ {
-		if page >= b.env.Channel.MaxPages {
-			return nil, errTooManyPostPages(b.env.Channel, "getAuthorFeed")
-		}
+	return pageBack(b.env.Channel, b.env.now(), "getAuthorFeed", published, func(cursor string) ([]OwnPost, string, *Error) {
 		q := url.Values{"actor": {did}, "limit": {"100"}, "filter": {"posts_no_replies"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
 		var body blueskyFeed
 		if err := GetJSON(ctx, b.env.Client, joinURL(b.base, "/xrpc/app.bsky.feed.getAuthorFeed")+"?"+q.Encode(), nil, &body, classifyBluesky); err != nil {
-			return nil, Classify(err)
+			return nil, "", Classify(err)
 		}
-		older := false
+		var posts []OwnPost
 		for _, item := range body.Feed {
 			p := item.Post
 			if len(item.Reason) > 0 || p.Author.DID != did {
-				continue
-			}
-			if !inWindow(p.IndexedAt, now, int(b.env.Channel.PostsWindow)) {
-				older = older || p.IndexedAt.Before(now)
 				continue
 			}
 			var shares *int64
@@ -191,9 +181,9 @@ func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) 
 			}
 			posts = append(posts, OwnPost{Published: p.IndexedAt, Likes: p.LikeCount, Replies: p.ReplyCount, Shares: shares})
 		}
-		if older || body.Cursor == "" || len(body.Feed) == 0 {
-			return posts, nil
+		if len(body.Feed) == 0 {
+			return posts, "", nil
 		}
-		cursor = body.Cursor
-	}
+		return posts, body.Cursor, nil
+	})
 }

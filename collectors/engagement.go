@@ -129,6 +129,43 @@ func errTooManyPostPages(ch *config.Channel, pages string) *Error {
 	return Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of %s; raise max_pages or shorten posts_window", ch.PostsWindow, ch.MaxPages, pages))
 }
 
+// pageBack reads an account's posts page by page, newest first, until a
+// page holds one older than the window or there is no next page, and keeps
+// those within the window. read is given the cursor of the page to read (""
+// for the first) and returns the page's posts, filtered as the API needs,
+// and the next page's cursor ("" for none). More pages than the channel's
+// max_pages is a quota error (pages says what a page is), never a partial
+// sum.
+func pageBack[T any](ch *config.Channel, now time.Time, pages string, published func(T) time.Time, read func(cursor string) ([]T, string, *Error)) ([]T, *Error) {
+	var kept []T
+	cursor := ""
+	for page := 0; ; page++ {
+		if page >= ch.MaxPages {
+			return nil, errTooManyPostPages(ch, pages)
+		}
+		items, next, err := read(cursor)
+		if err != nil {
+			return nil, err
+		}
+		older := false
+		for _, it := range items {
+			at := published(it)
+			if !inWindow(at, now, int(ch.PostsWindow)) {
+				older = older || at.Before(now)
+				continue
+			}
+			kept = append(kept, it)
+		}
+		if older || next == "" {
+			return kept, nil
+		}
+		cursor = next
+	}
+}
+
+// published is an OwnPost's time, for pageBack.
+func published(p OwnPost) time.Time { return p.Published }
+
 // inWindow reports whether t is within the window of days before now.
 func inWindow(t, now time.Time, days int) bool {
 	return !t.Before(now.AddDate(0, 0, -days)) && !t.After(now)

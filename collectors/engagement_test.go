@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -319,5 +320,59 @@ func TestGraphNextPageOnlyOnTheChannelsHost(t *testing.T) {
 	}
 	if len(f.requests) != 2 {
 		t.Errorf("%d requests, want 2 (the ids and the first page of posts)", len(f.requests))
+	}
+}
+
+// pageBack, which every type that lists posts pages with: it reads pages
+// until one holds a post older than the window or there is no next, keeps
+// the posts within the window, and refuses a window that takes more than
+// max_pages, rather than sum part of it.
+func TestPageBack(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	daysAgo := func(d int) OwnPost { return OwnPost{Published: now.AddDate(0, 0, -d)} }
+	tests := []struct {
+		name      string
+		pages     [][]OwnPost // the API's pages, newest first
+		maxPages  int
+		wantReads int
+		wantKept  int
+		wantQuota bool
+	}{
+		{"one page, all within", [][]OwnPost{{daysAgo(1), daysAgo(2)}}, 5, 1, 2, false},
+		{"the last page ends it", [][]OwnPost{{daysAgo(1)}, {daysAgo(3)}}, 5, 2, 2, false},
+		{"a post older than the window ends it", [][]OwnPost{{daysAgo(1), daysAgo(40)}, {daysAgo(50)}}, 5, 1, 1, false},
+		{"a post dated after now is left out and does not end it", [][]OwnPost{{OwnPost{Published: now.Add(time.Hour)}}, {daysAgo(2)}}, 5, 2, 1, false},
+		{"an empty page with no next ends it", [][]OwnPost{{}}, 5, 1, 0, false},
+		{"more pages than max_pages is quota", [][]OwnPost{{daysAgo(1)}, {daysAgo(2)}, {daysAgo(3)}}, 2, 2, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := &config.Channel{PostsWindow: 30, MaxPages: tt.maxPages}
+			reads := 0
+			kept, err := pageBack(ch, now, "test pages", published, func(cursor string) ([]OwnPost, string, *Error) {
+				if want := fmt.Sprint(reads); reads > 0 && cursor != want {
+					t.Errorf("read %d was given cursor %q, want %q", reads, cursor, want)
+				}
+				page := tt.pages[reads]
+				reads++
+				next := ""
+				if reads < len(tt.pages) {
+					next = fmt.Sprint(reads)
+				}
+				return page, next, nil
+			})
+			if reads != tt.wantReads {
+				t.Errorf("%d pages read, want %d", reads, tt.wantReads)
+			}
+			if tt.wantQuota {
+				if err == nil || err.Reason != Quota || kept != nil {
+					t.Fatalf("kept %v, error %v; want a quota error and nothing kept", kept, err)
+				}
+				return
+			}
+			if err != nil || len(kept) != tt.wantKept {
+				t.Errorf("kept %d posts (error %v), want %d", len(kept), err, tt.wantKept)
+			}
+		})
 	}
 }

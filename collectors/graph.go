@@ -345,20 +345,18 @@ const graphTime = "2006-01-02T15:04:05-0700"
 // go with it.
 func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	now := g.env.now()
-	days := int(g.env.Channel.PostsWindow)
-	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -days).Unix())}}
-	next := joinURL(g.base, "/"+g.version+"/"+url.PathEscape(id)+"/"+g.posts.edge) + "?" + q.Encode()
+	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -int(g.env.Channel.PostsWindow)).Unix())}}
+	first := joinURL(g.base, "/"+g.version+"/"+url.PathEscape(id)+"/"+g.posts.edge) + "?" + q.Encode()
 	host := ""
 	if base, err := url.Parse(g.base); err == nil {
 		host = base.Host
 	}
-	var posts []OwnPost
-	for page := 0; next != ""; page++ {
-		if page >= g.env.Channel.MaxPages {
-			return nil, errTooManyPostPages(g.env.Channel, "posts")
+	return pageBack(g.env.Channel, now, "posts", published, func(next string) ([]OwnPost, string, *Error) {
+		if next == "" {
+			next = first
 		}
 		if u, err := url.Parse(next); err != nil || u.Host != host {
-			return nil, Fail(Decode, fmt.Errorf("the next page is not on %s, so the token is not sent there", host))
+			return nil, "", Fail(Decode, fmt.Errorf("the next page is not on %s, so the token is not sent there", host))
 		}
 		var body struct {
 			Data   []json.RawMessage `json:"data"`
@@ -368,22 +366,16 @@ func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 		}
 		if err := GetJSON(ctx, g.env.Client, next, g.header, &body, classifyGraph); err != nil {
 			g.explainPermission(err)
-			return nil, Classify(err)
+			return nil, "", Classify(err)
 		}
-		next = body.Paging.Next
+		posts := make([]OwnPost, 0, len(body.Data))
 		for _, raw := range body.Data {
 			p, err := g.posts.read(raw)
 			if err != nil {
-				return nil, Fail(Decode, fmt.Errorf("a %s item: %w", g.posts.edge, err))
-			}
-			if !inWindow(p.Published, now, days) {
-				if p.Published.Before(now) {
-					next = "" // newest first: the rest are older
-				}
-				continue
+				return nil, "", Fail(Decode, fmt.Errorf("a %s item: %w", g.posts.edge, err))
 			}
 			posts = append(posts, p)
 		}
-	}
-	return posts, nil
+		return posts, body.Paging.Next, nil
+	})
 }

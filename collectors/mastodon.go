@@ -119,28 +119,18 @@ func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *E
 	if id == "" {
 		return nil, Fail(Decode, errors.New("accounts/lookup gave no account id to list its statuses"))
 	}
-	now := m.env.now()
-	var posts []OwnPost
-	maxID := ""
-	for page := 0; ; page++ {
-		if page >= m.env.Channel.MaxPages {
-			return nil, errTooManyPostPages(m.env.Channel, "statuses")
-		}
+	return pageBack(m.env.Channel, m.env.now(), "statuses", published, func(maxID string) ([]OwnPost, string, *Error) {
 		q := url.Values{"limit": {"40"}, "exclude_replies": {"true"}, "exclude_reblogs": {"true"}}
 		if maxID != "" {
 			q.Set("max_id", maxID)
 		}
 		var statuses []mastodonStatus
 		if err := GetJSON(ctx, m.env.Client, joinURL(base, "/api/v1/accounts/"+url.PathEscape(id)+"/statuses")+"?"+q.Encode(), nil, &statuses, nil); err != nil {
-			return nil, Classify(err)
+			return nil, "", Classify(err)
 		}
-		older := false
+		var posts []OwnPost
 		for _, st := range statuses {
 			if len(st.Reblog) > 0 && string(st.Reblog) != "null" {
-				continue
-			}
-			if !inWindow(st.CreatedAt, now, int(m.env.Channel.PostsWindow)) {
-				older = older || st.CreatedAt.Before(now)
 				continue
 			}
 			shares := st.Reblogs
@@ -150,9 +140,9 @@ func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *E
 			}
 			posts = append(posts, OwnPost{Published: st.CreatedAt, Likes: st.Favs, Replies: st.Replies, Shares: shares})
 		}
-		if older || len(statuses) == 0 {
-			return posts, nil
+		if len(statuses) == 0 {
+			return posts, "", nil
 		}
-		maxID = statuses[len(statuses)-1].ID
-	}
+		return posts, statuses[len(statuses)-1].ID, nil
+	})
 }

@@ -207,12 +207,7 @@ type twitterTweets struct {
 func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	now := x.env.now()
 	from := now.AddDate(0, 0, -int(x.env.Channel.PostsWindow))
-	var posts []OwnPost
-	token := ""
-	for page := 0; ; page++ {
-		if page >= x.env.Channel.MaxPages {
-			return nil, errTooManyPostPages(x.env.Channel, "100 posts")
-		}
+	return pageBack(x.env.Channel, now, "100 posts", published, func(token string) ([]OwnPost, string, *Error) {
 		q := url.Values{"max_results": {"100"}, "tweet.fields": {"public_metrics,created_at"}, "exclude": {"retweets,replies"},
 			"start_time": {from.UTC().Format(time.RFC3339)}}
 		if token != "" {
@@ -220,14 +215,12 @@ func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error)
 		}
 		var body twitterTweets
 		if err := GetJSON(ctx, x.env.Client, joinURL(x.base, "/2/users/"+url.PathEscape(id)+"/tweets")+"?"+q.Encode(), x.header, &body, classifyTwitter); err != nil {
-			return nil, Classify(err)
+			return nil, "", Classify(err)
 		}
+		posts := make([]OwnPost, 0, len(body.Data))
 		for _, t := range body.Data {
 			if t.PublicMetrics == nil {
-				return nil, Fail(Decode, fmt.Errorf("post %s came without public_metrics", t.ID))
-			}
-			if !inWindow(t.CreatedAt, now, int(x.env.Channel.PostsWindow)) {
-				continue
+				return nil, "", Fail(Decode, fmt.Errorf("post %s came without public_metrics", t.ID))
 			}
 			pm := t.PublicMetrics
 			var shares *int64
@@ -237,9 +230,6 @@ func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error)
 			}
 			posts = append(posts, OwnPost{Published: t.CreatedAt, Likes: pm.Likes, Replies: pm.Replies, Shares: shares, Views: pm.Impressions})
 		}
-		if body.Meta.NextToken == "" {
-			return posts, nil
-		}
-		token = body.Meta.NextToken
-	}
+		return posts, body.Meta.NextToken, nil
+	})
 }

@@ -253,17 +253,11 @@ type youTubeVideos struct {
 // the videos' statistics 50 ids a call. A unit a call.
 func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Error) {
 	now := y.env.now()
-	days := int(y.env.Channel.PostsWindow)
 	type upload struct {
 		id        string
 		published time.Time
 	}
-	var videos []upload
-	token := ""
-	for page := 0; ; page++ {
-		if page >= y.env.Channel.MaxPages {
-			return nil, errTooManyPostPages(y.env.Channel, "playlistItems")
-		}
+	videos, fail := pageBack(y.env.Channel, now, "playlistItems", func(u upload) time.Time { return u.published }, func(token string) ([]upload, string, *Error) {
 		var list *youtube.PlaylistItemListResponse
 		err := Retry(ctx, func() error {
 			var err error
@@ -278,9 +272,9 @@ func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Err
 			return nil
 		})
 		if err != nil {
-			return nil, Classify(err)
+			return nil, "", Classify(err)
 		}
-		older := false
+		page := make([]upload, 0, len(list.Items))
 		for _, it := range list.Items {
 			if it.ContentDetails == nil {
 				continue
@@ -289,16 +283,12 @@ func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Err
 			if err != nil {
 				continue // a private or deleted video has no date
 			}
-			if !inWindow(published, now, days) {
-				older = older || published.Before(now)
-				continue
-			}
-			videos = append(videos, upload{it.ContentDetails.VideoId, published})
+			page = append(page, upload{it.ContentDetails.VideoId, published})
 		}
-		if older || list.NextPageToken == "" {
-			break
-		}
-		token = list.NextPageToken
+		return page, list.NextPageToken, nil
+	})
+	if fail != nil {
+		return nil, fail
 	}
 	posts := make([]OwnPost, 0, len(videos))
 	for start := 0; start < len(videos); start += YouTubeBatch {
