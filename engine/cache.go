@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/internal/seriesmap"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/store"
 )
@@ -43,68 +44,47 @@ const maxAdded = 1024
 // of 100,000s up again.
 type samples struct{ s []sample }
 
-// seriesMap maps series to their samples, by channel and metric and then by
-// account: an entry costs an account's string header and a pointer, where a
-// map by the whole key cost about 130 bytes a series (300,000 series in a
-// plan of 100,000 YouTube channels).
-type seriesMap struct {
-	byName map[[2]string]map[string]*samples
-	n      int
+// seriesMap is the cache's series and their samples (see seriesmap for the
+// layout).
+type seriesMap struct{ m seriesmap.Map[*samples] }
+
+func newSeriesMap() seriesMap { return seriesMap{} }
+
+func (k seriesKey) key() seriesmap.Key {
+	return seriesmap.Key{Channel: k.channel, Account: k.account, Metric: k.metric}
 }
 
-func newSeriesMap() seriesMap { return seriesMap{byName: map[[2]string]map[string]*samples{}} }
+func keyOf(k seriesmap.Key) seriesKey { return seriesKey{k.Channel, k.Account, k.Metric} }
 
 func (m *seriesMap) get(k seriesKey) *samples {
-	return m.byName[[2]string{k.channel, k.metric}][k.account]
+	d, _ := m.m.Get(k.key())
+	return d
 }
 
-func (m *seriesMap) set(k seriesKey, d *samples) {
-	byAccount := m.byName[[2]string{k.channel, k.metric}]
-	if byAccount == nil {
-		byAccount = map[string]*samples{}
-		m.byName[[2]string{k.channel, k.metric}] = byAccount
-	}
-	if _, ok := byAccount[k.account]; !ok {
-		m.n++
-	}
-	byAccount[k.account] = d
-}
+func (m *seriesMap) set(k seriesKey, d *samples) { m.m.Set(k.key(), d) }
 
-func (m *seriesMap) remove(k seriesKey) {
-	byAccount := m.byName[[2]string{k.channel, k.metric}]
-	if _, ok := byAccount[k.account]; ok {
-		delete(byAccount, k.account)
-		m.n--
-	}
-}
+func (m *seriesMap) remove(k seriesKey) { m.m.Delete(k.key()) }
 
-func (m *seriesMap) len() int { return m.n }
-
-// ofChannel yields the series of one channel, in no order.
-func (m *seriesMap) ofChannel(channel string) iter.Seq[seriesKey] {
-	return func(yield func(seriesKey) bool) {
-		for name, byAccount := range m.byName {
-			if name[0] != channel {
-				continue
-			}
-			for account := range byAccount {
-				if !yield(seriesKey{channel, account, name[1]}) {
-					return
-				}
-			}
-		}
-	}
-}
+func (m *seriesMap) len() int { return m.m.Len() }
 
 // all yields every series, in no order; the loop may remove the series it
 // is given.
 func (m *seriesMap) all() iter.Seq2[seriesKey, *samples] {
 	return func(yield func(seriesKey, *samples) bool) {
-		for name, byAccount := range m.byName {
-			for account, d := range byAccount {
-				if !yield(seriesKey{name[0], account, name[1]}, d) {
-					return
-				}
+		for k, d := range m.m.All() {
+			if !yield(keyOf(k), d) {
+				return
+			}
+		}
+	}
+}
+
+// ofChannel yields the series of one channel, in no order.
+func (m *seriesMap) ofChannel(channel string) iter.Seq[seriesKey] {
+	return func(yield func(seriesKey) bool) {
+		for k := range m.m.OfChannel(channel) {
+			if !yield(keyOf(k)) {
+				return
 			}
 		}
 	}

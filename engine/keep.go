@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/seriesmap"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
@@ -36,10 +37,9 @@ type keepRules struct {
 	spark []time.Time // the sparkline's moments
 	// dues holds, for each series a KPI reads, the due times of its
 	// milestones (of every KPI on it), ascending; a KPI series without
-	// milestones has an empty entry. By channel and metric, then account,
-	// as the cache's series (seriesMap): 100,000 KPIs' entries by the whole
-	// key took 12 MB.
-	dues map[[2]string]map[string][]time.Time
+	// milestones has an empty entry (seriesmap: 100,000 KPIs' entries in
+	// a map by the whole key took 12 MB).
+	dues seriesmap.Map[[]time.Time]
 	// fingerprint tells two rule sets apart: a cache thinned by other rules
 	// may lack readings these need.
 	fingerprint uint64
@@ -50,20 +50,15 @@ func newKeepRules(cfg *config.Config) *keepRules {
 	r := &keepRules{
 		start: cfg.Plan.StartTime(),
 		spark: sparkMoments(cfg.Plan.StartTime(), cfg.Plan.EndTime()),
-		dues:  map[[2]string]map[string][]time.Time{},
 	}
 	for _, k := range cfg.KPIs {
-		byAccount := r.dues[[2]string{k.Channel, k.Metric}]
-		if byAccount == nil {
-			byAccount = map[string][]time.Time{}
-			r.dues[[2]string{k.Channel, k.Metric}] = byAccount
-		}
-		ds := byAccount[k.Account]
+		key := seriesmap.Key{Channel: k.Channel, Account: k.Account, Metric: k.Metric}
+		ds, _ := r.dues.Get(key)
 		for _, m := range k.Due {
 			ds = append(ds, m.Due)
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i].Before(ds[j]) })
-		byAccount[k.Account] = ds
+		r.dues.Set(key, ds)
 	}
 	r.fingerprint = r.hash()
 	return r
@@ -91,11 +86,9 @@ func (r *keepRules) hash() uint64 {
 	for _, t := range r.spark {
 		putTime(t)
 	}
-	var keys []seriesKey
-	for name, byAccount := range r.dues {
-		for account := range byAccount {
-			keys = append(keys, seriesKey{name[0], account, name[1]})
-		}
+	keys := make([]seriesKey, 0, r.dues.Len())
+	for k := range r.dues.All() {
+		keys = append(keys, keyOf(k))
 	}
 	slices.SortFunc(keys, seriesKey.compare)
 	for _, k := range keys {
@@ -103,7 +96,8 @@ func (r *keepRules) hash() uint64 {
 			_, _ = h.Write([]byte(s))
 			_, _ = h.Write([]byte{0})
 		}
-		for _, d := range r.dues[[2]string{k.channel, k.metric}][k.account] {
+		dues, _ := r.dues.Get(k.key())
+		for _, d := range dues {
 			putTime(d)
 		}
 		_, _ = h.Write([]byte{1})
@@ -129,7 +123,7 @@ func (r *keepRules) thin(k seriesKey, ps []sample, now time.Time, marks []bool) 
 	if last <= 0 {
 		return ps, marks // nothing before the latest reading
 	}
-	dues, isKPI := r.dues[[2]string{k.channel, k.metric}][k.account]
+	dues, isKPI := r.dues.Get(k.key())
 	if !isKPI {
 		return shrink(append(ps[:0], ps[last:]...)), marks
 	}

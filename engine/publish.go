@@ -271,16 +271,10 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 	o := seriesOrder{cfg: cfg, cache: c, configured: configured, names: map[[2]string]*[2]string{}}
 	o.keys = make([]orderKey, 0, c.series.len())
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
-		var metrics []string
-		for n := range c.series.byName {
-			if n[0] == name {
-				metrics = append(metrics, n[1])
-			}
-		}
+		metrics := slices.Sorted(c.series.m.Metrics(name))
 		if len(metrics) == 0 {
 			continue
 		}
-		slices.Sort(metrics)
 		accounts := slices.Clone(cfg.Channels[name].AllAccounts())
 		slices.Sort(accounts)
 		for i, a := range accounts {
@@ -288,7 +282,7 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 				continue
 			}
 			for _, m := range metrics {
-				if d := c.series.byName[[2]string{name, m}][a]; d != nil {
+				if d := c.series.get(seriesKey{name, a, m}); d != nil {
 					o.keys = append(o.keys, o.orderKey(seriesKey{name, a, m}))
 					o.series = append(o.series, d)
 				}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/kpi-collector/kpi-collector/internal/seriesmap"
 )
 
 // FileName is the database's name inside --storage.path.
@@ -58,8 +60,8 @@ type Store struct {
 	db   *sql.DB
 	path string
 
-	mu     sync.Mutex // guards series; never held across the disk
-	series seriesIndex
+	mu     sync.Mutex           // guards series; never held across the disk
+	series seriesmap.Map[int64] // by the series' names (seriesmap: 300,000 series)
 
 	// notesMu guards damaged and hidden. It is taken alone, never while
 	// waiting for another lock: writers take it inside their write turn.
@@ -269,7 +271,7 @@ func open(dir string, init bool) (*Store, error) {
 	// and each holds its own page cache.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
-	s := &Store{db: db, path: path, series: seriesIndex{}}
+	s := &Store{db: db, path: path}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, stmt := range schema {
@@ -649,7 +651,7 @@ func (s *Store) loadSeries(ctx context.Context) error {
 		if err := rows.Scan(&id, &k.channel, &k.account, &k.metric); err != nil {
 			return err
 		}
-		s.series.set(k, id)
+		s.series.Set(k.key(), id)
 	}
 	return rows.Err()
 }

@@ -1,47 +1,11 @@
 package engine
 
 import (
-	"maps"
 	"slices"
 	"testing"
 
 	"github.com/kpi-collector/kpi-collector/config"
 )
-
-// The cache's map of series counts each once, forgets what is removed (also
-// while it is walked) and yields a channel's series alone.
-func TestSeriesMap(t *testing.T) {
-	m := newSeriesMap()
-	a1 := seriesKey{"a", "acme", "followers"}
-	a2 := seriesKey{"a", "rival", "followers"}
-	a3 := seriesKey{"a", "acme", "posts"}
-	b1 := seriesKey{"b", "acme", "followers"}
-	for _, k := range []seriesKey{a1, a2, a3, b1, a1} {
-		m.set(k, &samples{})
-	}
-	if m.len() != 4 {
-		t.Fatalf("len %d after four series, one set twice", m.len())
-	}
-	m.remove(a2)
-	m.remove(a2)
-	m.remove(seriesKey{"c", "x", "y"})
-	if m.len() != 3 || m.get(a2) != nil || m.get(a1) == nil {
-		t.Fatalf("after removing one: len %d, removed %v, kept %v", m.len(), m.get(a2), m.get(a1))
-	}
-	got := slices.SortedFunc(m.ofChannel("a"), seriesKey.compare)
-	if want := []seriesKey{a1, a3}; !slices.Equal(got, want) {
-		t.Errorf("channel a: %v, want %v", got, want)
-	}
-	for k := range m.all() {
-		if k.metric == "posts" {
-			m.remove(k)
-		}
-	}
-	all := slices.SortedFunc(maps.Keys(maps.Collect(m.all())), seriesKey.compare)
-	if want := []seriesKey{a1, b1}; !slices.Equal(all, want) || m.len() != 2 {
-		t.Errorf("after removing while walking: %v (len %d), want %v", all, m.len(), want)
-	}
-}
 
 // A publish's order of series is every cached series of a configured
 // account (own or rival), in key order, each once.
