@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 	"weak"
@@ -161,4 +162,20 @@ func TestCacheRendersEachSnapshotOnce(t *testing.T) {
 		t.Error("the cache keeps a snapshot the engine let go")
 	}
 	runtime.KeepAlive(first)
+}
+
+// Each new rendering is logged at debug level with its duration and size
+// (what the daemon benchmark waits for); the same snapshot is not rendered,
+// nor logged, twice.
+func TestCacheLogsEachRendering(t *testing.T) {
+	var log bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	current := sampleSnapshot()
+	cache := NewCache(func() *snapshot.Snapshot { return current }, logger)
+	r := cache.Get()
+	cache.Refresh()
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="metrics rendered"`) || !strings.Contains(lines[0], fmt.Sprintf("gzip_bytes=%d", len(r.Gzip))) || !strings.Contains(lines[0], "duration=") {
+		t.Errorf("log after rendering one snapshot:\n%s", log.String())
+	}
 }
