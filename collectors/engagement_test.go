@@ -89,7 +89,8 @@ func TestEngagementArithmetic(t *testing.T) {
 
 func TestBlueskyEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "bluesky", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 50, Concurrency: 1}
+	settings := &blueskySettings{Posts: config.Posts{PostsWindow: 30}, Pages: config.Pages{MaxPages: 50}}
+	ch := &config.Channel{Type: "bluesky", APIURL: api.URL, Engagement: true, Settings: settings, Concurrency: 1}
 	res, _ := collectAt(t, ch, []string{"bsky.app", "gen10.bsky.social"}, september1)
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
@@ -113,19 +114,19 @@ func TestBlueskyEngagement(t *testing.T) {
 	}
 
 	// One page allowed: the window needs two, so no sum at all (quota).
-	ch.MaxPages = 1
+	settings.MaxPages = 1
 	res, _ = collectAt(t, ch, []string{"bsky.app"}, september1)
 	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": Quota}) || len(engagementOf(res, "bsky.app")) != 0 {
 		t.Errorf("capped: errors %v, engagement %v", got, engagementOf(res, "bsky.app"))
 	}
 
-	ch.MaxPages = 50
+	settings.MaxPages = 50
 	failsAlone(t, api, fakeapi.BlueskyFeed, ch, "bsky.app", map[string]Reason{"rate": RateLimited})
 }
 
 func TestMastodonEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "mastodon", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 25, Concurrency: 1}
+	ch := &config.Channel{Type: "mastodon", APIURL: api.URL, Engagement: true, Concurrency: 1}
 	res, _ := collectAt(t, ch, []string{"Gargron@mastodon.social"}, september1)
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
@@ -157,7 +158,7 @@ func mastodonFollowers(t *testing.T) float64 {
 
 func TestXEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "twitter", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+	ch := &config.Channel{Type: "twitter", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}
 	res, _ := collectAt(t, ch, []string{"XDevelopers", "gen7"}, september1)
 	if len(res.Errors) > 0 {
@@ -182,7 +183,7 @@ const xFollowers = 640512 // XDevelopers in twitter/users_partial.json
 
 func TestYouTubeEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "youtube", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+	ch := &config.Channel{Type: "youtube", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("api_key", fakeapi.YouTubeKey)}
 	res, _ := collectAt(t, ch, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCgen5"}, september1)
 	if len(res.Errors) > 0 {
@@ -210,7 +211,7 @@ func TestYouTubeEngagement(t *testing.T) {
 func TestGraphEngagement(t *testing.T) {
 	api := newAPI(t)
 	ch := func(typ string) *config.Channel {
-		return &config.Channel{Type: typ, APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+		return &config.Channel{Type: typ, APIURL: api.URL, Engagement: true, Concurrency: 1,
 			Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
 	}
 	res, _ := collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
@@ -244,7 +245,7 @@ func TestGraphEngagement(t *testing.T) {
 
 func TestLinkedInEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, PostsWindow: 30, Concurrency: 1,
+	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("access_token", fakeapi.LinkedInToken)}
 	res, _ := collectAt(t, ch, []string{"1234567"}, september1)
 	if len(res.Errors) > 0 {
@@ -312,7 +313,7 @@ func TestGraphNextPageOnlyOnTheChannelsHost(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, `{"123":{"id":"123","followers_count":10,"fan_count":5}}`)
 	})
-	ch := &config.Channel{Type: "facebook", APIURL: f.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+	ch := &config.Channel{Type: "facebook", APIURL: f.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
 	res, _ := collectAt(t, ch, []string{"123"}, september1)
 	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"123": Decode}) || len(engagementOf(res, "123")) != 0 {
@@ -347,9 +348,8 @@ func TestPageBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch := &config.Channel{PostsWindow: 30, MaxPages: tt.maxPages}
 			reads := 0
-			kept, err := pageBack(ch, now, "test pages", published, func(cursor string) ([]OwnPost, string, *Error) {
+			kept, err := pageBack(30, tt.maxPages, now, "test pages", published, func(cursor string) ([]OwnPost, string, *Error) {
 				if want := fmt.Sprint(reads); reads > 0 && cursor != want {
 					t.Errorf("read %d was given cursor %q, want %q", reads, cursor, want)
 				}

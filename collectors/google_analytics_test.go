@@ -12,7 +12,8 @@ import (
 
 func analyticsChannel(api *fakeapi.Server, metrics map[string]string, settings *analyticsSettings) *config.Channel {
 	settings.TokenURL = api.URL + "/token"
-	return &config.Channel{Name: "analytics", Type: "google_analytics", APIURL: api.URL, Concurrency: 1, Settings: settings, Metrics: metrics,
+	settings.Metrics = metrics
+	return &config.Channel{Name: "analytics", Type: "google_analytics", APIURL: api.URL, Concurrency: 1, Settings: settings,
 		Credentials: config.NewCredentials("service_account", fakeapi.GoogleServiceAccountKey())}
 }
 

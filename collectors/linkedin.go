@@ -18,15 +18,14 @@ func init() {
 		TypeSpec: config.TypeSpec{
 			Metrics:            append([]string{"followers"}, linkedInEngagement...),
 			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency", "posts_window"},
+			Options:            []string{"concurrency"},
+			Settings:           &linkedInSettings{Posts: config.Posts{PostsWindow: 30}},
 			LevelMetrics:       linkedInEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,          // share statistics cover the last 12 months only
 			DefaultSchedule:    "@every 12h", // daily limits, unpublished, reset at 00:00 UTC
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 1, // daily limits, unpublished
 			AccountCheck:       checkLinkedInAccount,
-			OptionCheck:        checkLinkedInOptions,
 		},
 		New: newLinkedIn,
 	})
@@ -43,6 +42,23 @@ var linkedInEngagement = []string{LikesInWindow, RepliesInWindow, SharesInWindow
 // year; a retired one answers 426.
 const DefaultLinkedInVersion = "202610"
 
+// linkedInSettings are a linkedin channel's own keys: version is the
+// LinkedIn-Version sent (DefaultLinkedInVersion where none is given).
+type linkedInSettings struct {
+	config.APIVersion `yaml:",inline"`
+	config.Posts      `yaml:",inline"`
+}
+
+var linkedInVersion = regexp.MustCompile(`^20[0-9]{2}(0[1-9]|1[0-2])$`)
+
+// Validate checks the settings; see config.SettingProblem.
+func (s *linkedInSettings) Validate() error {
+	if s.Version != "" && !linkedInVersion.MatchString(s.Version) {
+		return config.SettingProblem([]any{"version"}, "version: %q is not a LinkedIn version; give a month as YYYYMM, such as %s", s.Version, DefaultLinkedInVersion)
+	}
+	return nil
+}
+
 var linkedInOrg = regexp.MustCompile(`^(urn:li:organization:)?[0-9]+$`)
 
 func checkLinkedInAccount(s string) error {
@@ -55,14 +71,16 @@ func checkLinkedInAccount(s string) error {
 // linkedIn reads an organization's follower count from the Community
 // Management API's networkSizes, one organization a call.
 type linkedIn struct {
-	env     Env
-	base    string
-	version string
-	header  http.Header
+	env      Env
+	settings *linkedInSettings
+	base     string
+	version  string
+	header   http.Header
 }
 
 func newLinkedIn(env Env) (Collector, error) {
-	l := &linkedIn{env: env, base: env.Channel.APIURL, version: env.Channel.Version, header: http.Header{}}
+	settings := settingsOf[linkedInSettings](env)
+	l := &linkedIn{env: env, settings: settings, base: env.Channel.APIURL, version: settings.Version, header: http.Header{}}
 	if l.base == "" {
 		l.base = "https://api.linkedin.com"
 	}
@@ -131,7 +149,7 @@ func classifyLinkedIn(se *StatusError) Reason {
 // syntax, as the header says), one call, the days summed.
 func (l *linkedIn) shareStatistics(ctx context.Context, urn, account string, res *Result) error {
 	now := l.env.now()
-	from := civilDay(now.UTC()).AddDate(0, 0, -int(l.env.Channel.PostsWindow))
+	from := civilDay(now.UTC()).AddDate(0, 0, -int(l.settings.PostsWindow))
 	to := civilDay(now.UTC())
 	interval := fmt.Sprintf("(timeRange:(start:%d,end:%d),timeGranularityType:DAY)", from.UnixMilli(), to.UnixMilli())
 	u := strings.TrimSuffix(l.base, "/") + "/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=" +
