@@ -174,6 +174,14 @@ kpis:
 	if _, err := config.Load("t.yml", []byte(tooMany), Types()); err == nil || !strings.Contains(err.Error(), "at most 10") {
 		t.Errorf("eleven metrics: %v", err)
 	}
+	// Every GA4 metric name that is none is said, each at its line.
+	twoBad := strings.Replace(strings.Replace(yml, "%s", "", 1), "{sessions: sessions}", "\n      sessions: sessions\n      a: 'active users'\n      b: 9lives", 1)
+	_, err := config.Load("t.yml", []byte(twoBad), Types())
+	for _, want := range []string{`t.yml:9: channels.ga.metrics: a: "active users" is not a GA4 metric name`, `t.yml:10: channels.ga.metrics: b: "9lives" is not a GA4 metric name`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	}
 }
 
 // A key that is no service account's is said when the config loads, without
