@@ -33,6 +33,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	peerTimeout time.Duration
 	logger      *slog.Logger
 }
 

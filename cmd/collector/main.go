@@ -36,7 +36,8 @@ func run(args []string) int {
 	serveCmd := app.Command("serve", "Run the daemon (the default).").Default()
 	webFlags := kingpinflag.AddFlags(serveCmd, ":9469")
 	telemetryPath := serveCmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it.").StringVar(&common.shardPeers)
+	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it, and the page, the JSON API and the calendar show the whole plan.").StringVar(&common.shardPeers)
+	serveCmd.Flag("shard.peer-timeout", "How long another replica has to answer with its part of the plan before the page and the API show the plan without it, naming the shard missing.").Default("1s").DurationVar(&common.peerTimeout)
 
 	checkCmd := app.Command("check", "Validate the config file; exit 1 with every reason.")
 	checkStore := checkCmd.Flag("store", "Also check the store: SQLite's integrity check, then every day of readings, setting aside (and listing) those that are damaged.").Bool()
