@@ -78,6 +78,19 @@ func (r Row) versusText() string {
 	return r.Compare + " of " + r.Metric + ": " + strings.Join(parts, " · ")
 }
 
+// missingText says which shards' KPIs a partial document lacks, in a line;
+// empty where the document is whole.
+func (doc Document) missingText() string {
+	if !doc.Partial {
+		return ""
+	}
+	parts := make([]string, 0, len(doc.Missing))
+	for _, m := range doc.Missing {
+		parts = append(parts, fmt.Sprintf("shard %d (%d KPIs): %s", m.Shard, m.KPIs, m.Error))
+	}
+	return "Part of the plan is missing: " + strings.Join(parts, "; ")
+}
+
 // Plan is the plan's frame in the report.
 type Plan struct {
 	Name     string `json:"name"`
@@ -204,6 +217,9 @@ func plain(v *float64) string {
 func WriteTable(w io.Writer, doc Document, color bool) error {
 	fmt.Fprintf(w, "Plan %s — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		doc.Plan.Name, doc.Plan.Goal, doc.Plan.Start, doc.Plan.End, doc.Plan.Timezone, doc.Plan.DaysLeft, doc.At)
+	if text := doc.missingText(); text != "" {
+		fmt.Fprintf(w, "%s\n\n", oneLine(text))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KPI\tCHANNEL\tVALUE\tEXPECTED\tTARGET\tBY THE END OF\tSTATUS\tPROGRESS")
 	for _, r := range doc.KPIs {
@@ -285,6 +301,9 @@ func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Format(time.Dat
 func WriteMarkdown(w io.Writer, doc Document) error {
 	fmt.Fprintf(w, "**Plan %s** — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		mdEscape(doc.Plan.Name), mdEscape(doc.Plan.Goal), doc.Plan.Start, doc.Plan.End, mdEscape(doc.Plan.Timezone), doc.Plan.DaysLeft, doc.At)
+	if text := doc.missingText(); text != "" {
+		fmt.Fprintf(w, "**%s**\n\n", mdEscape(text))
+	}
 	fmt.Fprintln(w, "| KPI | Channel | Value | Expected | Target | By the end of | Status | Progress |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | --- | --- | ---: |")
 	for _, r := range doc.KPIs {
