@@ -36,6 +36,10 @@ type Config struct {
 	// Whole is the unsharded config a shard was cut from (nil when not
 	// sharded): a replica needs it to route a recording to its owner.
 	Whole *Config `yaml:"-"`
+	// ShardKPIs is how many of the whole plan's KPIs each shard evaluates,
+	// by shard (nil when not sharded): a replica that shows the whole plan
+	// says how much is missing when a peer does not answer.
+	ShardKPIs []int `yaml:"-"`
 }
 
 // Plan is the strategy's frame: one goal and a time frame in one zone.
@@ -209,6 +213,10 @@ type KPI struct {
 	// zone (from the list, or from every and step), ascending; the engine
 	// hands them to the plan arithmetic.
 	Due []vocab.Milestone `yaml:"-"`
+	// Position is the KPI's place in the whole plan's list of KPIs (a KPI
+	// for every account expanded): a shard keeps the whole plan's positions,
+	// so that replicas' parts merge back in the plan's order.
+	Position int `yaml:"-"`
 	// index is the KPI's place in the file's list: a KPI for every account
 	// (account: "*") stands for one KPI per account, each at its entry.
 	index int

@@ -199,6 +199,11 @@ func expandEveryAccount(cfg *Config) {
 			out = append(out, &each)
 		}
 	}
+	for i, k := range out {
+		if k != nil {
+			k.Position = i
+		}
+	}
 	cfg.KPIs = out
 }
 
