@@ -36,12 +36,16 @@ type commonFlags struct {
 	logger      *slog.Logger
 }
 
-// openStore opens the store, or starts one over with --storage.init.
+// openStore opens the store for writing, migrating it to this release's
+// layout, or starts one over with --storage.init.
 func (c *commonFlags) openStore() (*store.Store, error) {
-	if c.storageInit {
-		return store.Init(c.storagePath)
-	}
-	return store.Open(c.storagePath)
+	return store.OpenWith(c.storagePath, store.Options{Init: c.storageInit, Logger: c.logger})
+}
+
+// openReader opens the store for a reading command: it is written only if it
+// must be migrated, and a folder without one is read as empty.
+func (c *commonFlags) openReader() (*store.Store, error) {
+	return store.OpenWith(c.storagePath, store.Options{ReadOnly: true, Logger: c.logger})
 }
 
 // load reads the config file and keeps this replica's shard of it.
@@ -75,13 +79,18 @@ func loadConfig(c *commonFlags) (*config.Config, bool) {
 	return cfg, true
 }
 
-// openEngine loads the config, opens the store and reads it into an engine.
-func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.Store, bool) {
+// openEngine loads the config, opens the store (for reading only, with
+// readOnly) and reads it into an engine.
+func openEngine(c *commonFlags, now func() time.Time, readOnly bool) (*engine.Engine, *store.Store, bool) {
 	cfg, ok := loadConfig(c)
 	if !ok {
 		return nil, nil, false
 	}
-	st, err := c.openStore()
+	open := c.openStore
+	if readOnly {
+		open = c.openReader
+	}
+	st, err := open()
 	if err != nil {
 		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
 		return nil, nil, false
@@ -117,14 +126,15 @@ func runCheck(c *commonFlags, checkStore bool) int {
 }
 
 // latestReadings reads an account's latest value from the store, where one
-// exists already (check never creates a store): nil without one. done
-// closes the store.
+// exists already (check never creates a store, and writes one only to
+// migrate it): nil without one. done closes the store.
 func (c *commonFlags) latestReadings() (latest func(channel, account, metric string) (float64, bool), done func()) {
 	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
 		return nil, func() {}
 	}
-	st, err := store.Open(c.storagePath)
+	st, err := c.openReader()
 	if err != nil {
+		fmt.Fprintf(stderr, "The store was not read: %v\n", err)
 		return nil, func() {}
 	}
 	return func(channel, account, metric string) (float64, bool) {
@@ -145,6 +155,12 @@ func runCheckStore(c *commonFlags) int {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	version, err := st.Version(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "Reading the store failed: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: store layout version %d (this release writes %d).\n", st.Path(), version, store.Layout())
 	if err := st.Check(ctx); err != nil {
 		fmt.Fprintf(stderr, "The store failed SQLite's integrity check: %v\nRestore it from a backup.\n", err)
 		return 1
@@ -168,7 +184,7 @@ func runCheckStore(c *commonFlags) int {
 }
 
 func runOnce(c *commonFlags) int {
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false)
 	if !ok {
 		return 1
 	}
@@ -221,7 +237,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		}
 		m.Time, m.Backdated = t, true
 	}
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false)
 	if !ok {
 		return 1
 	}
@@ -254,7 +270,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 		}
 		at = t
 	}
-	e, st, ok := openEngine(c, func() time.Time { return at })
+	e, st, ok := openEngine(c, func() time.Time { return at }, true)
 	if !ok {
 		return 1
 	}
