@@ -311,3 +311,19 @@ func TestMigrationsApplyInOneTransaction(t *testing.T) {
 		t.Errorf("after the migrations: layout %d, tables %v", v, tables)
 	}
 }
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, string(data))
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
