@@ -52,6 +52,9 @@ type Server struct {
 	// PeerClient forwards recordings (default: a client with a 10 s
 	// time-out).
 	PeerClient *http.Client
+	// Backup serves GET /api/v1/backup (the backup package's handler,
+	// given with --web.enable-admin-api); nil: the path is not found.
+	Backup http.Handler
 }
 
 // ForwardedHeader marks a recording forwarded by a replica, so that it is
@@ -74,6 +77,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/kpis", s.kpis)
 	mux.HandleFunc("GET /api/v1/milestones.ics", s.milestones)
 	mux.HandleFunc("POST /api/v1/observations", s.observations)
+	if s.Backup != nil {
+		mux.Handle("GET /api/v1/backup", s.Backup)
+	}
 	return mux
 }
 

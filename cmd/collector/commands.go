@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/kpi-collector/kpi-collector/backfill"
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
@@ -386,5 +387,39 @@ func runImport(c *commonFlags, f importFlags) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%d rows read, %d new or changed readings stored, %d bad rows skipped\n", len(readings), changed, bad)
+	return 0
+}
+
+// runBackup writes a checked backup of the store to a file and prints what
+// it holds.
+func runBackup(c *commonFlags, to string) int {
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		fmt.Fprintf(stderr, "collector backup: no store in %s to back up: %v\n", c.storagePath, err)
+		return 1
+	}
+	st, err := c.openStore()
+	if err != nil {
+		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	start := time.Now()
+	sum, err := backup.Write(context.Background(), st, to)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector backup: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: a backup of %s, store layout version %d, checked in %s:\n", to, st.Path(), sum.Layout, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  series    %d\n  readings  %d\n  feed items %d\n", sum.Series, sum.Readings, sum.FeedItems)
+	if !sum.First.IsZero() {
+		fmt.Fprintf(stdout, "  first     %s\n  last      %s\n", sum.First.UTC().Format(time.RFC3339), sum.Last.UTC().Format(time.RFC3339))
+	}
+	if sum.SetAside > 0 {
+		fmt.Fprintf(stdout, "  %d damaged day(s) set aside earlier are in it, as in the store\n", sum.SetAside)
+	}
+	for _, d := range sum.Damaged {
+		fmt.Fprintf(stdout, "  damaged, copied as it is: %s (`collector check --store` sets it aside in the store)\n", d)
+	}
+	fmt.Fprintf(stdout, "To restore: stop the collector, put this file in an empty storage folder as %s, start it.\n", store.FileName)
 	return 0
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
@@ -28,7 +30,15 @@ import (
 // store from another process.
 const refreshEvery = 5 * time.Second
 
-func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
+// serveFlags are the daemon's own flags beyond the web toolkit's.
+type serveFlags struct {
+	adminAPI       bool
+	backupPath     string
+	backupInterval model.Duration
+	backupKeep     int
+}
+
+func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string, opts *serveFlags) int {
 	logger := c.logger
 	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
 	cfg, err := c.load()
@@ -73,6 +83,20 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)
 
+	if opts.backupPath != "" {
+		backups, err := backup.NewSchedule(st, opts.backupPath, time.Duration(opts.backupInterval), opts.backupKeep, logger)
+		if err != nil {
+			logger.Error("cannot schedule backups", "err", err)
+			return 1
+		}
+		live.MustRegister(backups)
+		go backups.Run(ctx)
+	}
+	var admin http.Handler
+	if opts.adminAPI {
+		admin = backup.Handler(st, logger)
+	}
+
 	sched := engine.NewScheduler(e, logger)
 	if err := sched.Start(ctx); err != nil {
 		logger.Error("cannot schedule the channels", "err", err)
@@ -105,7 +129,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peers,
+			Peers: peers, Backup: admin,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
