@@ -141,4 +141,3 @@ func Inspect(ctx context.Context, path string) (Summary, error) {
 	}
 	return sum, nil
 }
-
