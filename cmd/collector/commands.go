@@ -34,6 +34,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	peerTimeout time.Duration
 	logger      *slog.Logger
 }
 
@@ -67,6 +68,7 @@ type recordFlags struct {
 type reportFlags struct {
 	at, format string
 	suggest    bool
+	url        urlFlags
 }
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
@@ -258,6 +260,9 @@ func runRecord(c *commonFlags, f recordFlags) int {
 }
 
 func runReport(c *commonFlags, f reportFlags) int {
+	if f.url.url != "" {
+		return runReportURL(f)
+	}
 	cfg, ok := loadConfig(c)
 	if !ok {
 		return 1
