@@ -195,7 +195,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		own := spec.Keys()
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
-			if !slices.Contains(own, key) && !slices.Contains(commonKeys, key) {
+			// A key no type takes was reported as unknown already.
+			if !slices.Contains(own, key) && !slices.Contains(commonKeys, key) && ps.someTypeTakes(key) {
 				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s%s", name, key, ch.Type, key, ownKeysWords(own))
 			}
 		}
