@@ -272,7 +272,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	} else if spec.MaxPostsWindow > 0 && ch.PostsWindow > spec.MaxPostsWindow {
 		ps.path(at("posts_window"), "channels.%s.posts_window: %s is further back than the %s API pages posts (%s at most)", name, ch.PostsWindow, ch.Type, spec.MaxPostsWindow)
 	}
-	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
+	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) && !ps.unsetSecrets[name] {
 		keys := make([]string, 0, 2*len(spec.Credentials))
 		for _, k := range spec.Credentials {
 			keys = append(keys, k, k+"_file")
