@@ -33,6 +33,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	peerTimeout time.Duration
 	logger      *slog.Logger
 }
 
@@ -64,6 +65,7 @@ type recordFlags struct {
 type reportFlags struct {
 	at, format string
 	suggest    bool
+	url        urlFlags
 }
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
@@ -243,6 +245,9 @@ func runRecord(c *commonFlags, f recordFlags) int {
 }
 
 func runReport(c *commonFlags, f reportFlags) int {
+	if f.url.url != "" {
+		return runReportURL(f)
+	}
 	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
