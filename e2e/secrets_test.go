@@ -40,7 +40,7 @@ kpis:
 	}
 	csv := filepath.Join("..", "config", "walkthrough-relationships.csv")
 	storage := filepath.Join(dir, "data")
-	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	ready := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
 	defer ready.Close()
 	run := func(args ...string) (int, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a serve that starts would run on
