@@ -262,7 +262,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		ps.path(at("rivals"), "channels.%s.rivals: a %s channel reads no accounts, so it has no rivals to read", name, ch.Type)
 	}
 	validateSharedKeys(ps, at, name, ch, spec)
-	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
+	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) && !ps.unsetSecrets[name] {
 		keys := make([]string, 0, 2*len(spec.Credentials))
 		for _, k := range spec.Credentials {
 			keys = append(keys, k, k+"_file")
