@@ -143,6 +143,10 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 // auto_vacuum=INCREMENTAL (for a new file) lets Prune give pages back.
 const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 
+// BusyTimeout is the busy_timeout of pragmas: the longest a write waits for
+// another process's write lock.
+const BusyTimeout = 10 * time.Second
+
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS series (
 		id      INTEGER PRIMARY KEY,

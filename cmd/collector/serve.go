@@ -20,6 +20,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -105,7 +106,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peers,
+			Peers: peers, PeerClient: peerClient(),
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -180,4 +181,12 @@ loop:
 	stop()
 	logger.Info("stopped")
 	return code
+}
+
+// peerClient forwards recordings to the replica that owns their account. It
+// waits longer than the owner may take to store one (its store's busy
+// time-out) and publish it, so that a slow owner's stored recording is not
+// answered as lost.
+func peerClient() *http.Client {
+	return &http.Client{Timeout: web.ForwardTimeout(store.BusyTimeout + engine.RecordPublishWait)}
 }
