@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +84,24 @@ func TestRecordingSkipsAWaitThatCannotEnd(t *testing.T) {
 	<-call.done
 	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 4 {
 		t.Errorf("after the publish the KPI is %+v, want 4", k.Evaluation)
+	}
+}
+
+// A recording for an unknown account of a manual channel with 200,000
+// accounts is refused in a line that names a few and the count, not every
+// account.
+func TestUnknownAccountNamesAFew(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("plan: {name: p, goal: networking, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  offline:\n    type: manual\n    credentials: {token: t}\n    accounts: [")
+	for i := range 200_000 {
+		fmt.Fprintf(&b, "acc%d,", i)
+	}
+	b.WriteString("]\nkpis:\n  - {name: rel, channel: offline, account: acc0, metric: relationships, count: growth, milestones: [{due: 2026-07-31, target: 5}]}\n")
+	e, st := newEngine(t, t.TempDir(), loadYAML(t, b.String()), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	_, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Account: "nope", Metric: "relationships", Value: 1})
+	want := `account "nope" is not among channel "offline"'s 200000 accounts (acc0, acc1, acc2, … and 199997 more)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %.300v\nwant %s", err, want)
 	}
 }
