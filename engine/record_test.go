@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,25 @@ func TestUnknownAccountNamesAFew(t *testing.T) {
 	want := `account "nope" is not among channel "offline"'s 200000 accounts (acc0, acc1, acc2, … and 199997 more)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %.300v\nwant %s", err, want)
+	}
+}
+
+// Each reload builds the channels' HTTP clients anew; the old ones' idle
+// connections are closed, not left to the transport's 90 s idle time-out
+// (two goroutines and a descriptor each).
+func TestReloadClosesIdleConnections(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	ctx := context.Background()
+	e.RunChannel(ctx, "blog")
+	for range 30 {
+		e.ApplyConfig(ctx, testConfig(t, a.URL)) // a config of new pointers: new clients
+		e.RunChannel(ctx, "blog")
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if n := strings.Count(stacks, "net/http.(*persistConn).readLoop"); n > 2 {
+		t.Errorf("%d connections of old clients stay open after 30 reloads", n)
 	}
 }
