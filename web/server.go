@@ -49,6 +49,10 @@ type Server struct {
 	TelemetryPath string
 	// Reload reloads the config; it returns the reason a new config was refused.
 	Reload func(context.Context) error
+	// EnableLifecycle lets POST /-/reload reload (--web.enable-lifecycle),
+	// as Prometheus gates it: the endpoint takes no credential, and any web
+	// page can make a browser post to it. SIGHUP always reloads.
+	EnableLifecycle bool
 	Logger *slog.Logger
 	// Peers are the base URLs of every replica, in shard order
 	// (--shard.peers): a recording for an account another shard owns is
@@ -96,6 +100,10 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if !s.EnableLifecycle {
+		http.Error(w, "Lifecycle API is not enabled: start with --web.enable-lifecycle, or send the process SIGHUP.", http.StatusForbidden)
+		return
+	}
 	if err := s.Reload(r.Context()); err != nil {
 		http.Error(w, "The new config was refused; the old one keeps running.\n"+err.Error(), http.StatusBadRequest)
 		return

@@ -36,6 +36,7 @@ func run(args []string) int {
 	serveCmd := app.Command("serve", "Run the daemon (the default).").Default()
 	webFlags := kingpinflag.AddFlags(serveCmd, ":9469")
 	telemetryPath := serveCmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+	enableLifecycle := serveCmd.Flag("web.enable-lifecycle", "Let POST /-/reload reload the config (SIGHUP always does); as in Prometheus, it is off by default, since the endpoint takes no credential.").Bool()
 	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it.").StringVar(&common.shardPeers)
 
 	checkCmd := app.Command("check", "Validate the config file; exit 1 with every reason.")
@@ -95,7 +96,7 @@ func run(args []string) int {
 	case "report":
 		return runReport(common, rep)
 	default:
-		return runServe(common, webFlags, *telemetryPath)
+		return runServe(common, webFlags, *telemetryPath, *enableLifecycle)
 	}
 }
 

@@ -29,7 +29,7 @@ import (
 // store from another process.
 const refreshEvery = 5 * time.Second
 
-func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
+func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string, enableLifecycle bool) int {
 	logger := c.logger
 	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
 	cfg, err := c.load()
@@ -105,7 +105,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 
 	srv := &http.Server{
 		Handler: (&web.Server{
-			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
+			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, EnableLifecycle: enableLifecycle, Logger: logger,
 			Peers: peers, PeerClient: peerClient(),
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
