@@ -41,6 +41,7 @@ func run(args []string) int {
 	serveCmd.Flag("storage.backup.path", "A folder to take scheduled backups of the store into (none without it).").StringVar(&serveOpts.backupPath)
 	serveCmd.Flag("storage.backup.interval", "The time between two scheduled backups.").Default("24h").SetValue(&serveOpts.backupInterval)
 	serveCmd.Flag("storage.backup.keep", "How many scheduled backups to keep; the oldest beyond are removed.").Default("7").IntVar(&serveOpts.backupKeep)
+	serveCmd.Flag("web.enable-lifecycle", "Let POST /-/reload reload the config (SIGHUP always does); as in Prometheus, it is off by default, since the endpoint takes no credential.").BoolVar(&serveOpts.enableLifecycle)
 	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it, and the page, the JSON API and the calendar show the whole plan.").StringVar(&common.shardPeers)
 	serveCmd.Flag("shard.peer-timeout", "How long another replica has to answer with its part of the plan before the page and the API show the plan without it, naming the shard missing.").Default("1s").DurationVar(&common.peerTimeout)
 
