@@ -35,7 +35,7 @@ func goList(t *testing.T, format, pkg string) []string {
 // arithmetic, redaction and the series map depend on nothing of the module;
 // and what shows the snapshot imports neither the collectors nor the store.
 func TestImportRules(t *testing.T) {
-	downstream := []string{"engine", "snapshot", "metrics", "web", "report"}
+	downstream := []string{"engine", "snapshot", "metrics", "web", "report", "chart"}
 	for _, pkg := range []string{"plan", "collectors", "store", "config", "vocab", "internal/redact"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if slices.Contains(downstream, dep) {
@@ -56,10 +56,11 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 	// What shows the snapshot depends, through anything, on the snapshot
-	// and the words it is written in, and nothing else of the module: not
-	// the engine, the collectors, the store or the config.
-	shows := []string{"snapshot", "plan", "vocab", "report"}
-	for _, pkg := range []string{"snapshot", "metrics", "web", "report"} {
+	// and the words it is written in (and the drawing of charts), and
+	// nothing else of the module: not the engine, the collectors, the store
+	// or the config.
+	shows := []string{"snapshot", "plan", "vocab", "report", "chart"}
+	for _, pkg := range []string{"snapshot", "metrics", "web", "report", "chart"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if !slices.Contains(shows, dep) {
 				t.Errorf("%s depends on %s; it should read the snapshot only", pkg, dep)
