@@ -106,9 +106,6 @@ func (c Chart) layout(o Options) scene {
 	}
 	narrow := w < 480
 	font := 12.0
-	if narrow {
-		font = 11
-	}
 	s := scene{w: w, h: h, label: c.Name + ": " + c.Metric + " over the plan's glide path"}
 	s.add(shape{kind: polygon, pts: []pt{{0, 0}, {w, 0}, {w, h}, {0, h}}, fill: white})
 

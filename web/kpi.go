@@ -68,7 +68,7 @@ func (s *Server) kpiPage(w http.ResponseWriter, r *http.Request) {
 	if err := c.SVG(&wide, chart.Options{Width: 720, Height: 320}); err != nil {
 		s.Logger.Error("drawing a KPI's chart failed", "kpi", k.Name, "err", err)
 	}
-	if err := c.SVG(&narrow, chart.Options{Width: 360, Height: 280}); err != nil {
+	if err := c.SVG(&narrow, chart.Options{Width: 340, Height: 280}); err != nil {
 		s.Logger.Error("drawing a KPI's chart failed", "kpi", k.Name, "err", err)
 	}
 	d := kpiData{Snap: snap, Loc: snap.Plan.StartTime.Location(), KPI: k, Row: report.Build(&snapshot.Snapshot{At: snap.At, Plan: snap.Plan, KPIs: []snapshot.KPIState{k}}).KPIs[0],

@@ -99,7 +99,7 @@ func TestKPIPage(t *testing.T) {
 	}{
 		{"a KPI kept by hand", "/kpi/relationships", 200, []string{
 			"<h1 class=\"name\">relationships</h1>", `<span class="status missed">missed</span>`,
-			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 320"`, `viewBox="0 0 360 280"`,
+			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 320"`, `viewBox="0 0 340 280"`,
 			"<title>2026-10-12 15:30: 9 relationships</title>",
 			"<title>milestone: 5 relationships by the end of 2026-07-31, reached</title>",
 			"<title>milestone: 12 relationships by the end of 2026-09-30, missed</title>",
