@@ -60,7 +60,7 @@ func run(args []string) int {
 	rep := reportFlags{}
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("suggest", "Print, for each KPI behind or projected to miss, the target its recent pace would meet by the due date, as YAML to paste into the plan (nothing is changed).").BoolVar(&rep.suggest)
-	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
+	reportCmd.Flag("format", "table, csv, json, markdown (a table to paste into a wiki or chat) or html (one self-contained file with a chart per KPI, to send or print to PDF).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown", "html")
 
 	healthCmd := app.Command("healthcheck", "Ask a running collector whether it is ready (exit 0) or not (exit 1): a container healthcheck for an image without a shell or curl.")
 	healthURL := healthCmd.Flag("url", "The URL to ask.").Default("http://127.0.0.1:9469/-/ready").String()
