@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,10 +49,11 @@ func kpiPath(name string) string {
 }
 
 // kpiPage serves /kpi/<name>: the KPI's chart, its row of the report, its
-// milestones, the advice and its last values. 404 for a name the plan does
-// not have.
+// milestones, the advice and its last values, on any replica of a sharded
+// plan. 404 for a name the plan does not have; 503 while a shard that may
+// hold it does not answer.
 func (s *Server) kpiPage(w http.ResponseWriter, r *http.Request) {
-	snap := s.published(w)
+	snap, missing := s.whole(w, r)
 	if snap == nil {
 		return
 	}
@@ -59,6 +61,18 @@ func (s *Server) kpiPage(w http.ResponseWriter, r *http.Request) {
 	i := slices.IndexFunc(snap.KPIs, func(k snapshot.KPIState) bool { return k.Name == name })
 	if i < 0 {
 		w.Header().Set("Content-Security-Policy", statusPageCSP)
+		if len(missing) > 0 {
+			shards := make([]string, len(missing))
+			for j, m := range missing {
+				shards[j] = strconv.Itoa(m.Shard)
+			}
+			which := "shard " + shards[0] + " of the plan did not answer: it may be its."
+			if len(shards) > 1 {
+				which = "shards " + strings.Join(shards, ", ") + " of the plan did not answer: it may be theirs."
+			}
+			http.Error(w, "No KPI of that name here, and "+which, http.StatusServiceUnavailable)
+			return
+		}
 		http.Error(w, "The plan has no KPI of that name.", http.StatusNotFound)
 		return
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/peers"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -150,6 +152,68 @@ func TestKPIPage(t *testing.T) {
 						t.Fatalf("a chart is not well-formed: %v", err)
 					}
 				}
+			}
+		})
+	}
+}
+
+// snapshotEngine serves a fixed snapshot and takes no recording.
+type snapshotEngine struct{ snap *snapshot.Snapshot }
+
+func (e snapshotEngine) Snapshot() *snapshot.Snapshot { return e.snap }
+func (snapshotEngine) Ready() bool                    { return true }
+func (snapshotEngine) TokenKnown(string) bool         { return false }
+func (snapshotEngine) RecordingShard(string, string, string) (int, error) {
+	return -1, vocab.ErrWrongToken
+}
+func (snapshotEngine) Record(context.Context, vocab.ManualReading) (vocab.ManualReading, error) {
+	return vocab.ManualReading{}, vocab.ErrWrongToken
+}
+
+// On a replica of a sharded plan, a KPI of another shard has its page too;
+// while a shard does not answer, a name not found here may be its, and is
+// not called unknown.
+func TestKPIPageOfAnotherShard(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Stockholm")
+	frame := snapshot.Snapshot{At: time.Date(2026, 10, 20, 12, 0, 0, 0, loc),
+		Plan: snapshot.PlanInfo{Name: "acme", Goal: "networking", Timezone: "Europe/Stockholm", Start: "2026-07-01", End: "2026-12-31",
+			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc), ShardKPIs: []int{1, 1}}}
+	local, remote := frame, frame
+	local.KPIs = []snapshot.KPIState{{Name: "here", Channel: "offline", Metric: "talks", Position: 0}}
+	remote.Plan.ShardIndex = 1
+	remote.KPIs = []snapshot.KPIState{{Name: "over there", Channel: "offline", Metric: "talks", Position: 1,
+		Milestones: []vocab.Milestone{{Due: time.Date(2026, 12, 1, 0, 0, 0, 0, loc), Target: 4}}}}
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { peers.ServePart(w, r, &remote) }))
+	defer peer.Close()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tt := range []struct {
+		name     string
+		peer     string
+		path     string
+		wantCode int
+		want     string
+	}{
+		{"a KPI of the other shard", peer.URL, "/kpi/over%20there", 200, "milestone: 4 talks by the end of 2026-11-30, next"},
+		{"a KPI of this shard", peer.URL, "/kpi/here", 200, "<h1 class=\"name\">here</h1>"},
+		{"unknown with every shard answering", peer.URL, "/kpi/nope", 404, "no KPI of that name"},
+		{"unknown with a shard away", gone.URL, "/kpi/nope", 503, "shard 1 of the plan did not answer: it may be its"},
+		{"this shard's KPI with a shard away", gone.URL, "/kpi/here", 200, "<h1 class=\"name\">here</h1>"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Server{Engine: snapshotEngine{&local}, Logger: logger, Metrics: http.NotFoundHandler(),
+				Shards: &peers.Peers{URLs: []string{"http://127.0.0.1:1", tt.peer}, Self: 0, Client: peers.NewClient(), TTL: -1}}
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			resp, err := http.Get(srv.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantCode || !strings.Contains(string(b), tt.want) {
+				t.Errorf("%s: %d, want %d with %q:\n%s", tt.path, resp.StatusCode, tt.wantCode, tt.want, b)
 			}
 		})
 	}
