@@ -89,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.Handle("GET "+path, s.Metrics)
 	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.HandleFunc("GET /kpi/{name}", s.kpiPage)
 	mux.Handle("GET /static/", staticFiles)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "Healthy.\n") })
 	mux.HandleFunc("GET /-/ready", s.ready)

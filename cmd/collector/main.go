@@ -70,7 +70,7 @@ func run(args []string) int {
 	rep := reportFlags{}
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("suggest", "Print, for each KPI behind or projected to miss, the target its recent pace would meet by the due date, as YAML to paste into the plan (nothing is changed).").BoolVar(&rep.suggest)
-	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
+	reportCmd.Flag("format", "table, csv, json, markdown (a table to paste into a wiki or chat) or html (one self-contained file with a chart per KPI, to send or print to PDF).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown", "html")
 	reportCmd.Flag("url", "Read the plan from a running collector at this base URL (its /api/v1/kpis) instead of the store: no config, store or API secret needed; a sharded deployment answers with the whole plan.").StringVar(&rep.url.url)
 	reportCmd.Flag("basic-auth-user", "With --url: the user of the collector's basic auth (--web.config.file).").StringVar(&rep.url.basicUser)
 	reportCmd.Flag("basic-auth-password-file", "With --url: a file holding that user's password.").StringVar(&rep.url.basicPasswordFile)
