@@ -17,6 +17,6 @@
 // CONTRIBUTING.md, "Adding a table to the store".
 //
 // Backup writes a consistent copy of the store while it is in use (SQLite's
-// VACUUM INTO) and Inspect checks a copy without writing it; package backup
+// online backup) and Inspect checks a copy without writing it; package backup
 // names, schedules and serves them.
 package store
