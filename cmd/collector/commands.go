@@ -50,9 +50,11 @@ func (c *commonFlags) openReader() (*store.Store, error) {
 	return store.OpenWith(c.storagePath, store.Options{ReadOnly: true, Logger: c.logger})
 }
 
-// load reads the config file and keeps this replica's shard of it.
-func (c *commonFlags) load() (*config.Config, error) {
-	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+// load reads the config file and keeps this replica's shard of it. The
+// commands that call no API load it with config.WithoutSecrets: reading
+// the plan needs no API secret.
+func (c *commonFlags) load(opts ...config.LoadOption) (*config.Config, error) {
+	cfg, err := config.LoadFile(c.configFile, collectors.Types(), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +75,8 @@ type reportFlags struct {
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
 
-func loadConfig(c *commonFlags) (*config.Config, bool) {
-	cfg, err := c.load()
+func loadConfig(c *commonFlags, opts ...config.LoadOption) (*config.Config, bool) {
+	cfg, err := c.load(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "The config is not valid:\n%v\n", err)
 		return nil, false
@@ -84,8 +86,8 @@ func loadConfig(c *commonFlags) (*config.Config, bool) {
 
 // openEngine loads the config, opens the store (for reading only, with
 // readOnly) and reads it into an engine.
-func openEngine(c *commonFlags, now func() time.Time, readOnly bool) (*engine.Engine, *store.Store, bool) {
-	cfg, ok := loadConfig(c)
+func openEngine(c *commonFlags, now func() time.Time, readOnly bool, opts ...config.LoadOption) (*engine.Engine, *store.Store, bool) {
+	cfg, ok := loadConfig(c, opts...)
 	if !ok {
 		return nil, nil, false
 	}
@@ -240,7 +242,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		}
 		m.Time, m.Backdated = t, true
 	}
-	e, st, ok := openEngine(c, nil, false)
+	e, st, ok := openEngine(c, nil, false, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -263,7 +265,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 	if f.url.url != "" {
 		return runReportURL(f)
 	}
-	cfg, ok := loadConfig(c)
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -276,7 +278,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 		}
 		at = t
 	}
-	e, st, ok := openEngine(c, func() time.Time { return at }, true)
+	e, st, ok := openEngine(c, func() time.Time { return at }, true, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -290,6 +292,8 @@ func runReport(c *commonFlags, f reportFlags) int {
 		err = report.WriteCSV(stdout, doc)
 	case f.format == "json":
 		err = report.WriteJSON(stdout, doc)
+	case f.format == "html":
+		err = report.WriteHTML(stdout, e.Snapshot())
 	case f.format == "markdown":
 		err = report.WriteMarkdown(stdout, doc)
 	default:
@@ -350,7 +354,7 @@ type importFlags struct {
 // runImport checks every row of the file, then writes the good ones in one
 // transaction: all or, with a bad row, none (unless --skip-bad).
 func runImport(c *commonFlags, f importFlags) int {
-	cfg, ok := loadConfig(c)
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
