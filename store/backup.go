@@ -16,7 +16,7 @@ import (
 // store's pages in one step, inside one read transaction (a snapshot as of
 // its start). Under WAL, writers are not held up by it, and it takes no
 // write turn of this process; a copy of the files could be torn. (VACUUM
-// INTO, which rebuilds every table, took half as long again: BENCHMARKS.md.)
+// INTO, which rebuilds every table, was slower: BENCHMARKS.md.)
 // The copy is switched to WAL like a live store, so that it can be put in
 // place as kpi.db and read without being written, and synced to disk.
 func (s *Store) Backup(ctx context.Context, path string) error {
