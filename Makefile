@@ -17,6 +17,7 @@ build: ## build ./collector with the flags the Dockerfile uses (scripts/build.sh
 .PHONY: test
 test: ## run the tests, the README's command, then the deploy/ module's (promtool, amtool, a real Prometheus)
 	$(GO) test -race ./...
+	$(GO) test -count=1 -run TestAYearUnderASimulatedClock ./engine/
 	cd deploy && $(GO) test -race ./...
 
 .PHONY: e2e

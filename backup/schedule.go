@@ -48,8 +48,15 @@ type Schedule struct {
 	last     time.Time // the newest backup's moment (zero: none yet)
 	failedAt time.Time // the last failed attempt since it
 
-	lastDesc, intervalDesc *prometheus.Desc
 }
+
+// The schedule's metrics.
+var (
+	lastBackupDesc = prometheus.NewDesc("kpi_store_last_backup_timestamp_seconds",
+		"When the newest scheduled backup of the store was taken (0: none yet).", nil, nil)
+	backupIntervalDesc = prometheus.NewDesc("kpi_store_backup_interval_seconds",
+		"The time between two scheduled backups of the store (--storage.backup.interval).", nil, nil)
+)
 
 // NewSchedule prepares scheduled backups of st into dir (created if
 // missing); the newest backup already there counts as the last one.
@@ -66,10 +73,6 @@ func NewSchedule(st *store.Store, dir string, interval time.Duration, keep int, 
 	}
 	s := &Schedule{
 		st: st, dir: dir, interval: interval, keep: keep, logger: logger, now: time.Now,
-		lastDesc: prometheus.NewDesc("kpi_store_last_backup_timestamp_seconds",
-			"When the newest scheduled backup of the store was taken (0: none yet).", nil, nil),
-		intervalDesc: prometheus.NewDesc("kpi_store_backup_interval_seconds",
-			"The time between two scheduled backups of the store (--storage.backup.interval).", nil, nil),
 	}
 	backups, err := s.backups()
 	if err != nil {
@@ -213,16 +216,17 @@ func (s *Schedule) Run(ctx context.Context) {
 // kpi_store_last_backup_timestamp_seconds and
 // kpi_store_backup_interval_seconds (the alert compares the two).
 func (s *Schedule) Describe(ch chan<- *prometheus.Desc) {
-	ch <- s.lastDesc
-	ch <- s.intervalDesc
+	ch <- lastBackupDesc
+	ch <- backupIntervalDesc
 }
 
+// Collect sends the two gauges.
 func (s *Schedule) Collect(ch chan<- prometheus.Metric) {
 	last := s.Last()
 	v := 0.0
 	if !last.IsZero() {
 		v = float64(last.UnixMilli()) / 1000
 	}
-	ch <- prometheus.MustNewConstMetric(s.lastDesc, prometheus.GaugeValue, v)
-	ch <- prometheus.MustNewConstMetric(s.intervalDesc, prometheus.GaugeValue, s.interval.Seconds())
+	ch <- prometheus.MustNewConstMetric(lastBackupDesc, prometheus.GaugeValue, v)
+	ch <- prometheus.MustNewConstMetric(backupIntervalDesc, prometheus.GaugeValue, s.interval.Seconds())
 }

@@ -100,3 +100,36 @@ func TestInspectRefusesWhatIsNoStore(t *testing.T) {
 		t.Error("a store of a newer layout passed")
 	}
 }
+
+// A day that does not decode is listed by Inspect with its series, and the
+// other days are still counted.
+func TestInspectListsDamagedDays(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		run := Run{Channel: "yt", Time: t0.AddDate(0, 0, i), Success: true, Readings: []Reading{{Account: "UC1", Metric: "views", Value: float64(i)}}}
+		if err := s.SaveRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE chunks SET data = x'ffffffffffffffffffffff01' WHERE day = ?`, dayOf(t0.AddDate(0, 0, 1))); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	sum, err := Inspect(ctx, filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Readings != 2 || len(sum.Damaged) != 1 || sum.Damaged[0].Channel != "yt" || sum.Damaged[0].Account != "UC1" ||
+		!sum.Damaged[0].Day.Equal(time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("summary %+v", sum)
+	}
+	if !sum.First.Equal(t0) || !sum.Last.Equal(t0.AddDate(0, 0, 2)) {
+		t.Errorf("first %s, last %s", sum.First, sum.Last)
+	}
+}

@@ -15,4 +15,8 @@
 // migrated. To add a table, append a migration to migrations (a name and its
 // statements) and keep a store of the new layout (internal/storegen); see
 // CONTRIBUTING.md, "Adding a table to the store".
+//
+// Backup writes a consistent copy of the store while it is in use (SQLite's
+// online backup) and Inspect checks a copy without writing it; package backup
+// names, schedules and serves them.
 package store

@@ -66,6 +66,10 @@ func (s *Server) bluesky(w http.ResponseWriter, r *http.Request, mode string) {
 			// The lexicon makes the counts optional.
 			out = append(out, map[string]any{"did": a, "handle": "nocount.bsky.social"})
 		}
+		if n, ok := generated(strings.TrimPrefix(a, "did:plc:"), "grow"); ok {
+			handle := strings.TrimPrefix(a, "did:plc:")
+			out = append(out, map[string]any{"did": "did:plc:" + handle, "handle": handle + ".bsky.social", "followersCount": s.growing(Bluesky, a, "followers", n), "followsCount": 1, "postsCount": 2})
+		}
 		if n, ok := generated(strings.TrimPrefix(a, "did:plc:"), "gen"); ok {
 			handle := strings.TrimPrefix(a, "did:plc:")
 			out = append(out, map[string]any{"did": "did:plc:" + handle, "handle": handle, "followersCount": n, "followsCount": 1, "postsCount": 2})

@@ -6,6 +6,8 @@
 //
 // Accounts beyond the recorded ones are made up on the fly where their name
 // says so (UCgen<N>, gen<N>, 9<digits>…), so tests and benchmarks can ask for
-// any number of them. It is test code: it must never be imported by the
+// any number of them. Growing accounts (UCgrow<N>, grow<N>, /feed/weekly.xml:
+// growing.go) answer counts that follow a clock the test sets, for runs of
+// months under an injected clock. It is test code: it must never be imported by the
 // collector itself.
 package fakeapi

@@ -125,6 +125,8 @@ type Server struct {
 	n      atomic.Int64
 	routes []Route
 	onCall func(API)
+	now    func() time.Time // growing accounts' clock (growing.go)
+	served []ServedCount
 }
 
 // OnCall makes fn be called with the API of every call from now on, as the

@@ -42,6 +42,8 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, mode string) {
 		reply(w, http.StatusOK, File(r.URL.Path[1:]), "Content-Type", "application/rss+xml")
 	case "/feed/latin1.xml":
 		reply(w, http.StatusOK, File("feed/latin1.xml"), "Content-Type", "application/rss+xml; charset=ISO-8859-1")
+	case "/feed/weekly.xml":
+		s.weeklyFeed(w)
 	case "/feed/broken.xml":
 		reply(w, http.StatusOK, []byte("<html><body>Not a feed</body></html>"), "Content-Type", "text/html")
 	case "/feed/slow.xml":

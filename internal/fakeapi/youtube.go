@@ -88,6 +88,10 @@ func (s *Server) youtube(w http.ResponseWriter, r *http.Request, mode string) {
 				items = append(items, it)
 			}
 		}
+		if n, ok := generated(id, "UCgrow"); ok {
+			items = append(items, map[string]any{"kind": "youtube#channel", "id": id, "statistics": map[string]any{
+				"viewCount": "0", "subscriberCount": strconv.Itoa(s.growing(YouTube, id, "subscribers", n)), "hiddenSubscriberCount": false, "videoCount": "0"}})
+		}
 		if n, ok := generated(id, "UCgen"); ok {
 			item := map[string]any{"kind": "youtube#channel", "id": id, "statistics": map[string]any{
 				"viewCount": strconv.Itoa(n), "subscriberCount": "10", "hiddenSubscriberCount": false, "videoCount": "1"}}

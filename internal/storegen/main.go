@@ -104,5 +104,5 @@ func write(out string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, data, 0o600)
+	return os.WriteFile(out, data, 0o600) //nolint:gosec // the file the developer named
 }
