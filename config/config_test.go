@@ -486,6 +486,9 @@ kpis:
 			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
 				t.Errorf("not at %s: %v", want, err)
 			}
+			if n := len(err.(config.Problems)); n != 1 {
+				t.Errorf("%d problems, want the one: %v", n, err)
+			}
 		})
 	}
 
