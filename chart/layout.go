@@ -219,7 +219,6 @@ func (c Chart) layout(o Options) scene {
 		fc := statusColor(c.Status)
 		title := fmt.Sprintf("forecast: %s %s by the end of %s", valueText(c.Forecast), c.Metric, dueDay(c.Due, loc))
 		s.add(shape{kind: polyline, pts: []pt{{x(c.At), y(c.Value)}, {x(c.Due), y(c.Forecast)}}, stroke: fc, width: 2, dash: []float64{2, 3}, title: title})
-		s.add(shape{kind: circle, pts: []pt{{x(c.Due), y(c.Forecast)}}, r: 3.5, stroke: fc, width: 1.5, fill: white, title: title})
 	}
 
 	// The values.
@@ -275,6 +274,13 @@ func (c Chart) layout(o Options) scene {
 			ty = my + d + font
 		}
 		s.add(shape{kind: text, pts: []pt{{lx, ty}}, text: label, size: font * 0.9, anchor: anchor, bold: true, fill: col, title: title})
+	}
+
+	// The forecast's end, last: a forecast that meets or nearly meets the
+	// next target ends on its diamond, and stays seen there.
+	if c.HasForecast {
+		title := fmt.Sprintf("forecast: %s %s by the end of %s", valueText(c.Forecast), c.Metric, dueDay(c.Due, loc))
+		s.add(shape{kind: circle, pts: []pt{{x(c.Due), y(c.Forecast)}}, r: 3.5, stroke: statusColor(c.Status), width: 1.5, fill: white, title: title})
 	}
 	return s
 }

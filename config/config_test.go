@@ -246,10 +246,19 @@ func FuzzLoad(f *testing.F) {
 	// A type's own settings, rivals, windows and comparisons.
 	f.Add([]byte("plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels: {s: {type: search_console, window: 28d, filters: [{dimension: page, operator: contains, expression: /b/}], credentials: {service_account: '{}'}, accounts: ['sc-domain:a.b']}, b: {type: bluesky, accounts: [a.b], rivals: [c.d], posts_window: 4w}}\nkpis: [{name: k, channel: b, metric: followers, versus: rivals, compare: share, direction: down, milestones: [{due: 2026-07-31, target: 0.2}]}]"))
 	f.Add([]byte("channels: {g: {type: google_analytics, window: 0d, metrics: {a: b}, filters: [{field: x, match: in_list, values: [1]}]}, m: {type: matomo, api_url: 'https://m/?token_auth=1', goal: -1}}"))
+	f.Add([]byte("channels: {y: {type: youtube, credentials: {api_key: 'k-${KPI_FUZZ_UNSET}', headers: {X: '${KPI_FUZZ_UNSET:-d}'}}}}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := loadBothWays(t, "fuzz.yml", data)
 		if err == nil && cfg == nil {
 			t.Fatal("no config and no error")
+		}
+		// What loads with every secret loads without them, as the same plan.
+		lenient, lenientErr := config.Load("fuzz.yml", data, collectors.Types(), config.WithoutSecrets())
+		if lenientErr == nil && lenient == nil {
+			t.Fatal("no config and no error without secrets")
+		}
+		if err == nil && (lenientErr != nil || len(lenient.KPIs) != len(cfg.KPIs) || len(lenient.Channels) != len(cfg.Channels)) {
+			t.Fatalf("loads with its secrets but not without them: %v", lenientErr)
 		}
 	})
 }
