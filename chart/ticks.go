@@ -123,8 +123,8 @@ func timeTicks(from, to time.Time, loc *time.Location, n int) []tick {
 		}
 		f := from.In(loc)
 		var t time.Time
-		switch {
-		case u.months == 0:
+		switch u.months {
+		case 0:
 			t = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
 			if u.days == 7 {
 				t = t.AddDate(0, 0, (8-int(t.Weekday()))%7)
