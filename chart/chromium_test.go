@@ -54,7 +54,7 @@ func TestSVGInChromium(t *testing.T) {
 			document.documentElement.namespaceURI === "http://www.w3.org/2000/svg" ? 1 : 0,
 			document.querySelectorAll("circle > title").length,
 			document.querySelectorAll("polygon > title").length,
-			document.documentElement.viewBox.baseVal.width]`))
+			document.documentElement.viewBox ? document.documentElement.viewBox.baseVal.width : 0]`))
 		if err != nil {
 			t.Fatal(err)
 		}
