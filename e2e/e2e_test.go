@@ -203,11 +203,12 @@ func start(t *testing.T, configFile, storage string) *daemon {
 }
 
 // startAt starts the daemon listening on addr, with extra flags, and waits
-// until it is ready.
+// until it is ready. It lets POST /-/reload reload (--web.enable-lifecycle),
+// as the tests of reloads post it.
 func startAt(t *testing.T, addr, configFile, storage string, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug"}, extra...)...)
+	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug", "--web.enable-lifecycle"}, extra...)...)
 	d.cmd.Env = env()
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {

@@ -46,7 +46,9 @@ func TestImportRules(t *testing.T) {
 	// The store keeps its series ids in a series map, a leaf like vocab.
 	leaves := map[string][]string{
 		"vocab": {"vocab"}, "plan": {"vocab"}, "internal/redact": {"vocab"}, "internal/seriesmap": {"vocab"}, "internal/gzipsplice": nil,
-		"store": {"vocab", "internal/seriesmap"},
+		"store": {"vocab", "internal/seriesmap"}, "internal/idempotency": nil,
+		// Backups read the store and nothing after it in the flow.
+		"backup": {"store", "vocab", "internal/seriesmap"},
 	}
 	for _, leaf := range slices.Sorted(maps.Keys(leaves)) {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, leaf) {
@@ -56,10 +58,11 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 	// What shows the snapshot depends, through anything, on the snapshot
-	// and the words it is written in (and the gzip splicer, a leaf, and the
-	// drawing of charts), and nothing else of the module: not the engine,
-	// the collectors, the store or the config.
-	shows := []string{"snapshot", "plan", "vocab", "report", "peers", "internal/gzipsplice", "chart"}
+	// and the words it is written in (and two leaves: the gzip splicer and
+	// the recording API's idempotency keys; and the drawing of charts), and
+	// nothing else of the module: not the engine, the collectors, the store
+	// or the config.
+	shows := []string{"snapshot", "plan", "vocab", "report", "peers", "internal/gzipsplice", "internal/idempotency", "chart"}
 	for _, pkg := range []string{"snapshot", "metrics", "web", "report", "peers", "chart"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if !slices.Contains(shows, dep) {
