@@ -243,15 +243,24 @@ func TestPNG(t *testing.T) {
 					t.Errorf("the background at the left edge is %v", got)
 				}
 				s := c.layout(o)
-				for _, sh := range s.shapes {
+				points, seen := 0, 0
+				for i, sh := range s.shapes {
 					if sh.kind != circle || sh.title == "" {
 						continue
 					}
+					points++
+					if covered(s.shapes[i+1:], sh.pts[0]) {
+						continue
+					}
+					seen++
 					// A point's center is drawn in its fill.
 					p := image.Pt(int(sh.pts[0].x*scale), int(sh.pts[0].y*scale))
 					if got := img.At(p.X, p.Y); !near(got, sh.fill) {
 						t.Errorf("%s: at %v the PNG has %v, want %v", sh.title, p, got, sh.fill)
 					}
+				}
+				if seen < points*3/4 {
+					t.Errorf("only %d of %d points are in sight", seen, points)
 				}
 				for _, sh := range s.shapes {
 					if sh.kind != polygon || !strings.Contains(sh.title, "milestone") {
@@ -271,6 +280,31 @@ func TestPNG(t *testing.T) {
 			})
 		}
 	}
+}
+
+// covered reports whether any of the shapes (drawn later) may cover p.
+func covered(later []shape, p pt) bool {
+	for _, sh := range later {
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, q := range sh.pts {
+			x0, y0, x1, y1 = math.Min(x0, q.x), math.Min(y0, q.y), math.Max(x1, q.x), math.Max(y1, q.y)
+		}
+		pad := sh.width/2 + sh.r + 1
+		if sh.kind == text {
+			w := textWidth(sh.text, sh.size, sh.bold)
+			switch sh.anchor {
+			case "middle":
+				x0 -= w / 2
+			case "end":
+				x0 -= w
+			}
+			x1, y0 = x0+w, y0-sh.size
+		}
+		if p.x >= x0-pad && p.x <= x1+pad && p.y >= y0-pad && p.y <= y1+pad {
+			return true
+		}
+	}
+	return false
 }
 
 func same(c color.Color, want color.RGBA) bool { return near(c, want) }
