@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
@@ -109,17 +110,26 @@ func (c Chart) layout(o Options) scene {
 	s := scene{w: w, h: h, label: c.Name + ": " + c.Metric + " over the plan's glide path"}
 	s.add(shape{kind: polygon, pts: []pt{{0, 0}, {w, 0}, {w, h}, {0, h}}, fill: white})
 
+	// What cannot be placed is left out: a value that is not a number, or
+	// infinite, has no place on an axis.
+	c.Values = finitePoints(c.Values)
+	c.Glide = finitePoints(c.Glide)
+	var ms []Milestone
+	for _, m := range c.Milestones {
+		if finite(m.Target) {
+			ms = append(ms, m)
+		}
+	}
+	c.Milestones = ms
+	c.HasForecast = c.HasForecast && finite(c.Value) && finite(c.Forecast)
+
 	from, to := c.From, c.To
 	if !to.After(from) {
 		to = from.Add(24 * time.Hour)
 	}
 	// The value axis covers every value, the glide path and the forecast.
 	lo, hi := math.Inf(1), math.Inf(-1)
-	see := func(v float64) {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
+	see := func(v float64) { lo, hi = math.Min(lo, v), math.Max(hi, v) }
 	for _, p := range c.Values {
 		see(p.Value)
 	}
@@ -153,7 +163,7 @@ func (c Chart) layout(o Options) scene {
 	}
 	y := func(v float64) float64 {
 		// Halves first: hi-lo of two huge finite values would overflow.
-		return top + plotH - plotH*(v/2-lo/2)/(hi/2-lo/2)
+		return top + plotH - plotH*((v/2-lo/2)/(hi/2-lo/2))
 	}
 
 	// Grid and value labels.
@@ -294,5 +304,27 @@ func dueDay(t time.Time, loc *time.Location) string {
 
 // valueText is a value for hover text: up to two decimals.
 func valueText(v float64) string {
+	if math.Abs(v) >= 1e15 {
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// finitePoints is ps without the points whose value is not finite (a copy
+// only where one is dropped).
+func finitePoints(ps []plan.Point) []plan.Point {
+	for i, p := range ps {
+		if !finite(p.Value) {
+			out := append([]plan.Point(nil), ps[:i]...)
+			for _, q := range ps[i+1:] {
+				if finite(q.Value) {
+					out = append(out, q)
+				}
+			}
+			return out
+		}
+	}
+	return ps
 }

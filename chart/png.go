@@ -163,6 +163,14 @@ func dashed(pts []pt, dash []float64) [][]pt {
 	for k := 1; k < len(pts); k++ {
 		a, b := pts[k-1], pts[k]
 		l := math.Hypot(b.x-a.x, b.y-a.y)
+		if !finite(l) || l > 1e5 {
+			// No segment of a chart is this long: drawn whole, not
+			// counted out dash by dash.
+			if on {
+				cur = append(cur, b)
+			}
+			continue
+		}
 		pos := 0.0
 		for l-pos > left {
 			pos += left

@@ -1,7 +1,7 @@
 package chart
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"image/color"
@@ -16,18 +16,21 @@ import (
 // id or outside reference.
 func (c Chart) SVG(w io.Writer, o Options) error {
 	s := c.layout(o)
-	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" aria-label="%s" font-family="Go, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">`,
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" role="img" aria-label="%s" font-family="Go, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">`,
 		num(s.w), num(s.h), escape(s.label))
-	fmt.Fprintf(b, "<title>%s</title>\n", escape(s.label))
+	fmt.Fprintf(&b, "<title>%s</title>\n", escape(s.label))
 	for _, sh := range s.shapes {
-		writeShape(b, sh)
+		writeShape(&b, sh)
 	}
 	b.WriteString("</svg>\n")
-	return b.Flush()
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("writing the chart as SVG: %w", err)
+	}
+	return nil
 }
 
-func writeShape(b *bufio.Writer, sh shape) {
+func writeShape(b *bytes.Buffer, sh shape) {
 	var tag string
 	switch sh.kind {
 	case polyline, polygon:

@@ -17,21 +17,19 @@ import (
 // of ten), returning the ticks from the first at or under lo to the first at
 // or over hi, and the step.
 func valueTicks(lo, hi float64, n int) ([]float64, float64) {
-	if hi-lo <= 0 || math.IsInf(hi-lo, 0) {
-		// One value: a band around it, from 0 where it is positive.
+	if !(hi > lo) {
+		// One value: from 0 to it, or a unit band at 0.
 		switch {
 		case lo > 0:
-			lo, hi = 0, hi*1.2
+			lo, hi = 0, lo
 		case lo < 0:
-			lo, hi = lo*1.2, 0
+			hi = 0
 		default:
 			lo, hi = 0, 1
 		}
-		if math.IsInf(hi-lo, 0) {
-			lo, hi = lo/2, hi/2
-		}
 	}
-	raw := (hi - lo) / float64(n)
+	// Divided first: hi-lo of two huge finite values would overflow.
+	raw := hi/float64(n) - lo/float64(n)
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := mag * 10
 	for _, m := range []float64{1, 2, 5} {
@@ -41,8 +39,10 @@ func valueTicks(lo, hi float64, n int) ([]float64, float64) {
 		}
 	}
 	first, last := math.Floor(lo/step+1e-9), math.Ceil(hi/step-1e-9)
-	if last-first > 40 { // a step lost to rounding: never draw a forest
-		return []float64{lo, hi}, hi - lo
+	if !finite(first*step) || !finite(last*step) || last-first > 40 || step == 0 {
+		// At the edge of what a float holds, or a step lost to rounding:
+		// the two ends only.
+		return []float64{lo, hi}, hi/2 - lo/2
 	}
 	out := make([]float64, 0, int(last-first)+1)
 	for i := first; i <= last; i++ {
@@ -58,6 +58,8 @@ func valueTicks(lo, hi float64, n int) ([]float64, float64) {
 func tickLabel(v, step float64) string {
 	a := math.Abs(v)
 	switch {
+	case a >= 1e15:
+		return strconv.FormatFloat(v, 'g', 3, 64)
 	case a >= 1e6 && step >= 1e5:
 		return trimmed(v/1e6, step/1e6) + "M"
 	case a >= 1e4 && step >= 1e3:
@@ -70,6 +72,8 @@ func tickLabel(v, step float64) string {
 func targetLabel(v float64) string {
 	a := math.Abs(v)
 	switch {
+	case a >= 1e15:
+		return strconv.FormatFloat(v, 'g', 3, 64)
 	case a >= 1e6:
 		return strconv.FormatFloat(math.Round(v/1e4)/100, 'f', -1, 64) + "M"
 	case a >= 1e4:
@@ -119,8 +123,8 @@ func timeTicks(from, to time.Time, loc *time.Location, n int) []tick {
 		}
 		f := from.In(loc)
 		var t time.Time
-		switch {
-		case u.months == 0:
+		switch u.months {
+		case 0:
 			t = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
 			if u.days == 7 {
 				t = t.AddDate(0, 0, (8-int(t.Weekday()))%7)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -145,7 +146,7 @@ func TestKPIPage(t *testing.T) {
 				dec := xml.NewDecoder(strings.NewReader(svg))
 				for {
 					_, err := dec.Token()
-					if err == io.EOF {
+					if errors.Is(err, io.EOF) {
 						break
 					}
 					if err != nil {

@@ -1,0 +1,70 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Each chart opened on its own as an .svg file in headless Chromium, which
+// parses it as XML: no parser error, the SVG namespace, a <title> for each
+// point and milestone, and a size from its viewBox.
+func TestSVGInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
+		}
+		t.Skip("chromium is not installed (apt-get install chromium)")
+	}
+	dir := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("1")); err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	defer cancelTimeout()
+	for _, tt := range cases() {
+		var b bytes.Buffer
+		c := FromKPI(h2, tt.kpi, tt.at)
+		if err := c.SVG(&b, Options{Width: 720, Height: 320}); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, tt.name+".svg")
+		if err := os.WriteFile(file, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tctx, chromedp.Navigate("file://"+file)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(tctx, chromedp.Evaluate[[]float64](`[
+			document.getElementsByTagNameNS("*", "parsererror").length,
+			document.documentElement.namespaceURI === "http://www.w3.org/2000/svg" ? 1 : 0,
+			document.querySelectorAll("circle > title").length,
+			document.querySelectorAll("polygon > title").length,
+			document.documentElement.viewBox ? document.documentElement.viewBox.baseVal.width : 0]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		points := float64(len(c.Values))
+		if c.HasForecast {
+			points++
+		}
+		if got[0] != 0 || got[1] != 1 || got[2] != points || got[3] != float64(len(c.Milestones)) || got[4] != 720 {
+			t.Errorf("%s as Chromium parsed it: %v parser errors, SVG namespace %v, %v points with a title (want %v), %v milestones with one (want %d), %v wide",
+				tt.name, got[0], got[1], got[2], points, got[3], len(c.Milestones), got[4])
+		}
+	}
+}
