@@ -123,3 +123,38 @@ func TestRowOverTheCap(t *testing.T) {
 		t.Errorf("a long account: %.500v", res.Problems)
 	}
 }
+
+// FuzzCheck reads arbitrary files: no panic, every row counted once (good,
+// bad or settled as a repeat), every problem at a line and a line long, and
+// every reading kept a whole number where the metric is a count.
+func FuzzCheck(f *testing.F) {
+	cfg := plan(f)
+	for _, seed := range []string{
+		head + "youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1200,2026-07-01\n",
+		head + "offline,,relationships,2.5,2026-07-05T10:00:00Z\noffline,,relationships,3,2026-07-05T10:00:00Z\n",
+		head + "youtube,\"UC\n\",subscribers,1,2026-07-01\n",
+		head + "linkedin,1234567,followers,0x1p3,2026-07-01\n",
+		"", "\uFEFF" + head, head + "\"",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, file string) {
+		res, err := Check(strings.NewReader(file), cfg, collectors.Types(), now, 5, collectors.TakesFractions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Problems {
+			if p.Line < 1 || len(p.Msg) > 600 || strings.Contains(p.Msg, "\n") {
+				t.Errorf("problem %q at line %d", p.Msg, p.Line)
+			}
+		}
+		if res.Good < 0 || len(res.Readings()) > res.Good {
+			t.Errorf("%d good rows, %d readings", res.Good, len(res.Readings()))
+		}
+		for _, r := range res.Readings() {
+			if r.Value < 0 || r.Value > MaxCount || (!collectors.TakesFractions(cfg.Channels[r.Channel].Type, r.Metric) && r.Value != float64(int64(r.Value))) {
+				t.Errorf("reading %+v", r)
+			}
+		}
+	})
+}
