@@ -133,7 +133,9 @@ func decodeSettings(ps *problems, cfg *Config, types Types) {
 				}
 			}
 		}
-		if err := own.Decode(copied.Interface()); err != nil {
+		// checkShape said, in plain words, what is wrong with a value;
+		// the YAML library's words are for a case it does not know.
+		if err := own.Decode(copied.Interface()); err != nil && len(ps.list) == 0 {
 			ps.at(node, "channels.%s: %v", name, err)
 		}
 		ch.Settings = copied.Interface()

@@ -201,7 +201,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		own := spec.Keys()
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
-			if !slices.Contains(own, key) && !slices.Contains(commonKeys, key) {
+			// A key no type takes was reported as unknown already.
+			if !slices.Contains(own, key) && !slices.Contains(commonKeys, key) && ps.someTypeTakes(key) {
 				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s%s", name, key, ch.Type, key, ownKeysWords(own))
 			}
 		}
@@ -271,7 +272,7 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		ps.path(at("rivals"), "channels.%s.rivals: a %s channel reads no accounts, so it has no rivals to read", name, ch.Type)
 	}
 	validateSharedKeys(ps, at, name, ch, spec)
-	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
+	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) && !ps.unsetSecrets[name] {
 		keys := make([]string, 0, 2*len(spec.Credentials))
 		for _, k := range spec.Credentials {
 			keys = append(keys, k, k+"_file")

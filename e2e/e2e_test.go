@@ -405,6 +405,17 @@ func TestEndToEnd(t *testing.T) {
 		!strings.Contains(string(out), ",no_data,,,subscribers hidden by the account,,,\n") {
 		t.Errorf("report CSV:\n%s", out)
 	}
+	// The HTML report from the same store: a chart per KPI, every KPI named.
+	htmlReport := exec.Command(binary, "report", "--config.file="+configFile, "--storage.path="+storage, "--format=html")
+	htmlReport.Env = env()
+	out, err = htmlReport.Output()
+	if err != nil {
+		t.Fatalf("collector report --format=html: %v", err)
+	}
+	if n := strings.Count(string(out), "<svg "); n != strings.Count(string(out), `<div class="kpi">`) || n == 0 ||
+		!strings.Contains(string(out), "<h3>youtube_subscribers</h3>") || strings.Contains(string(out), "<script") {
+		t.Errorf("report HTML: %d charts\n%s", n, out)
+	}
 	d.stop(t)
 
 	// Restart with every API failing: the stored values are served at once,

@@ -63,6 +63,9 @@ type Server struct {
 	// ForwardTimeout of a 10 s busy time-out). It never follows a redirect,
 	// whatever its CheckRedirect.
 	PeerClient *http.Client
+	// Backup serves GET /api/v1/backup (the backup package's handler,
+	// given with --web.enable-admin-api); nil: the path is not found.
+	Backup http.Handler
 	// IdempotencyKeys remembers the answers to recordings sent with an
 	// Idempotency-Key (default: kept IdempotencyKeysKept, in memory).
 	IdempotencyKeys *idempotency.Keys
@@ -86,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.Handle("GET "+path, s.Metrics)
 	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.HandleFunc("GET /kpi/{name}", s.kpiPage)
 	mux.Handle("GET /static/", staticFiles)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "Healthy.\n") })
 	mux.HandleFunc("GET /-/ready", s.ready)
@@ -93,6 +97,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/kpis", s.kpis)
 	mux.HandleFunc("GET /api/v1/milestones.ics", s.milestones)
 	mux.HandleFunc("POST /api/v1/observations", s.observations)
+	if s.Backup != nil {
+		mux.Handle("GET /api/v1/backup", s.Backup)
+	}
 	mux.HandleFunc("GET "+peers.PartPath, s.part)
 	return mux
 }
@@ -140,6 +147,12 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request) (*snapshot.Snapsh
 
 // part serves this replica's own part of the plan to the other replicas.
 func (s *Server) part(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("scope") == peers.ScopeWhole {
+		if snap, missing := s.whole(w, r); snap != nil {
+			peers.WriteWhole(w, snap, missing)
+		}
+		return
+	}
 	if snap := s.published(w); snap != nil {
 		peers.ServePart(w, r, snap)
 	}
