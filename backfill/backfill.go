@@ -126,10 +126,10 @@ func (l *rowLimit) Read(p []byte) (int, error) {
 			l.rowLine = l.line
 		}
 		l.n++
-		switch {
-		case b == '"':
+		switch b {
+		case '"':
 			l.inQuotes = !l.inQuotes
-		case b == '\n':
+		case '\n':
 			l.line++
 			if !l.inQuotes {
 				l.n = 0
@@ -280,8 +280,8 @@ type series struct{ channel, account, metric string }
 type row struct {
 	ms     int64
 	value  float64
+	line   int
 	series uint32
-	line   uint32
 }
 
 // Checked is a file read and checked: its good rows, ready to write, and
@@ -354,11 +354,11 @@ func Check(r io.Reader, cfg *config.Config, types config.Types, now time.Time, m
 		key := series{reading.Channel, reading.Account, reading.Metric}
 		id, ok := ids[key]
 		if !ok {
-			id = uint32(len(res.series))
+			id = uint32(len(res.series)) //nolint:gosec // G115: series are the config's accounts times metrics, far fewer than 2^32
 			ids[key] = id
 			res.series = append(res.series, key)
 		}
-		res.rows = append(res.rows, row{ms: reading.Time.UnixMilli(), value: reading.Value, series: id, line: uint32(rd.line)})
+		res.rows = append(res.rows, row{ms: reading.Time.UnixMilli(), value: reading.Value, series: id, line: rd.line})
 	}
 	res.settleMoments(add)
 	slices.SortFunc(res.Problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
@@ -389,7 +389,7 @@ func (c *Checked) settleMoments(bad func(Problem)) {
 				if k == i {
 					other = c.rows[i+1]
 				}
-				bad(Problem{Line: int(c.rows[k].line), Msg: fmt.Sprintf("%s %s %s at %s: %s here, but line %d gives %s; a moment has one value",
+				bad(Problem{Line: c.rows[k].line, Msg: fmt.Sprintf("%s %s %s at %s: %s here, but line %d gives %s; a moment has one value",
 					s.channel, vocab.Quote(s.account), s.metric, at, plainValue(c.rows[k].value), other.line, plainValue(other.value))})
 			}
 			c.Good -= j - i
