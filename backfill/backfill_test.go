@@ -32,13 +32,14 @@ func TestDocumentedShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs, problems, bad, err := Check(strings.NewReader(string(data)), cfg, collectors.Types(), now, 10)
-		if err != nil || bad != 0 || len(rs) != 3 {
-			t.Errorf("%s: %d readings, problems %v, %v", f, len(rs), problems, err)
+		res, err := Check(strings.NewReader(string(data)), cfg, collectors.Types(), now, 10, collectors.TakesFractions)
+		if err != nil || res.Bad != 0 || len(res.Readings()) != 3 {
+			t.Errorf("%s: %+v, %v", f, res, err)
 		}
 	}
 	// A date is the end of that day in the plan's zone.
-	rs, _, _, _ := Check(strings.NewReader("channel,account,metric,value,time\noffline,,relationships,4,2026-07-31\n"), cfg, collectors.Types(), now, 10)
+	res, _ := Check(strings.NewReader("channel,account,metric,value,time\noffline,,relationships,4,2026-07-31\n"), cfg, collectors.Types(), now, 10, collectors.TakesFractions)
+	rs := res.Readings()
 	if want := time.Date(2026, 7, 31, 23, 59, 59, 999e6, cfg.Plan.Location); len(rs) != 1 || !rs[0].Time.Equal(want) || rs[0].Account != "default" {
 		t.Errorf("a date: %+v, want %v on account default", rs, want)
 	}
@@ -53,9 +54,9 @@ func TestBadRows(t *testing.T) {
 		{"no header", "youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1,2026-07-01\n", "line 1: the header is"},
 		{"an empty file", "", "line 1: the file is empty"},
 		{"a wrong column count", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1\n", "line 2: 4 columns; a row has 5"},
-		{"not a number", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1.2K,2026-07-01\n", `line 2: value "1.2K" is not a number`},
-		{"negative", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,-3,2026-07-01\n", "line 2: value -3 is negative"},
-		{"beyond 2^53", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1e300,2026-07-01\n", "beyond 2^53"},
+		{"not a number", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1.2K,2026-07-01\n", `line 2: value "1.2K" is not a whole number`},
+		{"negative", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,-3,2026-07-01\n", `line 2: value "-3" is negative`},
+		{"beyond 2^53", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,1e300,2026-07-01\n", "not a whole number"},
 		{"an unknown channel", "channel,account,metric,value,time\ntiktok,acme,followers,1,2026-07-01\n", `line 2: channel "tiktok" is not in the config`},
 		{"an unknown metric", "channel,account,metric,value,time\nyoutube,UC_x5XG1OV2P6uZZ5FSM9Ttw,likes,1,2026-07-01\n", `line 2: channel youtube has no metric "likes"`},
 		{"an unknown account", "channel,account,metric,value,time\nyoutube,UCnope,subscribers,1,2026-07-01\n", `line 2: account "UCnope" is not among`},
@@ -66,9 +67,9 @@ func TestBadRows(t *testing.T) {
 		{"a broken quote", "channel,account,metric,value,time\n\"offline,,relationships,1,2026-07-01\n", "line 2:"},
 	}
 	for _, tt := range tests {
-		_, problems, bad, err := Check(strings.NewReader(tt.csv), cfg, collectors.Types(), now, 10)
-		if err != nil || bad == 0 || len(problems) == 0 || !strings.Contains(problems[0].Error(), tt.want) {
-			t.Errorf("%s: problems %v (%d bad, %v), want %q", tt.name, problems, bad, err, tt.want)
+		res, err := Check(strings.NewReader(tt.csv), cfg, collectors.Types(), now, 10, collectors.TakesFractions)
+		if err != nil || res.Bad == 0 || len(res.Problems) == 0 || !strings.Contains(res.Problems[0].Error(), tt.want) {
+			t.Errorf("%s: %+v, %v, want %q", tt.name, res, err, tt.want)
 		}
 	}
 }
@@ -78,9 +79,9 @@ func TestBadRows(t *testing.T) {
 func TestManyBadRowsStream(t *testing.T) {
 	cfg := plan(t)
 	r := &repeat{head: "channel,account,metric,value,time\n", row: "youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,not-a-number,2026-07-01\n", n: 200000}
-	_, problems, bad, err := Check(r, cfg, collectors.Types(), now, 100)
-	if err != nil || bad != 200000 || len(problems) != 100 {
-		t.Errorf("%d bad, %d listed, %v", bad, len(problems), err)
+	res, err := Check(r, cfg, collectors.Types(), now, 100, collectors.TakesFractions)
+	if err != nil || res.Bad != 200000 || len(res.Problems) != 100 {
+		t.Errorf("%d bad, %d listed, %v", res.Bad, len(res.Problems), err)
 	}
 }
 

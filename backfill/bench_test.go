@@ -29,11 +29,11 @@ func BenchmarkImport10000(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		rs, problems, _, err := Check(strings.NewReader(csv.String()), cfg, collectors.Types(), now, 10)
-		if err != nil || len(problems) > 0 || len(rs) != 10000 {
-			b.Fatalf("%d rows, %v %v", len(rs), problems, err)
+		res, err := Check(strings.NewReader(csv.String()), cfg, collectors.Types(), now, 10, collectors.TakesFractions)
+		if err != nil || res.Bad > 0 || res.Good != 10000 {
+			b.Fatalf("%+v %v", res, err)
 		}
-		if n, err := st.Import(context.Background(), rs); err != nil || n != 10000 {
+		if n, err := res.Write(context.Background(), st, ImportBatch); err != nil || n != 10000 {
 			b.Fatalf("%d stored: %v", n, err)
 		}
 		b.StopTimer()

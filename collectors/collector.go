@@ -210,3 +210,11 @@ const MaxCount = 1 << 53
 func IsCount(v float64) bool {
 	return v >= 0 && v <= MaxCount && v == math.Trunc(v)
 }
+
+// TakesFractions reports whether a metric of a channel type may be a
+// fraction: a ratio of the type's, or any metric of a type whose metrics the
+// user names (http_json, manual). Every other metric is a count.
+func TakesFractions(channelType, metric string) bool {
+	t, ok := registry[channelType]
+	return ok && (t.UserMetrics || t.Manual || slices.Contains(t.Ratios, metric))
+}

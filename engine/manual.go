@@ -166,12 +166,14 @@ func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.Manua
 	}
 	t := time.NewTimer(e.recordWait)
 	defer t.Stop()
+	// A refresh that fails does not undo the recording: refreshSoon logs
+	// it, and the next refresh shows the value. Answered as an error, the
+	// recording would be sent again and counted twice.
 	select {
 	case <-call.done:
-		return m, call.err
 	case <-t.C:
-		return m, nil
 	}
+	return m, nil
 }
 
 // RecordPublishWait is how long a recording waits for the snapshot that

@@ -126,3 +126,29 @@ func TestReloadClosesIdleConnections(t *testing.T) {
 		t.Errorf("%d connections of old clients stay open after 30 reloads", n)
 	}
 }
+
+// A recording that is stored is acknowledged even where the refresh that
+// would show it fails: answered as an error, a client would send it again
+// and count it twice.
+func TestStoredRecordingIsAcknowledgedWhenItsRefreshFails(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	e.recordWait = time.Hour
+	e.refreshOne.Lock() // the refresh waits until the store is gone
+	answered := make(chan error, 1)
+	go func() {
+		_, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Metric: "relationships", Add: true, Value: 1})
+		answered <- err
+	}()
+	for {
+		if r, ok, err := st.Latest(context.Background(), "offline", "default", "relationships"); err == nil && ok && r.Value == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st.Close() // the refresh cannot read it back now
+	e.refreshOne.Unlock()
+	if err := <-answered; err != nil {
+		t.Errorf("a stored recording was answered with %v", err)
+	}
+}

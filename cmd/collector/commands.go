@@ -351,8 +351,8 @@ type importFlags struct {
 	skipBad bool
 }
 
-// runImport checks every row of the file, then writes the good ones in one
-// transaction: all or, with a bad row, none (unless --skip-bad).
+// runImport checks every row of the file, then writes the good ones in
+// batches: all or, with a bad row, none (unless --skip-bad).
 func runImport(c *commonFlags, f importFlags) int {
 	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
@@ -369,19 +369,23 @@ func runImport(c *commonFlags, f importFlags) int {
 		defer file.Close()
 		in, name = file, f.file
 	}
-	readings, problems, bad, err := backfill.Check(bufio.NewReaderSize(in, 1<<20), cfg, collectors.Types(), time.Now(), 100)
+	res, err := backfill.Check(bufio.NewReaderSize(in, 1<<20), cfg, collectors.Types(), time.Now(), 100, collectors.TakesFractions)
 	if err != nil {
 		fmt.Fprintf(stderr, "collector import: reading %s: %v\n", name, err)
 		return 1
 	}
-	for _, p := range problems {
+	for _, p := range res.Problems {
 		fmt.Fprintf(stderr, "%s:%d: %s\n", name, p.Line, p.Msg)
 	}
-	if bad > len(problems) {
-		fmt.Fprintf(stderr, "… and %d more bad rows\n", bad-len(problems))
+	if res.Bad > len(res.Problems) {
+		fmt.Fprintf(stderr, "… and %d more bad rows\n", res.Bad-len(res.Problems))
 	}
-	if bad > 0 && !f.skipBad {
-		fmt.Fprintf(stderr, "collector import: %d bad rows; nothing was written (--skip-bad writes the %d good ones)\n", bad, len(readings))
+	switch {
+	case res.Stopped:
+		fmt.Fprintf(stderr, "collector import: the file was not read to its end; nothing was written\n")
+		return 1
+	case res.Bad > 0 && !f.skipBad:
+		fmt.Fprintf(stderr, "collector import: %d bad rows; nothing was written (--skip-bad writes the %d good ones)\n", res.Bad, res.Good)
 		return 1
 	}
 	st, err := c.openStore()
@@ -390,12 +394,12 @@ func runImport(c *commonFlags, f importFlags) int {
 		return 1
 	}
 	defer st.Close()
-	changed, err := st.Import(context.Background(), readings)
+	changed, err := res.Write(context.Background(), st, backfill.ImportBatch)
 	if err != nil {
-		fmt.Fprintf(stderr, "collector import: nothing was written: %v\n", err)
+		fmt.Fprintf(stderr, "collector import: writing stopped after %d new or changed readings: %v; importing the file again completes it\n", changed, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d rows read, %d new or changed readings stored, %d bad rows skipped\n", len(readings), changed, bad)
+	fmt.Fprintf(stdout, "%d rows read, %d new or changed readings stored, %d bad rows skipped\n", res.Good, changed, res.Bad)
 	return 0
 }
 

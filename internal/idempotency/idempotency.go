@@ -18,11 +18,11 @@ import (
 const MaxKeyLength = 255
 
 var (
-	// ErrBadKey: empty, too long, or not printable ASCII.
+	// ErrBadKey is a key that is empty, too long, or not printable ASCII.
 	ErrBadKey = errors.New("an idempotency key is 1 to 255 printable ASCII characters, such as a UUID")
-	// ErrInFlight: a request with the key is being done.
+	// ErrInFlight says a request with the key is still being done.
 	ErrInFlight = errors.New("a request with this idempotency key is still being done; send it again in a moment")
-	// ErrReused: the key came with another request before.
+	// ErrReused says the key came with another request before.
 	ErrReused = errors.New("this idempotency key came with another request; a key is for one request and its retries")
 )
 
