@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -38,8 +39,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"day": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
-	"spark":  sparkline,
-	"advice": func(k snapshot.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
+	"spark":   sparkline,
+	"kpiPath": kpiPath,
+	"advice":  func(k snapshot.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24
 		if d < 0 {
@@ -64,7 +66,9 @@ func toward(k snapshot.KPIState, v float64) string {
 }
 
 type pageData struct {
-	Snap     *snapshot.Snapshot
+	Snap *snapshot.Snapshot
+	// Missing is the shards whose parts of the plan did not come.
+	Missing  []report.Missing
 	Loc      *time.Location
 	Elapsed  float64
 	Channels []pageChannel
@@ -88,12 +92,12 @@ var static embed.FS
 // staticFiles serves the page's stylesheet and script.
 var staticFiles = http.FileServerFS(static)
 
-func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
-	snap := s.published(w)
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	snap, missing := s.whole(w, r)
 	if snap == nil {
 		return
 	}
-	d := pageData{Snap: snap, Loc: snap.Plan.StartTime.Location()}
+	d := pageData{Snap: snap, Missing: missing, Loc: snap.Plan.StartTime.Location()}
 	if span := snap.Plan.EndTime.Sub(snap.Plan.StartTime); span > 0 {
 		d.Elapsed = math.Max(0, math.Min(1, float64(snap.At.Sub(snap.Plan.StartTime))/float64(span)))
 	}

@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/store"
+)
 
 func TestOrdinal(t *testing.T) {
 	for host, want := range map[string]int{"kpi-collector-2": 2, "kpi-collector-0": 0, "kpi-collector": -1, "web": -1, "a-b-10": 10} {
@@ -17,5 +22,13 @@ func TestAutoGOMEMLIMITRatioRefused(t *testing.T) {
 		if code := run([]string{"--auto-gomemlimit.ratio=" + ratio, "--config.file=" + t.TempDir() + "/missing.yml", "check"}); code != 2 {
 			t.Errorf("--auto-gomemlimit.ratio=%s: exit %d, want 2", ratio, code)
 		}
+	}
+}
+
+// A forwarded recording is waited for longer than its owner may take to
+// store and publish it.
+func TestForwardOutlastsTheOwner(t *testing.T) {
+	if got, owner := peerClient().Timeout, store.BusyTimeout+engine.RecordPublishWait; got <= owner {
+		t.Errorf("forwarding waits %v, the owner up to %v", got, owner)
 	}
 }

@@ -20,6 +20,8 @@
     staleFor: '10m',
     noDataFor: '2d',  // a KPI never read for this long
     downFor: '5m',
+    backupIntervals: 2,  // the last backup older than this many --storage.backup.interval
+    backupFor: '15m',
 
     // Where the alerts link to: Grafana's base URL ('' keeps the links
     // relative, for a Grafana on the same host as the alert's reader).
