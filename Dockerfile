@@ -37,10 +37,9 @@ COPY config/example.yml /etc/kpi-collector/config.yml
 # The store lives here; the folder belongs to nonroot so a fresh volume is writable.
 COPY --from=build --chown=65532:65532 /out/data /var/lib/kpi-collector
 VOLUME ["/var/lib/kpi-collector"]
-# The Go heap's soft limit: a plan of 10,000 KPIs stays near 100 MB resident
-# with it (BENCHMARKS.md). Raise it for larger plans; Kubernetes sets it from
-# the container's memory limit.
-ENV GOMEMLIMIT=64MiB
+# No GOMEMLIMIT here: the collector sets Go's memory limit to 90% of the
+# container's (--auto-gomemlimit.ratio), so run it with one, e.g.
+# `docker run --memory=256m` for up to 10,000 KPIs (README "Scaling").
 EXPOSE 9469
 # The image has no shell: the binary asks itself whether it is ready.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["/bin/collector", "healthcheck"]

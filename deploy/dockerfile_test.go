@@ -61,6 +61,12 @@ func TestDockerfile(t *testing.T) {
 			for _, l := range c.Labels {
 				labels[l.Key] = true
 			}
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				if kv.Key == "GOMEMLIMIT" {
+					t.Errorf("the image sets GOMEMLIMIT=%s: it would win over the limit the collector sets from the container's", kv.Value)
+				}
+			}
 		case *instructions.HealthCheckCommand:
 			healthcheck = len(c.Health.Test) > 1 && c.Health.Test[0] == "CMD" && strings.HasSuffix(c.Health.Test[1], "/collector")
 		}

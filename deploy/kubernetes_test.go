@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/kpi-collector/kpi-collector/collectors"
@@ -205,23 +206,29 @@ func checkInstall(t *testing.T, r rendered, namespaces int) {
 	}
 }
 
+// replicaMemory is the memory a replica of up to 10,000 KPIs is documented
+// to need (README "Scaling"): the collector sets Go's memory limit to 90% of
+// the container's, so the manifests set no GOMEMLIMIT of their own.
+const replicaMemory = "256Mi"
+
 // checkPod checks the pod's hardening; secrets says whether the
 // credentials come from a Secret.
 func checkPod(t *testing.T, pod corev1.PodSpec, secrets bool) {
 	t.Helper()
 	c := pod.Containers[0]
 	checks := map[string]bool{
-		"runAsNonRoot":              pod.SecurityContext != nil && pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot,
-		"no service account token":  pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken,
-		"readOnlyRootFilesystem":    c.SecurityContext != nil && c.SecurityContext.ReadOnlyRootFilesystem != nil && *c.SecurityContext.ReadOnlyRootFilesystem,
-		"no privilege escalation":   c.SecurityContext != nil && c.SecurityContext.AllowPrivilegeEscalation != nil && !*c.SecurityContext.AllowPrivilegeEscalation,
-		"liveness on /-/healthy":    c.LivenessProbe != nil && c.LivenessProbe.HTTPGet != nil && c.LivenessProbe.HTTPGet.Path == "/-/healthy",
-		"readiness on /-/ready":     c.ReadinessProbe != nil && c.ReadinessProbe.HTTPGet != nil && c.ReadinessProbe.HTTPGet.Path == "/-/ready",
-		"memory limit":              !c.Resources.Limits.Memory().IsZero(),
-		"listens on 9469":           len(c.Ports) > 0 && c.Ports[0].ContainerPort == 9469,
-		"the plan from the config":  strings.Contains(strings.Join(c.Args, " "), "--config.file=/etc/kpi-collector/config.yml"),
-		"the store on its volume":   slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/var/lib/kpi-collector" }),
-		"credentials from a Secret": !secrets || len(c.EnvFrom) == 1 && c.EnvFrom[0].SecretRef != nil,
+		"runAsNonRoot":                     pod.SecurityContext != nil && pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot,
+		"no service account token":         pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken,
+		"readOnlyRootFilesystem":           c.SecurityContext != nil && c.SecurityContext.ReadOnlyRootFilesystem != nil && *c.SecurityContext.ReadOnlyRootFilesystem,
+		"no privilege escalation":          c.SecurityContext != nil && c.SecurityContext.AllowPrivilegeEscalation != nil && !*c.SecurityContext.AllowPrivilegeEscalation,
+		"liveness on /-/healthy":           c.LivenessProbe != nil && c.LivenessProbe.HTTPGet != nil && c.LivenessProbe.HTTPGet.Path == "/-/healthy",
+		"readiness on /-/ready":            c.ReadinessProbe != nil && c.ReadinessProbe.HTTPGet != nil && c.ReadinessProbe.HTTPGet.Path == "/-/ready",
+		"memory limit for 10,000 KPIs":     c.Resources.Limits.Memory().Cmp(resource.MustParse(replicaMemory)) >= 0,
+		"GOMEMLIMIT left to the collector": !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" }),
+		"listens on 9469":                  len(c.Ports) > 0 && c.Ports[0].ContainerPort == 9469,
+		"the plan from the config":         strings.Contains(strings.Join(c.Args, " "), "--config.file=/etc/kpi-collector/config.yml"),
+		"the store on its volume":          slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/var/lib/kpi-collector" }),
+		"credentials from a Secret":        !secrets || len(c.EnvFrom) == 1 && c.EnvFrom[0].SecretRef != nil,
 		"backups on a second volume": strings.Contains(strings.Join(c.Args, " "), "--storage.backup.path=/var/lib/kpi-collector-backups") &&
 			slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
 				return m.MountPath == "/var/lib/kpi-collector-backups" && m.Name != "data" && !m.ReadOnly

@@ -8,6 +8,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // docker-compose.yml is valid for the Compose Specification (compose-go, the
@@ -58,6 +59,9 @@ func TestCompose(t *testing.T) {
 	}
 	if pw := p.Services["grafana"].Environment["GF_SECURITY_ADMIN_PASSWORD"]; pw == nil || *pw != env["GF_SECURITY_ADMIN_PASSWORD"] {
 		t.Errorf("Grafana's admin password does not come from the env file: %v", pw)
+	}
+	if c, want := p.Services["kpi-collector"], resource.MustParse(replicaMemory); c.MemLimit < types.UnitBytes(want.Value()) || c.Environment["GOMEMLIMIT"] != nil {
+		t.Errorf("the collector's memory limit is %d bytes, want at least %s and no GOMEMLIMIT of its own (%v)", c.MemLimit, replicaMemory, c.Environment["GOMEMLIMIT"])
 	}
 	if b := p.Services["kpi-collector"].Build; b == nil || !strings.HasSuffix(b.Context, "/main") && b.Dockerfile != "Dockerfile" {
 		t.Errorf("the collector is not built from the project's Dockerfile: %+v", b)

@@ -179,7 +179,7 @@ func TestGzipInChromium(t *testing.T) {
 	}
 }
 
-// Accept-Encoding is honoured as RFC 9110 says: a weight of 0 refuses a
+// Accept-Encoding is read as RFC 9110 says: a weight of 0 refuses a
 // coding, "*" stands for any coding not named.
 func TestAcceptsGzip(t *testing.T) {
 	for _, tc := range []struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/kpi-collector/kpi-collector/internal/memlimit"
 )
 
 func main() {
@@ -30,6 +33,7 @@ func run(args []string) int {
 	app.Flag("storage.retention", "How long readings are kept; beyond 30 days, one a day per account and metric.").Default("400d").SetValue(&common.retention)
 	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
 	app.Flag("shard.index", "Which of them this one is, from 0; -1 takes it from the host name's last number (a StatefulSet pod's ordinal).").Default("0").IntVar(&common.shardIndex)
+	memRatio := app.Flag("auto-gomemlimit.ratio", "Set Go's memory limit (GOMEMLIMIT) to this share of the container's memory limit (cgroup v2 or v1), from 0 to 1; 0 turns it off. GOMEMLIMIT set in the environment wins.").Default(strconv.FormatFloat(memlimit.DefaultRatio, 'g', -1, 64)).Float64()
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 
@@ -91,6 +95,18 @@ func run(args []string) int {
 	}
 	logger := promslog.New(logConfig)
 	common.logger = logger
+	if cmd != "healthcheck" { // a probe every few seconds: Go's defaults do
+		limit, err := memlimit.Set(*memRatio)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "collector: %v\n", err)
+			return 2
+		}
+		level := slog.LevelDebug
+		if cmd == "serve" {
+			level = slog.LevelInfo
+		}
+		limit.Log(logger, level, *memRatio)
+	}
 	if common.shardIndex == -1 {
 		host, _ := os.Hostname()
 		common.shardIndex = ordinal(host)

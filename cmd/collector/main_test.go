@@ -15,6 +15,16 @@ func TestOrdinal(t *testing.T) {
 	}
 }
 
+// A share of the container's memory outside 0 to 1 is refused before
+// anything runs.
+func TestAutoGOMEMLIMITRatioRefused(t *testing.T) {
+	for _, ratio := range []string{"1.5", "-0.1", "NaN"} {
+		if code := run([]string{"--auto-gomemlimit.ratio=" + ratio, "--config.file=" + t.TempDir() + "/missing.yml", "check"}); code != 2 {
+			t.Errorf("--auto-gomemlimit.ratio=%s: exit %d, want 2", ratio, code)
+		}
+	}
+}
+
 // A forwarded recording is waited for longer than its owner may take to
 // store and publish it.
 func TestForwardOutlastsTheOwner(t *testing.T) {

@@ -76,10 +76,6 @@ spec:
         {{- range .Values.extraArgs }}
         - {{ . }}
         {{- end }}
-      env:
-        - name: GOMEMLIMIT
-          valueFrom:
-            resourceFieldRef: {resource: limits.memory}
       {{- with .Values.existingSecrets }}
       envFrom:
         {{- range . }}
