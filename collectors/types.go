@@ -21,6 +21,9 @@ type Spec struct {
 	// average position): the guard lets through any finite reading of 0 or
 	// more for them.
 	Ratios []string
+	// VersionEnd, for a type whose API is versioned, is when the version
+	// the channel asks for is retired (see VersionEndOf).
+	VersionEnd func(*config.Channel) VersionEnd
 }
 
 // registry holds every channel type, each registered by its own file's init:
@@ -65,6 +68,16 @@ func checkTwitterOptions(ch *config.Channel) error {
 }
 
 func checkLinkedInOptions(ch *config.Channel) error {
+	c := ch.Credentials
+	minting := c.Get(linkedInRefreshToken).IsSet()
+	switch {
+	case minting && (!c.Get(linkedInClientID).IsSet() || !c.Get(linkedInClientSecret).IsSet()):
+		return fmt.Errorf("credentials: a refresh_token mints access tokens only with the app's client_id and client_secret; set both (the app's Auth tab in LinkedIn's Developer Portal)")
+	case minting && c.Get("access_token").IsSet():
+		return fmt.Errorf("credentials: give access_token or refresh_token, not both: with a refresh_token the collector mints its own access tokens")
+	case c.Get(linkedInClientID).IsSet() != c.Get(linkedInClientSecret).IsSet():
+		return fmt.Errorf("credentials: client_id and client_secret go together")
+	}
 	if ch.Version != "" && !linkedInVersion.MatchString(ch.Version) {
 		return fmt.Errorf("version: %q is not a LinkedIn version; give a month as YYYYMM, such as %s", ch.Version, DefaultLinkedInVersion)
 	}
