@@ -44,6 +44,9 @@ type Engine struct {
 	// limiters outlive collectors: a reload must not forget that an API
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
+	// tokens keeps the access tokens channels mint, for the collectors
+	// built after a reload or a restart.
+	tokens collectors.TokenKeeper
 	reload   snapshot.ReloadState
 	// order is where publishing finds the KPIs' and the accounts' series,
 	// kept between publishes (see seriesOrder).
@@ -97,6 +100,12 @@ type health struct {
 	requests    map[string]float64
 	quotaDay    string
 	quotaUsed   int
+	// credential is what the channel's API last said of its credential's
+	// end (nil: not asked yet); credentialAsked is when it was last asked,
+	// with or without an answer; credentialFailures counts the failed asks.
+	credential         *snapshot.Credential
+	credentialAsked    time.Time
+	credentialFailures float64
 }
 
 // New builds an engine over an open store with a loaded config.
@@ -110,6 +119,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
+		tokens:     &collectors.MemoryTokens{},
 		reload:     snapshot.ReloadState{Success: true, LastSuccess: time.Now()},
 		published:  make(chan struct{}, 1),
 		recordWait: RecordPublishWait,

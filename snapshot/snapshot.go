@@ -150,6 +150,40 @@ type ChannelState struct {
 	HasQuota   bool
 	QuotaUsed  float64
 	QuotaLimit float64
+	// Credential is what the channel's API last said of when its
+	// credential ends (nil: not asked yet, or nothing to ask).
+	Credential *Credential
+	// CredentialCheckFailures counts the checks of the credential that
+	// failed (the readings do not depend on them).
+	CredentialCheckFailures float64
+	// APIVersion is the API version the channel asks for and when it is
+	// retired (nil for types without versions).
+	APIVersion *APIVersion
+}
+
+// Credential is when a channel's credential ends: the one a person must
+// renew (for a LinkedIn channel that mints its access tokens, the refresh
+// token).
+type Credential struct {
+	// Ends is when it stops working; zero where it never does (Never).
+	Ends  time.Time
+	Never bool
+	// What names it ("the refresh token").
+	What string
+	// Dead, where set, is the API's word that it no longer works at all.
+	Dead string
+	// Checked is when the API was asked.
+	Checked time.Time
+}
+
+// APIVersion is the API version a channel asks for and when it is retired.
+type APIVersion struct {
+	Version string
+	// Ends is zero where the vendor has not announced it.
+	Ends time.Time
+	// Source says where Ends comes from (the vendor's table or rule, or
+	// the channel's version_end).
+	Source string
 }
 
 // ReloadState is the outcome of the last config (re)load.
