@@ -47,7 +47,7 @@ type Engine struct {
 	// tokens keeps the access tokens channels mint, for the collectors
 	// built after a reload or a restart.
 	tokens collectors.TokenKeeper
-	reload   snapshot.ReloadState
+	reload snapshot.ReloadState
 	// order is where publishing finds the KPIs' and the accounts' series,
 	// kept between publishes (see seriesOrder).
 	order seriesOrder
