@@ -6,6 +6,8 @@
 package snapshot
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/plan"
@@ -191,4 +193,59 @@ type ReloadState struct {
 	Success     bool
 	LastSuccess time.Time
 	Error       string
+}
+
+// CredentialWarnDays and VersionWarnDays are how far ahead of an end the
+// page marks it, as the alerts KPICredentialExpiresSoon and
+// KPIAPIVersionRetiring warn.
+const (
+	CredentialWarnDays = 7
+	VersionWarnDays    = 30
+)
+
+// daysWords says how far t lies from now in whole days.
+func daysWords(t, now time.Time, ahead, past string) string {
+	d := t.Sub(now)
+	switch days := int(d.Hours() / 24); {
+	case d < 0:
+		return fmt.Sprintf("%s %d days ago (%s)", past, int(-d.Hours()/24), t.UTC().Format(time.DateOnly))
+	case days == 0:
+		return fmt.Sprintf("%s within a day (%s)", ahead, t.UTC().Format(time.RFC3339))
+	default:
+		return fmt.Sprintf("%s in %d days (%s)", ahead, days, t.UTC().Format(time.DateOnly))
+	}
+}
+
+// Words say when the credential ends, as of now: "the refresh token
+// expires in 40 days (2027-01-12)".
+func (c *Credential) Words(now time.Time) string {
+	switch {
+	case c.Dead != "":
+		return c.What + " no longer works: " + c.Dead
+	case c.Never:
+		return c.What + " does not expire"
+	}
+	return c.What + " " + daysWords(c.Ends, now, "expires", "expired")
+}
+
+// Soon reports whether the credential ends within CredentialWarnDays (or
+// has ended).
+func (c *Credential) Soon(now time.Time) bool {
+	return c.Dead != "" || (!c.Never && c.Ends.Sub(now) < CredentialWarnDays*24*time.Hour)
+}
+
+// Words say when the version is retired, as of now: "API version v24.0 is
+// retired in 440 days (2028-02-18; Meta's versions page)".
+func (v *APIVersion) Words(now time.Time) string {
+	if v.Ends.IsZero() {
+		return "API version " + v.Version + ": no end announced"
+	}
+	w := "API version " + v.Version + " " + daysWords(v.Ends, now, "is retired", "was retired")
+	return strings.TrimSuffix(w, ")") + "; " + v.Source + ")"
+}
+
+// Soon reports whether the version is retired within VersionWarnDays (or
+// was).
+func (v *APIVersion) Soon(now time.Time) bool {
+	return !v.Ends.IsZero() && v.Ends.Sub(now) < VersionWarnDays*24*time.Hour
 }
