@@ -294,26 +294,33 @@ func TestGraphDebugToken(t *testing.T) {
 // the table says nothing, and version_end over both.
 func TestVersionEnds(t *testing.T) {
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	graph := func(typ, v string, end config.Date) *config.Channel {
+		return &config.Channel{Type: typ, Settings: &graphSettings{APIVersion: config.APIVersion{Version: v}, VersionEnd: end}}
+	}
+	li := func(v string, end config.Date) *config.Channel {
+		return &config.Channel{Type: "linkedin", Settings: &linkedInSettings{APIVersion: config.APIVersion{Version: v}, VersionEnd: end}}
+	}
+	none := config.Date{}
 	tests := []struct {
 		ch       *config.Channel
 		version  string
 		wantEnds time.Time
 	}{
-		{&config.Channel{Type: "facebook", Version: "v21.0"}, "v21.0", day(2027, time.January, 21)},
-		{&config.Channel{Type: "instagram", Version: "v22.0"}, "v22.0", day(2027, time.May, 20)},    // the table, not the rule's 2027-05-29
-		{&config.Channel{Type: "facebook", Version: "v26.0"}, "v26.0", day(2028, time.November, 4)}, // two years after v27.0
-		{&config.Channel{Type: "facebook"}, DefaultGraphVersion, time.Time{}},                       // the latest: not announced
-		{&config.Channel{Type: "facebook", Version: "v9.0"}, "v9.0", time.Time{}},                   // not in the table
-		{&config.Channel{Type: "facebook", Version: "v27.0", Settings: &graphSettings{VersionEnd: config.Date{Year: 2029, Month: time.March, Day: 1}}}, "v27.0", day(2029, time.March, 1)},
-		{&config.Channel{Type: "linkedin", Version: "202511"}, "202511", day(2026, time.November, 16)}, // the migrations page
-		{&config.Channel{Type: "linkedin", Version: "202605"}, "202605", day(2027, time.May, 1)},       // a year after its month
+		{graph("facebook", "v21.0", none), "v21.0", day(2027, time.January, 21)},
+		{graph("instagram", "v22.0", none), "v22.0", day(2027, time.May, 20)},    // the table, not the rule's 2027-05-29
+		{graph("facebook", "v26.0", none), "v26.0", day(2028, time.November, 4)}, // two years after v27.0
+		{&config.Channel{Type: "facebook"}, DefaultGraphVersion, time.Time{}},    // the latest: not announced
+		{graph("facebook", "v9.0", none), "v9.0", time.Time{}},                   // not in the table
+		{graph("facebook", "v27.0", config.Date{Year: 2029, Month: time.March, Day: 1}), "v27.0", day(2029, time.March, 1)},
+		{li("202511", none), "202511", day(2026, time.November, 16)}, // the migrations page
+		{li("202605", none), "202605", day(2027, time.May, 1)},       // a year after its month
 		{&config.Channel{Type: "linkedin"}, DefaultLinkedInVersion, day(2027, time.October, 1)},
-		{&config.Channel{Type: "linkedin", Version: "202511", Settings: &linkedInSettings{VersionEnd: config.Date{Year: 2026, Month: time.December, Day: 31}}}, "202511", day(2026, time.December, 31)},
+		{li("202511", config.Date{Year: 2026, Month: time.December, Day: 31}), "202511", day(2026, time.December, 31)},
 	}
 	for _, tt := range tests {
 		got, ok := VersionEndOf(tt.ch)
 		if !ok || got.Version != tt.version || !got.Ends.Equal(tt.wantEnds) || (got.Source == "") != tt.wantEnds.IsZero() {
-			t.Errorf("%s %q: %+v, want %s ending %s", tt.ch.Type, tt.ch.Version, got, tt.version, tt.wantEnds)
+			t.Errorf("%s: %+v, want %s ending %s", tt.ch.Type, got, tt.version, tt.wantEnds)
 		}
 	}
 	if _, ok := VersionEndOf(&config.Channel{Type: "youtube"}); ok {

@@ -17,18 +17,19 @@ import (
 func init() {
 	register("facebook", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "likes"}, facebookEngagement...),
-			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			Metrics:     append([]string{"followers", "likes"}, facebookEngagement...),
+			Credentials: []string{"access_token"},
+			Options:     []string{"concurrency"},
+			Settings: &graphSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 20}, // 25 posts a page
+			},
 			LevelMetrics:       facebookEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,
-			DefaultMaxPages:    20, // 25 posts a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2, // usage is counted per hour; no need to hurry
 			Batch:              GraphBatch,
-			Settings:           &graphSettings{},
 		},
 		Ratios:     engagementRatios,
 		New:        newFacebook,
@@ -36,18 +37,19 @@ func init() {
 	})
 	register("instagram", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "following", "posts"}, instagramEngagement...),
-			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			Metrics:     append([]string{"followers", "following", "posts"}, instagramEngagement...),
+			Credentials: []string{"access_token"},
+			Options:     []string{"concurrency"},
+			Settings: &graphSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 20}, // 25 media a page
+			},
 			LevelMetrics:       instagramEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,
-			DefaultMaxPages:    20, // 25 media a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2,
 			Batch:              GraphBatch,
-			Settings:           &graphSettings{},
 		},
 		Ratios:     engagementRatios,
 		New:        newInstagram,
@@ -63,19 +65,23 @@ var (
 	instagramEngagement = engagementMetrics(false, false)
 )
 
+// graphSettings are a facebook or instagram channel's own keys: version is
+// the Graph API version (DefaultGraphVersion where none is given).
+type graphSettings struct {
+	config.APIVersion `yaml:",inline"`
+	config.Posts      `yaml:",inline"`
+	config.Pages      `yaml:",inline"`
+	// VersionEnd, where set, replaces the end of the channel's version
+	// known from graphVersions.
+	VersionEnd config.Date `yaml:"version_end"`
+}
+
 // GraphBatch is how many ids one Graph API ?ids= call takes.
 const GraphBatch = 50
 
 // DefaultGraphVersion is the Graph API version asked for unless the channel
 // sets `version:`: the latest, released 2026-11-04.
 const DefaultGraphVersion = "v27.0"
-
-// graphSettings are a facebook or instagram channel's own keys.
-type graphSettings struct {
-	// VersionEnd, where set, replaces the end of the channel's version
-	// known from graphVersions.
-	VersionEnd config.Date `yaml:"version_end"`
-}
 
 // graphVersions are the Graph API's versions, each with its release and,
 // where Meta has announced it, the day it stops (developers.facebook.com/
@@ -106,8 +112,9 @@ var graphVersions = []struct {
 // version's release; unknown for the latest version and for one not in
 // the table.
 func graphVersionEnd(ch *config.Channel) VersionEnd {
-	v := cmp.Or(ch.Version, DefaultGraphVersion)
-	if s, _ := ch.Settings.(*graphSettings); s != nil && !s.VersionEnd.IsZero() {
+	s := settingsFor[graphSettings](ch)
+	v := cmp.Or(s.Version, DefaultGraphVersion)
+	if !s.VersionEnd.IsZero() {
 		return VersionEnd{Version: v, Ends: utcDay(s.VersionEnd), Source: "version_end"}
 	}
 	for i, gv := range graphVersions {
@@ -125,12 +132,13 @@ func graphVersionEnd(ch *config.Channel) VersionEnd {
 // graph reads Page (facebook) or IG user (instagram) fields from the Meta
 // Graph API, many ids a call.
 type graph struct {
-	env     Env
-	base    string
-	version string
-	fields  map[string]string // Graph field -> metric
-	header  http.Header
-	posts   graphPosts // how the type lists its posts
+	env      Env
+	settings *graphSettings
+	base     string
+	version  string
+	fields   map[string]string // Graph field -> metric
+	header   http.Header
+	posts    graphPosts // how the type lists its posts
 }
 
 func newFacebook(env Env) (Collector, error) {
@@ -146,7 +154,8 @@ func newInstagram(env Env) (Collector, error) {
 }
 
 func newGraph(env Env, fields map[string]string) *graph {
-	g := &graph{env: env, base: env.Channel.APIURL, version: env.Channel.Version, fields: fields, header: http.Header{}}
+	settings := settingsOf[graphSettings](env)
+	g := &graph{env: env, settings: settings, base: env.Channel.APIURL, version: settings.Version, fields: fields, header: http.Header{}}
 	if g.base == "" {
 		g.base = "https://graph.facebook.com"
 	}
@@ -402,13 +411,13 @@ const graphTime = "2006-01-02T15:04:05-0700"
 // go with it.
 func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	now := g.env.now()
-	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -int(g.env.Channel.PostsWindow)).Unix())}}
+	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -int(g.settings.PostsWindow)).Unix())}}
 	first := joinURL(g.base, "/"+g.version+"/"+url.PathEscape(id)+"/"+g.posts.edge) + "?" + q.Encode()
 	host := ""
 	if base, err := url.Parse(g.base); err == nil {
 		host = base.Host
 	}
-	return pageBack(g.env.Channel, now, "posts", published, func(next string) ([]OwnPost, string, *Error) {
+	return pageBack(g.settings.PostsWindow, g.settings.MaxPages, now, "posts", published, func(next string) ([]OwnPost, string, *Error) {
 		if next == "" {
 			next = first
 		}

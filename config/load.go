@@ -199,6 +199,11 @@ func expandEveryAccount(cfg *Config) {
 			out = append(out, &each)
 		}
 	}
+	for i, k := range out {
+		if k != nil {
+			k.Position = i
+		}
+	}
 	cfg.KPIs = out
 }
 
@@ -274,6 +279,9 @@ func checkShape(ps *problems, n *yaml.Node, t reflect.Type) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
 			ft, ok := fields[key.Value]
+			if !ok && t == channelType && ps.someTypeTakes(key.Value) {
+				continue // validateChannel says which type takes it
+			}
 			if !ok {
 				ps.at(key, "unknown key %q here (in %s); check its spelling and indentation", key.Value, strings.ToLower(t.Name()))
 				continue

@@ -26,6 +26,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Name: cfg.Plan.Name, Goal: cfg.Plan.Goal, Timezone: cfg.Plan.Timezone,
 			Start: cfg.Plan.Start.String(), End: cfg.Plan.End.String(),
 			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(), ShardIndex: cfg.ShardIndex,
+			ShardKPIs: cfg.ShardKPIs,
 		},
 		Reload:   e.reload,
 		KPIs:     make([]snapshot.KPIState, 0, len(cfg.KPIs)),
@@ -97,7 +98,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
 		}
 		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
-			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			Position: k.Position,
+			Name:     k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],

@@ -33,6 +33,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	peerTimeout time.Duration
 	logger      *slog.Logger
 }
 
@@ -62,6 +63,7 @@ type recordFlags struct {
 type reportFlags struct {
 	at, format string
 	suggest    bool
+	url        urlFlags
 }
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
@@ -241,6 +243,9 @@ func runRecord(c *commonFlags, f recordFlags) int {
 }
 
 func runReport(c *commonFlags, f reportFlags) int {
+	if f.url.url != "" {
+		return runReportURL(f)
+	}
 	cfg, ok := loadConfig(c)
 	if !ok {
 		return 1

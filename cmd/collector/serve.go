@@ -20,6 +20,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -36,11 +37,11 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
 		return 1
 	}
-	var peers []string
+	var peerURLs []string
 	if c.shardPeers != "" {
-		peers = strings.Split(c.shardPeers, ",")
-		if len(peers) != c.shardCount {
-			logger.Error("--shard.peers must list one URL per shard", "shards", c.shardCount, "peers", len(peers))
+		peerURLs = strings.Split(c.shardPeers, ",")
+		if len(peerURLs) != c.shardCount {
+			logger.Error("--shard.peers must list one URL per shard", "shards", c.shardCount, "peers", len(peerURLs))
 			return 1
 		}
 	}
@@ -105,7 +106,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peers,
+			Peers: peerURLs, Shards: shardPeers(peerURLs, c),
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -180,4 +181,13 @@ loop:
 	stop()
 	logger.Info("stopped")
 	return code
+}
+
+// shardPeers asks the other replicas for their parts of the plan, or is nil
+// where this replica is the whole plan (or does not know its peers).
+func shardPeers(urls []string, c *commonFlags) *peers.Peers {
+	if len(urls) < 2 {
+		return nil
+	}
+	return &peers.Peers{URLs: urls, Self: c.shardIndex, Client: peers.NewClient(), Timeout: c.peerTimeout}
 }

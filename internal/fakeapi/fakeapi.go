@@ -166,6 +166,7 @@ func (s *Server) Close() {
 //
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate, expired, revoked;
+//	linkedin_share: rate, denied;  linkedin_posts: rate, denied, version, no_created;
 //	linkedin_oauth: invalid_grant, invalid_client, missing, server, rotate;  linkedin_introspect: inactive, invalid_client;
 //	graph_debug_token: invalid, caller, expiring, never;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
