@@ -133,7 +133,9 @@ func decodeSettings(ps *problems, cfg *Config, types Types) {
 				}
 			}
 		}
-		if err := own.Decode(copied.Interface()); err != nil {
+		// A value of the wrong shape was reported at its own line by
+		// checkShape; decoding it again would report it twice.
+		if err := own.Decode(copied.Interface()); err != nil && len(ps.list) == 0 {
 			ps.at(node, "channels.%s: %v", name, err)
 		}
 		ch.Settings = copied.Interface()
