@@ -109,6 +109,24 @@ type Env struct {
 	// Tokens keeps the tokens a channel mints (LinkedIn's), across
 	// restarts; nil keeps them in memory only.
 	Tokens TokenKeeper
+	// Metrics, where not nil, lists the metrics the plan's KPIs read from
+	// the channel: a type that reads some metrics with a call of their own
+	// (Matomo's conversions, from Goals.get) makes that call only for a KPI
+	// that needs it. Nil means every metric is wanted.
+	Metrics []string
+}
+
+// wants reports whether a KPI reads one of metrics from the channel.
+func (env Env) wants(metrics ...string) bool {
+	if env.Metrics == nil {
+		return true
+	}
+	for _, m := range metrics {
+		if slices.Contains(env.Metrics, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // now is the env's clock.

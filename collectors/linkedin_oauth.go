@@ -50,9 +50,13 @@ type linkedInTokens struct {
 	grant    string // GrantOf the configured client id and refresh token
 	keeper   TokenKeeper
 
+	// mu is held across a refresh (a network call), so that a run mints
+	// at most one token.
 	mu     sync.Mutex
 	loaded bool
 	tok    MintedToken
+	// seenMu guards minted alone: masking never waits for a refresh.
+	seenMu sync.Mutex
 	minted []string // every access and refresh token seen, to mask in errors
 }
 
@@ -88,8 +92,10 @@ func (t *linkedInTokens) load(ctx context.Context) {
 	}
 }
 
-// remember adds a token's values to those masked; t.mu is held.
+// remember adds a token's values to those masked.
 func (t *linkedInTokens) remember(m MintedToken) {
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
 	for _, s := range []config.Secret{m.AccessToken, m.RefreshToken} {
 		if s.IsSet() && !slices.Contains(t.minted, s.Reveal()) {
 			t.minted = append(t.minted, s.Reveal())
@@ -106,8 +112,8 @@ func (t *linkedInTokens) logger() *slog.Logger {
 
 // secrets lists every token minted or kept, for masking.
 func (t *linkedInTokens) secrets() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.seenMu.Lock()
+	defer t.seenMu.Unlock()
 	return slices.Clone(t.minted)
 }
 

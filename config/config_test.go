@@ -377,6 +377,67 @@ kpis:
 	}
 }
 
+// A command that calls no API loads the plan WithoutSecrets: a secret whose
+// ${VAR} is unset, or whose file is not there, is left unset instead of
+// refused; every other problem, a ${VAR} outside credentials included, is
+// still one.
+func TestLoadWithoutSecrets(t *testing.T) {
+	good, err := os.ReadFile("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		from, to  string
+		wantWords []string // the problems; none: it loads
+	}{
+		{name: "an unset variable for a secret", from: "${KPI_TEST_YOUTUBE_KEY}", to: "${KPI_TEST_UNSET_VARIABLE}"},
+		{name: "an unset variable inside a secret", from: "${KPI_TEST_YOUTUBE_KEY}", to: "key-${KPI_TEST_UNSET_VARIABLE}"},
+		{name: "a secret file that is not there", from: "bearer_token_file: secret.txt", to: "bearer_token_file: nosuch.txt"},
+		{name: "a secret file in an unset folder", from: "bearer_token_file: secret.txt", to: `bearer_token_file: "${KPI_TEST_UNSET_VARIABLE}/secret.txt"`},
+		{name: "an unset variable outside the credentials", from: "    api_url: https://youtube.googleapis.com/", to: "    api_url: ${KPI_TEST_UNSET_VARIABLE}",
+			wantWords: []string{"bad.yml:13: environment variable KPI_TEST_UNSET_VARIABLE is not set"}},
+		{name: "a credential the file does not give", from: "      api_key: ${KPI_TEST_YOUTUBE_KEY}", to: "      api_key: \"\"",
+			wantWords: []string{"bad.yml:14: channels.youtube: a youtube channel needs a credential"}},
+		{name: "a credential the type does not take", from: "      api_key: ${KPI_TEST_YOUTUBE_KEY}", to: "      api_key: ${KPI_TEST_UNSET_VARIABLE}\n      bearer_tokn: ${KPI_TEST_UNSET_VARIABLE}",
+			wantWords: []string{`a youtube channel takes no credential "bearer_tokn"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t)
+			if !strings.Contains(string(good), tt.from) {
+				t.Fatalf("the good config has no %q", tt.from)
+			}
+			data := []byte(strings.Replace(string(good), tt.from, tt.to, 1))
+			file := filepath.Join("testdata", "bad.yml")
+			if _, err := config.Load(file, data, collectors.Types()); err == nil {
+				t.Error("loaded with every secret asked for")
+			}
+			cfg, err := config.Load(file, data, collectors.Types(), config.WithoutSecrets())
+			if len(tt.wantWords) == 0 {
+				if err != nil {
+					t.Fatalf("not loaded without secrets: %v", err)
+				}
+				if yt := cfg.Channels["youtube"].Credentials.Get("api_key"); tt.from == "${KPI_TEST_YOUTUBE_KEY}" && yt.IsSet() {
+					t.Error("a secret whose variable is unset is set")
+				}
+				if cfg.Channels["offline"].Credentials.Get("token").Reveal() != recordToken {
+					t.Error("a secret whose variable is set is not")
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, w := range tt.wantWords {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
 // The keys only some types take live in each type's settings: they keep
 // their defaults and rules, and every mistake is named at its line.
 func TestTypeKeysAtTheirLines(t *testing.T) {
@@ -415,6 +476,9 @@ kpis:
 			}
 			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
 				t.Errorf("not at %s: %v", want, err)
+			}
+			if n := len(err.(config.Problems)); n != 1 {
+				t.Errorf("%d problems, want the one: %v", n, err)
 			}
 		})
 	}

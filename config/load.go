@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -28,17 +29,30 @@ const MaxFileSize = 32 << 20
 // LoadFile reads, decodes, expands, defaults and validates a config file. The
 // error, when there is one, is Problems: every problem found, each with the
 // file and line.
-func LoadFile(file string, types Types) (*Config, error) {
+func LoadFile(file string, types Types, opts ...LoadOption) (*Config, error) {
 	data, err := readLimited(file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
 	}
-	return Load(file, data, types)
+	return Load(file, data, types, opts...)
+}
+
+// LoadOption changes what loading a config asks of its surroundings.
+type LoadOption func(*problems)
+
+// WithoutSecrets loads a config for a command that calls no API (report,
+// record, import): a channel's secret whose ${VAR} is unset, or whose
+// *_file cannot be read, is left unset rather than refused, and the
+// credential it leaves missing is not asked for. The plan and its store
+// can then be read where the API secrets are not, a marketer's laptop;
+// what calls the APIs (serve, once) and check load without this option.
+func WithoutSecrets() LoadOption {
+	return func(ps *problems) { ps.withoutSecrets = true }
 }
 
 // Load is LoadFile for bytes already read; file names them in problems and
 // anchors relative *_file paths.
-func Load(file string, data []byte, types Types) (*Config, error) {
+func Load(file string, data []byte, types Types, opts ...LoadOption) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Problems{{File: file, Msg: "the file is empty; see config/example.yml for a plan to start from"}}
 	}
@@ -46,25 +60,48 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file is %d bytes, more than the %d a config may have", len(data), MaxFileSize)}}
 	}
 
+	if !utf8.Valid(data) {
+		return nil, Problems{{File: file, Line: firstInvalidLine(data), Msg: "this line is not UTF-8 text; save the file as UTF-8"}}
+	}
+
 	if len(data) > piecewiseAbove {
 		if rest, kpis, ok := splitKPIs(data); ok {
-			if cfg, read, err := load(file, data, rest, kpis, types); read {
+			if cfg, read, err := load(file, data, rest, kpis, types, opts); read {
 				return cfg, err
 			}
 		}
 	}
-	cfg, _, err := load(file, data, data, nil, types)
+	cfg, _, err := load(file, data, data, nil, types, opts)
 	return cfg, err
 }
 
 var kpiType = reflect.TypeOf(&KPI{})
 
+// firstInvalidLine is the line of data's first byte that is not UTF-8.
+func firstInvalidLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
+}
+
 // load is Load of text, which is data whole or, with kpis, the rest of data
 // with its kpis list taken out (pieces.go). read is false when the pieces
 // turn out not to be what the split took them for: data is then to be read
 // whole.
-func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Config, read bool, err error) {
+func load(file string, data, text []byte, kpis *kpiPieces, types Types, opts []LoadOption) (cfg *Config, read bool, err error) {
 	ps := &problems{file: file, types: types}
+	for _, o := range opts {
+		o(ps)
+	}
 	// The node tree, for lines in validation and ${VAR} expansion.
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
@@ -91,6 +128,9 @@ func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Co
 		ps.list = slices.DeleteFunc(ps.list, func(p Problem) bool {
 			return p.Line == goalLine && len(ps.list) > before && p.Msg != ps.list[before-1].Msg
 		})
+	}
+	if ps.withoutSecrets {
+		leaveUnsetSecrets(ps, root)
 	}
 	expandEnv(ps, root)
 
@@ -171,6 +211,12 @@ func readAccountsFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 			if a == "" || strings.HasPrefix(a, "#") {
 				continue
 			}
+			if !utf8.ValidString(a) {
+				// A Latin-1 name in a label makes the whole exposition
+				// invalid: Prometheus would mark the target down.
+				ps.list = append(ps.list, Problem{File: path, Line: i + 1, Msg: fmt.Sprintf("channels.%s.accounts: line %d is not UTF-8 text; save the file as UTF-8", name, i+1)})
+				continue
+			}
 			ch.accountLines[len(ch.Accounts)] = i + 1
 			ch.Accounts = append(ch.Accounts, a)
 		}
@@ -219,17 +265,58 @@ func recordLines(n *yaml.Node, k *KPI) {
 	}
 }
 
+// readLimited reads a config or accounts file whole: a regular file of at
+// most MaxFileSize bytes. A larger one is refused, never cut; anything but
+// a regular file (a FIFO, a device) is refused before it is opened, so that
+// neither `collector check` nor a reload waits on it.
 func readLimited(file string) ([]byte, error) {
-	f, err := os.Open(file) //nolint:gosec // G304: the config file is the operator's choice
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := readRegular(file, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the config: %w", err)
 	}
 	return data, nil
+}
+
+// readRegular reads a regular file of at most limit bytes.
+func readRegular(file string, limit int64) ([]byte, error) {
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", file, fileKind(info.Mode()))
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d it may have", file, info.Size(), limit)
+	}
+	f, err := os.Open(file) //nolint:gosec // G304: the files are the operator's choice
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit { // it grew since the Stat
+		return nil, fmt.Errorf("%s is more than the %d bytes it may have", file, limit)
+	}
+	return data, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	default:
+		return m.Type().String()
+	}
 }
 
 var (
@@ -384,6 +471,11 @@ func expandEnv(ps *problems, n *yaml.Node) {
 			}
 			return v
 		})
+		if !utf8.ValidString(n.Value) {
+			// Not quoted: the value may be a secret.
+			ps.at(n, "the value here, from the environment, is not UTF-8 text; set the variable in UTF-8")
+			n.Value = strings.ToValidUTF8(n.Value, "\uFFFD")
+		}
 		if n.Tag == "!!null" || n.Tag == "" {
 			n.Tag = "!!str"
 		}
@@ -396,6 +488,47 @@ func expandEnv(ps *problems, n *yaml.Node) {
 			expandEnv(ps, c)
 		}
 	}
+}
+
+// leaveUnsetSecrets empties every credential of a channel that names an
+// unset ${VAR} without a default (see WithoutSecrets), before expandEnv
+// would refuse it, and notes the channel.
+func leaveUnsetSecrets(ps *problems, root *yaml.Node) {
+	channels := mapValue(root, "channels")
+	if channels == nil || channels.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(channels.Content); i += 2 {
+		name := channels.Content[i].Value
+		var empty func(n *yaml.Node)
+		empty = func(n *yaml.Node) {
+			if n.Kind == yaml.ScalarNode {
+				for _, g := range envRef.FindAllStringSubmatch(n.Value, -1) {
+					if _, ok := os.LookupEnv(g[1]); !ok && g[2] == "" {
+						n.Value, n.Tag = "", "!!str"
+						ps.noteUnsetSecret(name)
+						return
+					}
+				}
+				return
+			}
+			for _, c := range n.Content {
+				empty(c)
+			}
+		}
+		if creds := mapValue(channels.Content[i+1], "credentials"); creds != nil && creds.Kind == yaml.MappingNode {
+			for j := 1; j < len(creds.Content); j += 2 {
+				empty(creds.Content[j])
+			}
+		}
+	}
+}
+
+func (ps *problems) noteUnsetSecret(channel string) {
+	if ps.unsetSecrets == nil {
+		ps.unsetSecrets = map[string]bool{}
+	}
+	ps.unsetSecrets[channel] = true
 }
 
 // readSecretFiles fills each credential from its *_file, relative paths being
@@ -419,7 +552,11 @@ func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 				path = filepath.Join(dir, path)
 			}
 			data, err := readSecretFile(path)
-			if err != nil {
+			switch {
+			case err != nil && ps.withoutSecrets:
+				ps.noteUnsetSecret(name)
+				continue
+			case err != nil:
 				ps.path(at, "channels.%s.credentials.%s_file: %v", name, key, err)
 				continue
 			}
@@ -432,19 +569,17 @@ func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 	}
 }
 
+// MaxSecretFileSize bounds a *_file: a service account's JSON key is 2–3 KB.
+const MaxSecretFileSize = 64 << 10
+
 func readSecretFile(path string) (string, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: secret files are named by the operator's config
+	data, err := readRegular(path, MaxSecretFileSize)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			return "", fmt.Errorf("cannot read %s: %w", path, pe.Err)
 		}
-		return "", fmt.Errorf("cannot read %s", path)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("cannot read %s", path)
+		return "", err
 	}
 	s := strings.TrimSpace(string(data))
 	if s == "" {

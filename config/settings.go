@@ -133,8 +133,8 @@ func decodeSettings(ps *problems, cfg *Config, types Types) {
 				}
 			}
 		}
-		// A value of the wrong shape was reported at its own line by
-		// checkShape; decoding it again would report it twice.
+		// checkShape said, in plain words, what is wrong with a value;
+		// the YAML library's words are for a case it does not know.
 		if err := own.Decode(copied.Interface()); err != nil && len(ps.list) == 0 {
 			ps.at(node, "channels.%s: %v", name, err)
 		}

@@ -66,12 +66,18 @@ func (e *Engine) checkCredential(ctx context.Context, ch *config.Channel, b buil
 // collectors minted, for masking.
 func (e *Engine) secrets() []string {
 	out := e.cfg.Load().Secrets()
+	var holders []collectors.SecretHolder
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for _, b := range e.collectors {
 		if h, ok := b.collector.(collectors.SecretHolder); ok {
-			out = append(out, h.MintedSecrets()...)
+			holders = append(holders, h)
 		}
+	}
+	e.mu.Unlock()
+	// Asked without mu: a collector minting a token holds its own lock
+	// while its request is counted under mu.
+	for _, h := range holders {
+		out = append(out, h.MintedSecrets()...)
 	}
 	return out
 }

@@ -123,3 +123,37 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Masking never waits for a token being minted: a run whose refresh hangs
+// holds its collector's lock, and its request is counted under the
+// engine's; asking for the secrets meanwhile must not take the two the
+// other way round (it did, and deadlocked).
+func TestSecretsWhileMinting(t *testing.T) {
+	a := fakeapi.New()
+	defer a.Close()
+	a.Fail(fakeapi.LinkedInOAuth, "hang")
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  li:
+    type: linkedin
+    api_url: %[1]s
+    oauth_url: %[1]s/oauth/v2/
+    timeout: 2s
+    credentials: {client_id: %[2]s, client_secret: %[3]s, refresh_token: %[4]s}
+    accounts: ["5100"]
+kpis:
+  - {name: li, channel: li, metric: followers, milestones: [{due: 2027-06-30, target: 1000}]}
+`, a.URL, fakeapi.LinkedInClientID, fakeapi.LinkedInClientSecret, fakeapi.LinkedInRefreshToken))
+	e, st := newEngine(t, t.TempDir(), cfg, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+	defer st.Close()
+	done := make(chan RunReport)
+	go func() { done <- e.RunChannel(context.Background(), "li") }()
+	for a.Calls(fakeapi.LinkedInOAuth) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	_ = e.secrets() // returns while the refresh hangs
+	if rep := <-done; rep.OK() || rep.Errors[0].Reason != "timeout" {
+		t.Errorf("the hanging refresh: %v", rep.Errors)
+	}
+}

@@ -73,10 +73,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 			}
 			series = plan.Versus(k.Compare, series, rivalSeries, intervals[k.Channel]/2)
 		}
-		if spec.Manual && len(series) > 0 && series[0].Time.After(start) {
-			// Counts kept by hand start from nothing: growth since the start
-			// includes the first value recorded.
-			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
+		if spec.Manual {
+			// Counts kept by hand start from nothing, for the sparkline
+			// too: see plan.FromNothing.
+			series = plan.FromNothing(start, series)
 		}
 		// What a due time's value was depends on how the count is kept: see
 		// plan.ValueAtDue.

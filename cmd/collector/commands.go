@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/kpi-collector/kpi-collector/backfill"
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
@@ -41,17 +42,23 @@ type commonFlags struct {
 	logger      *slog.Logger
 }
 
-// openStore opens the store, or starts one over with --storage.init.
+// openStore opens the store for writing, migrating it to this release's
+// layout, or starts one over with --storage.init.
 func (c *commonFlags) openStore() (*store.Store, error) {
-	if c.storageInit {
-		return store.Init(c.storagePath)
-	}
-	return store.Open(c.storagePath)
+	return store.OpenWith(c.storagePath, store.Options{Init: c.storageInit, Logger: c.logger})
 }
 
-// load reads the config file and keeps this replica's shard of it.
-func (c *commonFlags) load() (*config.Config, error) {
-	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+// openReader opens the store for a reading command: it is written only if it
+// must be migrated, and a folder without one is read as empty.
+func (c *commonFlags) openReader() (*store.Store, error) {
+	return store.OpenWith(c.storagePath, store.Options{ReadOnly: true, Logger: c.logger})
+}
+
+// load reads the config file and keeps this replica's shard of it. The
+// commands that call no API load it with config.WithoutSecrets: reading
+// the plan needs no API secret.
+func (c *commonFlags) load(opts ...config.LoadOption) (*config.Config, error) {
+	cfg, err := config.LoadFile(c.configFile, collectors.Types(), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +79,8 @@ type reportFlags struct {
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
 
-func loadConfig(c *commonFlags) (*config.Config, bool) {
-	cfg, err := c.load()
+func loadConfig(c *commonFlags, opts ...config.LoadOption) (*config.Config, bool) {
+	cfg, err := c.load(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "The config is not valid:\n%v\n", err)
 		return nil, false
@@ -81,13 +88,18 @@ func loadConfig(c *commonFlags) (*config.Config, bool) {
 	return cfg, true
 }
 
-// openEngine loads the config, opens the store and reads it into an engine.
-func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.Store, bool) {
-	cfg, ok := loadConfig(c)
+// openEngine loads the config, opens the store (for reading only, with
+// readOnly) and reads it into an engine.
+func openEngine(c *commonFlags, now func() time.Time, readOnly bool, opts ...config.LoadOption) (*engine.Engine, *store.Store, bool) {
+	cfg, ok := loadConfig(c, opts...)
 	if !ok {
 		return nil, nil, false
 	}
-	st, err := c.openStore()
+	open := c.openStore
+	if readOnly {
+		open = c.openReader
+	}
+	st, err := open()
 	if err != nil {
 		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
 		return nil, nil, false
@@ -124,14 +136,15 @@ func runCheck(c *commonFlags, checkStore bool) int {
 }
 
 // latestReadings reads an account's latest value from the store, where one
-// exists already (check never creates a store): nil without one. done
-// closes the store.
+// exists already (check never creates a store, and writes one only to
+// migrate it): nil without one. done closes the store.
 func (c *commonFlags) latestReadings() (latest func(channel, account, metric string) (float64, bool), done func()) {
 	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
 		return nil, func() {}
 	}
-	st, err := store.Open(c.storagePath)
+	st, err := c.openReader()
 	if err != nil {
+		fmt.Fprintf(stderr, "The store was not read: %v\n", err)
 		return nil, func() {}
 	}
 	return func(channel, account, metric string) (float64, bool) {
@@ -159,6 +172,12 @@ func runCheckStore(c *commonFlags) int {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	version, err := st.Version(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "Reading the store failed: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: store layout version %d (this release writes %d).\n", st.Path(), version, store.Layout())
 	if err := st.Check(ctx); err != nil {
 		fmt.Fprintf(stderr, "The store failed SQLite's integrity check: %v\nRestore it from a backup.\n", err)
 		return 1
@@ -182,7 +201,7 @@ func runCheckStore(c *commonFlags) int {
 }
 
 func runOnce(c *commonFlags) int {
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false)
 	if !ok {
 		return 1
 	}
@@ -235,7 +254,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		}
 		m.Time, m.Backdated = t, true
 	}
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -258,7 +277,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 	if f.url.url != "" {
 		return runReportURL(f)
 	}
-	cfg, ok := loadConfig(c)
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -271,7 +290,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 		}
 		at = t
 	}
-	e, st, ok := openEngine(c, func() time.Time { return at })
+	e, st, ok := openEngine(c, func() time.Time { return at }, true, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -285,6 +304,8 @@ func runReport(c *commonFlags, f reportFlags) int {
 		err = report.WriteCSV(stdout, doc)
 	case f.format == "json":
 		err = report.WriteJSON(stdout, doc)
+	case f.format == "html":
+		err = report.WriteHTML(stdout, e.Snapshot())
 	case f.format == "markdown":
 		err = report.WriteMarkdown(stdout, doc)
 	default:
@@ -345,7 +366,7 @@ type importFlags struct {
 // runImport checks every row of the file, then writes the good ones in one
 // transaction: all or, with a bad row, none (unless --skip-bad).
 func runImport(c *commonFlags, f importFlags) int {
-	cfg, ok := loadConfig(c)
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -412,4 +433,38 @@ func printEnds(w io.Writer, cfg *config.Config, checks map[string]snapshot.Crede
 	if len(lines) > 0 {
 		fmt.Fprintf(w, "Credentials and API versions:\n%s\n", strings.Join(lines, "\n"))
 	}
+}
+
+// runBackup writes a checked backup of the store to a file and prints what
+// it holds.
+func runBackup(c *commonFlags, to string) int {
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		fmt.Fprintf(stderr, "collector backup: no store in %s to back up: %v\n", c.storagePath, err)
+		return 1
+	}
+	st, err := c.openStore()
+	if err != nil {
+		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	start := time.Now()
+	sum, err := backup.Write(context.Background(), st, to)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector backup: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: a backup of %s, store layout version %d, checked in %s:\n", to, st.Path(), sum.Layout, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  series    %d\n  readings  %d\n  feed items %d\n", sum.Series, sum.Readings, sum.FeedItems)
+	if !sum.First.IsZero() {
+		fmt.Fprintf(stdout, "  first     %s\n  last      %s\n", sum.First.UTC().Format(time.RFC3339), sum.Last.UTC().Format(time.RFC3339))
+	}
+	if sum.SetAside > 0 {
+		fmt.Fprintf(stdout, "  %d damaged day(s) set aside earlier are in it, as in the store\n", sum.SetAside)
+	}
+	for _, d := range sum.Damaged {
+		fmt.Fprintf(stdout, "  damaged, copied as it is: %s (`collector check --store` sets it aside in the store)\n", d)
+	}
+	fmt.Fprintf(stdout, "To restore: stop the collector, put this file in an empty storage folder as %s, start it.\n", store.FileName)
+	return 0
 }

@@ -14,13 +14,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/peers"
+	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -29,7 +32,17 @@ import (
 // store from another process.
 const refreshEvery = 5 * time.Second
 
-func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
+// serveFlags are the daemon's own flags beyond the web toolkit's.
+type serveFlags struct {
+	adminAPI       bool
+	backupPath     string
+	backupInterval model.Duration
+	backupKeep     int
+	// enableLifecycle lets POST /-/reload reload the config.
+	enableLifecycle bool
+}
+
+func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string, opts *serveFlags) int {
 	logger := c.logger
 	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
 	cfg, err := c.load()
@@ -74,6 +87,20 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)
 
+	if opts.backupPath != "" {
+		backups, err := backup.NewSchedule(st, opts.backupPath, time.Duration(opts.backupInterval), opts.backupKeep, logger)
+		if err != nil {
+			logger.Error("cannot schedule backups", "err", err)
+			return 1
+		}
+		live.MustRegister(backups)
+		go backups.Run(ctx)
+	}
+	var admin http.Handler
+	if opts.adminAPI {
+		admin = backup.Handler(st, logger)
+	}
+
 	sched := engine.NewScheduler(e, logger)
 	if err := sched.Start(ctx); err != nil {
 		logger.Error("cannot schedule the channels", "err", err)
@@ -105,8 +132,8 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 
 	srv := &http.Server{
 		Handler: (&web.Server{
-			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peerURLs, Shards: shardPeers(peerURLs, c),
+			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, EnableLifecycle: opts.enableLifecycle, Logger: logger,
+			Peers: peerURLs, PeerClient: peerClient(), Shards: shardPeers(peerURLs, c), Backup: admin,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -181,6 +208,14 @@ loop:
 	stop()
 	logger.Info("stopped")
 	return code
+}
+
+// peerClient forwards recordings to the replica that owns their account. It
+// waits longer than the owner may take to store one (its store's busy
+// time-out) and publish it, so that a slow owner's stored recording is not
+// answered as lost.
+func peerClient() *http.Client {
+	return &http.Client{Timeout: web.ForwardTimeout(store.BusyTimeout + engine.RecordPublishWait)}
 }
 
 // shardPeers asks the other replicas for their parts of the plan, or is nil

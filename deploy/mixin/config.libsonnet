@@ -24,6 +24,8 @@
     credentialFor: '1h',
     versionRetiringWithinDays: 30,  // warn this long before an API version is retired
     versionFor: '1h',
+    backupIntervals: 2,  // the last backup older than this many --storage.backup.interval
+    backupFor: '15m',
 
     // Where the alerts link to: Grafana's base URL ('' keeps the links
     // relative, for a Grafana on the same host as the alert's reader).
