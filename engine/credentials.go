@@ -9,6 +9,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/redact"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/store"
 )
 
 // CredentialCheckInterval is how often a channel's API is asked when its
@@ -39,6 +40,13 @@ func (e *Engine) checkCredential(ctx context.Context, ch *config.Channel, b buil
 	checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ch.Timeout)
 	exp, known, err := checker.CheckCredential(checkCtx)
 	cancel()
+	if err == nil && known {
+		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if serr := e.store.SaveCredentialCheck(saveCtx, ch.Name, store.CredentialCheck{Checked: now, Ends: exp.Ends, Never: exp.Never, What: exp.What, Dead: exp.Dead}); serr != nil {
+			e.logger.Warn("keeping the credential check in the store failed; it is shown until a restart", "channel", ch.Name, "err", serr)
+		}
+		cancel()
+	}
 	e.mu.Lock()
 	h = e.healthOf(ch.Name)
 	switch {
@@ -90,4 +98,22 @@ func apiVersionOf(ch *config.Channel) *snapshot.APIVersion {
 		return nil
 	}
 	return &snapshot.APIVersion{Version: v.Version, Ends: v.Ends, Source: v.Source}
+}
+
+// storeTokens keeps the tokens channels mint in the store (see
+// collectors.TokenKeeper).
+type storeTokens struct{ st *store.Store }
+
+func (k storeTokens) LoadToken(ctx context.Context, channel, grant string) (collectors.MintedToken, bool, error) {
+	t, ok, err := k.st.LoadToken(ctx, channel, grant)
+	if err != nil || !ok {
+		return collectors.MintedToken{}, false, err
+	}
+	return collectors.MintedToken{AccessToken: config.Secret(t.AccessToken), Expiry: t.Expiry,
+		RefreshToken: config.Secret(t.RefreshToken), RefreshExpiry: t.RefreshExpiry}, true, nil
+}
+
+func (k storeTokens) SaveToken(ctx context.Context, channel, grant string, t collectors.MintedToken) error {
+	return k.st.SaveToken(ctx, channel, grant, store.Token{AccessToken: t.AccessToken.Reveal(), Expiry: t.Expiry,
+		RefreshToken: t.RefreshToken.Reveal(), RefreshExpiry: t.RefreshExpiry})
 }

@@ -47,8 +47,8 @@ kpis:
   - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
   - {name: li, channel: li, metric: followers, milestones: [{due: 2027-06-30, target: 1000}]}
 `, a.URL, fakeapi.GraphToken, fakeapi.LinkedInClientID, fakeapi.LinkedInClientSecret, fakeapi.LinkedInRefreshToken))
-	e, st := newEngine(t, t.TempDir(), cfg, start)
-	defer st.Close()
+	dir := t.TempDir()
+	e, st := newEngine(t, dir, cfg, start)
 	logs := &lockedBuffer{}
 	e.logger = slog.New(slog.NewTextHandler(logs, nil))
 	e.SetClock(clock)
@@ -94,6 +94,24 @@ kpis:
 	}
 	if li.APIVersion == nil || !li.APIVersion.Ends.Equal(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)) || li.APIVersion.Source != "version_end" {
 		t.Errorf("linkedin's version: %+v", li.APIVersion)
+	}
+	// A restart on the same store: the kept token and checks serve; the
+	// first runs mint nothing and ask nothing.
+	st.Close()
+	calls, minted := a.Calls(fakeapi.GraphDebugToken), a.MintedLinkedInTokens()
+	e2, st2 := newEngine(t, dir, cfg, start)
+	defer st2.Close()
+	e2.SetClock(clock)
+	if c := channel(e2.Snapshot(), "fb").Credential; c == nil || !c.Ends.Equal(fakeapi.GraphDataAccessExpiresAt) {
+		t.Errorf("after a restart, before a run: %+v", c)
+	}
+	for _, name := range []string{"fb", "li"} {
+		if rep := e2.RunChannel(ctx, name); !rep.OK() {
+			t.Fatalf("after a restart: %s failed: %v", name, rep.Errors)
+		}
+	}
+	if a.Calls(fakeapi.GraphDebugToken) != calls || a.MintedLinkedInTokens() != minted {
+		t.Errorf("after a restart: debug_token asked %d more times, %d more tokens minted; want none", a.Calls(fakeapi.GraphDebugToken)-calls, a.MintedLinkedInTokens()-minted)
 	}
 	out := logs.String()
 	if !strings.Contains(out, "asking the API when the channel's credential ends failed") {

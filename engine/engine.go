@@ -123,7 +123,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
-		tokens:     &collectors.MemoryTokens{},
+		tokens:     storeTokens{st},
 		reload:     snapshot.ReloadState{Success: true, LastSuccess: time.Now()},
 		published:  make(chan struct{}, 1),
 		recordWait: RecordPublishWait,
@@ -151,7 +151,17 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	checks, err := e.store.CredentialChecks(ctx)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
+	for name, c := range checks {
+		// What was asked before a restart stands until a day has passed.
+		h := e.healthOf(name)
+		h.credential = &snapshot.Credential{Ends: c.Ends, Never: c.Never, What: c.What, Dead: c.Dead, Checked: c.Checked}
+		h.credentialAsked = c.Checked
+	}
 	for name, r := range runs {
 		h := e.healthOf(name)
 		h.ran = !r.LastRun.IsZero()

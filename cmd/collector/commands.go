@@ -157,7 +157,23 @@ func (c *commonFlags) latestReadings() (latest func(channel, account, metric str
 // credential from the store, where one exists already (check never creates
 // a store).
 func (c *commonFlags) credentialChecks() map[string]snapshot.Credential {
-	return nil
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		return nil
+	}
+	st, err := c.openReader()
+	if err != nil {
+		return nil // latestReadings said why
+	}
+	defer st.Close()
+	checks, err := st.CredentialChecks(context.Background())
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]snapshot.Credential, len(checks))
+	for name, ch := range checks {
+		out[name] = snapshot.Credential{Ends: ch.Ends, Never: ch.Never, What: ch.What, Dead: ch.Dead, Checked: ch.Checked}
+	}
+	return out
 }
 
 // runCheckStore runs SQLite's integrity check over the store, then decodes
