@@ -49,6 +49,9 @@ type linkedInOAuth struct {
 	refreshEnd map[string]time.Time // refresh token -> end, from its first use
 }
 
+// MintedLinkedInToken is the nth access token the fake mints (from 1).
+func MintedLinkedInToken(n int) string { return fmt.Sprintf("AQVFAKE-minted-access-token-%d", n) }
+
 // MintedLinkedInTokens is how many access tokens the fake minted.
 func (s *Server) MintedLinkedInTokens() int {
 	s.oauth.mu.Lock()
@@ -140,7 +143,7 @@ func (s *Server) linkedInAccessToken(w http.ResponseWriter, r *http.Request, mod
 		return
 	}
 	s.oauth.n++
-	token := fmt.Sprintf("AQVFAKE-minted-access-token-%d", s.oauth.n)
+	token := MintedLinkedInToken(s.oauth.n)
 	expires := min(linkedInAccessSeconds*time.Second, end.Sub(now)) // never past the refresh token
 	s.oauth.access[token] = now.Add(expires)
 	var answer map[string]any
