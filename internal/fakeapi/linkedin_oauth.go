@@ -104,8 +104,10 @@ accounts: ["5100"]`
 
 // linkedInAccessToken answers a refresh (grant_type=refresh_token with the
 // four fields in the form body). Modes: invalid_grant (400), invalid_client
-// (401), missing (400 invalid_request), server (500), rotate (a new
-// refresh token in the answer).
+// (401 invalid_client_id, as the client-credentials flow documents it; the
+// same on the refresh path is [UNVERIFIED]), missing (400 invalid_request),
+// server (500; its body [UNVERIFIED]), rotate (a new refresh token in the
+// answer: whether LinkedIn ever rotates it is [UNVERIFIED]).
 func (s *Server) linkedInAccessToken(w http.ResponseWriter, r *http.Request, mode string) {
 	if err := r.ParseForm(); err != nil || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		reply(w, http.StatusBadRequest, File("linkedin/oauth_missing_parameter.json"))
