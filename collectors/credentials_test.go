@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -235,7 +236,8 @@ func TestLinkedInIntrospection(t *testing.T) {
 			exp, ok, err := c.(CredentialChecker).CheckCredential(t.Context())
 			switch {
 			case tt.wantErr != "":
-				if e, isErr := err.(*Error); !isErr || e.Reason != tt.wantErr || strings.Contains(e.Error(), fakeapi.LinkedInClientSecret) {
+				var e *Error
+				if !errors.As(err, &e) || e.Reason != tt.wantErr || strings.Contains(e.Error(), fakeapi.LinkedInClientSecret) {
 					t.Errorf("err %v, want %s", err, tt.wantErr)
 				}
 			case err != nil || ok != tt.wantOK || !exp.Ends.Equal(tt.wantEnds) || (exp.Dead != "") != tt.wantDead:
@@ -276,8 +278,8 @@ func TestGraphDebugToken(t *testing.T) {
 				ch := &config.Channel{Name: typ, Type: typ, APIURL: api.URL, Timeout: 10 * time.Second, Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
 				exp, ok, err := buildAt(t, ch, func() time.Time { return now }, nil).(CredentialChecker).CheckCredential(t.Context())
 				if tt.wantErr != "" {
-					e, isErr := err.(*Error)
-					if !isErr || e.Reason != tt.wantErr || strings.Contains(e.Error(), fakeapi.GraphToken) {
+					var e *Error
+					if !errors.As(err, &e) || e.Reason != tt.wantErr || strings.Contains(e.Error(), fakeapi.GraphToken) {
 						t.Errorf("err %v, want %s without the token", err, tt.wantErr)
 					}
 					return

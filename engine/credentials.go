@@ -104,6 +104,7 @@ func apiVersionOf(ch *config.Channel) *snapshot.APIVersion {
 // collectors.TokenKeeper).
 type storeTokens struct{ st *store.Store }
 
+// LoadToken returns the token the store keeps for the channel's grant.
 func (k storeTokens) LoadToken(ctx context.Context, channel, grant string) (collectors.MintedToken, bool, error) {
 	t, ok, err := k.st.LoadToken(ctx, channel, grant)
 	if err != nil || !ok {
@@ -113,6 +114,7 @@ func (k storeTokens) LoadToken(ctx context.Context, channel, grant string) (coll
 		RefreshToken: config.Secret(t.RefreshToken), RefreshExpiry: t.RefreshExpiry}, true, nil
 }
 
+// SaveToken keeps the channel's token for its grant.
 func (k storeTokens) SaveToken(ctx context.Context, channel, grant string, t collectors.MintedToken) error {
 	return k.st.SaveToken(ctx, channel, grant, store.Token{AccessToken: t.AccessToken.Reveal(), Expiry: t.Expiry,
 		RefreshToken: t.RefreshToken.Reveal(), RefreshExpiry: t.RefreshExpiry})
