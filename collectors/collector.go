@@ -106,6 +106,9 @@ type Env struct {
 	Logger *slog.Logger
 	// Now is the clock rolling windows end by (nil: time.Now).
 	Now func() time.Time
+	// Tokens keeps the tokens a channel mints (LinkedIn's), across
+	// restarts; nil keeps them in memory only.
+	Tokens TokenKeeper
 	// Metrics, where not nil, lists the metrics the plan's KPIs read from
 	// the channel: a type that reads some metrics with a call of their own
 	// (Matomo's conversions, from Goals.get) makes that call only for a KPI
@@ -201,6 +204,23 @@ func (g countsOnly) Collect(ctx context.Context, accounts []string) Result {
 	}
 	res.Readings = kept
 	return res
+}
+
+// CheckCredential asks the collector's API when its credential ends, where
+// the collector can (see CredentialChecker).
+func (g countsOnly) CheckCredential(ctx context.Context) (CredentialExpiry, bool, error) {
+	if c, ok := g.Collector.(CredentialChecker); ok {
+		return c.CheckCredential(ctx)
+	}
+	return CredentialExpiry{}, false, nil
+}
+
+// MintedSecrets are the secrets the collector minted (see SecretHolder).
+func (g countsOnly) MintedSecrets() []string {
+	if h, ok := g.Collector.(SecretHolder); ok {
+		return h.MintedSecrets()
+	}
+	return nil
 }
 
 // MaxCount is the largest count a float64 holds exactly (2^53).

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,8 +31,9 @@ func init() {
 			DefaultConcurrency: 2, // usage is counted per hour; no need to hurry
 			Batch:              GraphBatch,
 		},
-		Ratios: engagementRatios,
-		New:    newFacebook,
+		Ratios:     engagementRatios,
+		New:        newFacebook,
+		VersionEnd: graphVersionEnd,
 	})
 	register("instagram", Spec{
 		TypeSpec: config.TypeSpec{
@@ -49,8 +51,9 @@ func init() {
 			DefaultConcurrency: 2,
 			Batch:              GraphBatch,
 		},
-		Ratios: engagementRatios,
-		New:    newInstagram,
+		Ratios:     engagementRatios,
+		New:        newInstagram,
+		VersionEnd: graphVersionEnd,
 	})
 }
 
@@ -68,14 +71,63 @@ type graphSettings struct {
 	config.APIVersion `yaml:",inline"`
 	config.Posts      `yaml:",inline"`
 	config.Pages      `yaml:",inline"`
+	// VersionEnd, where set, replaces the end of the channel's version
+	// known from graphVersions.
+	VersionEnd config.Date `yaml:"version_end"`
 }
 
 // GraphBatch is how many ids one Graph API ?ids= call takes.
 const GraphBatch = 50
 
 // DefaultGraphVersion is the Graph API version asked for unless the channel
-// sets `version:`.
-const DefaultGraphVersion = "v26.0"
+// sets `version:`: the latest, released 2026-11-04.
+const DefaultGraphVersion = "v27.0"
+
+// graphVersions are the Graph API's versions, each with its release and,
+// where Meta has announced it, the day it stops (developers.facebook.com/
+// docs/graph-api/changelog/versions; v27.0: the developers blog,
+// 2026-11-04). Meta's rule (docs/graph-api/guides/versioning): "A version
+// will no longer be usable two years after the date that the subsequent
+// version is released"; the announced day governs where there is one (v22.0
+// ends 9 days short of the rule). A retired version is not refused: calls
+// to it are answered by the next oldest version, silently.
+var graphVersions = []struct {
+	version  string
+	released config.Date
+	ends     config.Date // zero: not announced
+}{
+	{"v19.0", config.Date{Year: 2024, Month: time.January, Day: 23}, config.Date{Year: 2026, Month: time.May, Day: 21}},
+	{"v20.0", config.Date{Year: 2024, Month: time.May, Day: 21}, config.Date{Year: 2026, Month: time.September, Day: 24}},
+	{"v21.0", config.Date{Year: 2024, Month: time.October, Day: 2}, config.Date{Year: 2027, Month: time.January, Day: 21}},
+	{"v22.0", config.Date{Year: 2025, Month: time.January, Day: 21}, config.Date{Year: 2027, Month: time.May, Day: 20}},
+	{"v23.0", config.Date{Year: 2025, Month: time.May, Day: 29}, config.Date{Year: 2027, Month: time.October, Day: 8}},
+	{"v24.0", config.Date{Year: 2025, Month: time.October, Day: 8}, config.Date{Year: 2028, Month: time.February, Day: 18}},
+	{"v25.0", config.Date{Year: 2026, Month: time.February, Day: 18}, config.Date{Year: 2028, Month: time.July, Day: 29}},
+	{"v26.0", config.Date{Year: 2026, Month: time.July, Day: 29}, config.Date{}},
+	{"v27.0", config.Date{Year: 2026, Month: time.November, Day: 4}, config.Date{}},
+}
+
+// graphVersionEnd is when the channel's Graph API version stops:
+// version_end, else the announced day, else two years after the next
+// version's release; unknown for the latest version and for one not in
+// the table.
+func graphVersionEnd(ch *config.Channel) VersionEnd {
+	s := settingsFor[graphSettings](ch)
+	v := cmp.Or(s.Version, DefaultGraphVersion)
+	if !s.VersionEnd.IsZero() {
+		return VersionEnd{Version: v, Ends: utcDay(s.VersionEnd), Source: "version_end"}
+	}
+	for i, gv := range graphVersions {
+		switch {
+		case gv.version != v:
+		case !gv.ends.IsZero():
+			return VersionEnd{Version: v, Ends: utcDay(gv.ends), Source: "Meta's versions page"}
+		case i+1 < len(graphVersions):
+			return VersionEnd{Version: v, Ends: utcDay(graphVersions[i+1].released).AddDate(2, 0, 0), Source: "two years after the next version's release, Meta's rule"}
+		}
+	}
+	return VersionEnd{Version: v}
+}
 
 // graph reads Page (facebook) or IG user (instagram) fields from the Meta
 // Graph API, many ids a call.
@@ -392,4 +444,70 @@ func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 		}
 		return posts, body.Paging.Next, nil
 	})
+}
+
+// CheckCredential asks Meta's debug_token when the channel's access token
+// ends (API-REFERENCE-3 C): the earlier of expires_at and
+// data_access_expires_at, where 0 means never. The token checks itself,
+// both as the caller and, as the endpoint demands, in input_token, the
+// one place a secret travels in a URL here (every URL printed is scrubbed).
+// A token Meta calls invalid is answered with HTTP 200 and is_valid false.
+func (g *graph) CheckCredential(ctx context.Context) (CredentialExpiry, bool, error) {
+	token := g.env.Channel.Credentials.Get("access_token").Reveal()
+	q := url.Values{"input_token": {token}}
+	var body struct {
+		Data *struct {
+			IsValid             *bool  `json:"is_valid"`
+			ExpiresAt           *int64 `json:"expires_at"`
+			DataAccessExpiresAt *int64 `json:"data_access_expires_at"`
+			Error               *struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+				Subcode int    `json:"subcode"`
+			} `json:"error"`
+		} `json:"data"`
+	}
+	if err := GetJSON(ctx, g.env.Client, joinURL(g.base, "/"+g.version+"/debug_token")+"?"+q.Encode(), g.header, &body, classifyDebugToken); err != nil {
+		return CredentialExpiry{}, false, err
+	}
+	d := body.Data
+	if d == nil || d.IsValid == nil {
+		return CredentialExpiry{}, false, Fail(Decode, errors.New("debug_token's answer lacks data.is_valid"))
+	}
+	at := func(p *int64) time.Time {
+		if p == nil || *p <= 0 {
+			return time.Time{}
+		}
+		return time.Unix(*p, 0)
+	}
+	expires, dataAccess := at(d.ExpiresAt), at(d.DataAccessExpiresAt)
+	if !*d.IsValid {
+		now := g.env.now()
+		exp := CredentialExpiry{What: "the access token", Dead: "Meta says the token is not valid", Ends: now}
+		if d.Error != nil {
+			exp.Dead += fmt.Sprintf(" (#%d/%d: %s)", d.Error.Code, d.Error.Subcode, d.Error.Message)
+		}
+		if !expires.IsZero() && expires.Before(now) {
+			exp.Ends = expires
+		}
+		return exp, true, nil
+	}
+	switch {
+	case expires.IsZero() && dataAccess.IsZero():
+		return CredentialExpiry{Never: true, What: "the access token"}, true, nil
+	case dataAccess.IsZero() || (!expires.IsZero() && !dataAccess.Before(expires)):
+		return CredentialExpiry{Ends: expires, What: "the access token"}, true, nil
+	default:
+		return CredentialExpiry{Ends: dataAccess, What: "the access token's data access"}, true, nil
+	}
+}
+
+// classifyDebugToken is classifyGraph, where a refused caller (#100: the
+// token may not debug itself) is auth.
+func classifyDebugToken(se *StatusError) Reason {
+	var b graphError
+	if json.Unmarshal(se.Body, &b) == nil && b.Error.Code == 100 && b.Error.Type == "OAuthException" {
+		return Auth
+	}
+	return classifyGraph(se)
 }

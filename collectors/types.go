@@ -20,6 +20,9 @@ type Spec struct {
 	// average position): the guard lets through any finite reading of 0 or
 	// more for them.
 	Ratios []string
+	// VersionEnd, for a type whose API is versioned, is when the version
+	// the channel asks for is retired (see VersionEndOf).
+	VersionEnd func(*config.Channel) VersionEnd
 }
 
 // registry holds every channel type, each registered by its own file's init:

@@ -554,3 +554,52 @@ kpis:
 		})
 	}
 }
+
+// LinkedIn's credentials that mint access tokens, oauth_url and
+// version_end: each problem once, at its line; secrets never quoted.
+func TestLinkedInMintingKeys(t *testing.T) {
+	base := `plan: {name: p, goal: networking, start: 2026-07-01, end: 2026-12-31}
+channels:
+  li:
+    type: linkedin
+    credentials: CREDS
+    accounts: ["1234567"]
+    KEYS
+kpis:
+  - {name: k, channel: li, metric: followers, milestones: [{due: 2026-07-31, target: 1}]}
+`
+	minting := "{client_id: cid-1234567, client_secret: SECRET-cs-1234567, refresh_token: SECRET-rt-1234567}"
+	tests := []struct {
+		name, creds, keys, want string
+		line                    int
+	}{
+		{"refresh token without the client", "{refresh_token: SECRET-rt-1234567}", "", "a refresh_token mints access tokens only with the app's client_id and client_secret", 5},
+		{"both tokens", "{access_token: SECRET-at-1234567, client_id: cid-1234567, client_secret: SECRET-cs-1234567, refresh_token: SECRET-rt-1234567}", "", "give access_token or refresh_token, not both", 5},
+		{"a client id alone", "{access_token: SECRET-at-1234567, client_id: cid-1234567}", "", "client_id and client_secret go together", 5},
+		{"no token", "{client_id: cid-1234567, client_secret: SECRET-cs-1234567}", "", "set credentials.access_token or credentials.access_token_file or credentials.refresh_token", 5},
+		{"oauth_url not a URL", minting, "oauth_url: ftp://proxy", `channels.li.oauth_url: "ftp://proxy" is not an http or https URL`, 7},
+		{"version_end not a date", minting, "version_end: 2027-13-01", `"2027-13-01" is not a date of the form YYYY-MM-DD`, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			yml := strings.Replace(strings.Replace(base, "CREDS", tt.creds, 1), "KEYS", tt.keys, 1)
+			_, err := config.Load("t.yml", []byte(yml), collectors.Types())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
+				t.Errorf("not at %s: %v", want, err)
+			}
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("%d problems, want 1: %v", n, err)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("a secret shows: %v", err)
+			}
+		})
+	}
+	yml := strings.Replace(strings.Replace(base, "CREDS", minting, 1), "KEYS", "oauth_url: https://proxy.example/oauth/v2/\n    version_end: 2027-05-01", 1)
+	if _, err := config.Load("t.yml", []byte(yml), collectors.Types()); err != nil {
+		t.Fatal(err)
+	}
+}

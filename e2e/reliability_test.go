@@ -265,6 +265,10 @@ func TestSecretsNeverShow(t *testing.T) {
 		"plausible": "SECRET-plausible-8888", "matomo": "5ec7e75ec7e75ec7e75ec7e75ec7e799",
 		// Not configured: the access token the Google token endpoint hands out.
 		"google_access_token": fakeapi.GoogleAccessToken,
+		// LinkedIn's app and its refresh token, and the access tokens minted
+		// with them (by the daemon, then by `collector once`).
+		"linkedin_client_secret": fakeapi.LinkedInClientSecret, "linkedin_refresh_token": fakeapi.LinkedInRefreshToken,
+		"linkedin_minted_1": fakeapi.MintedLinkedInToken(1), "linkedin_minted_2": fakeapi.MintedLinkedInToken(2), "linkedin_minted_3": fakeapi.MintedLinkedInToken(3),
 	}
 	var key struct {
 		PrivateKey string `json:"private_key"`
@@ -276,8 +280,10 @@ func TestSecretsNeverShow(t *testing.T) {
 	api := fakeapi.New()
 	defer api.Close()
 	// Every API answers with a body that quotes the credentials it got.
+	// LinkedIn's token endpoint answers, so that the API echoes a minted
+	// token; its introspection and Graph's debug_token echo what they got.
 	for _, a := range []fakeapi.API{fakeapi.YouTube, fakeapi.X, fakeapi.XV1, fakeapi.Graph, fakeapi.LinkedIn, fakeapi.HTTPJSON,
-		fakeapi.SearchConsole, fakeapi.GoogleAnalytics, fakeapi.Plausible, fakeapi.Matomo} {
+		fakeapi.SearchConsole, fakeapi.GoogleAnalytics, fakeapi.Plausible, fakeapi.Matomo, fakeapi.LinkedInIntrospect, fakeapi.GraphDebugToken} {
 		api.Fail(a, "echo")
 	}
 	dir := t.TempDir()
@@ -319,7 +325,15 @@ channels:
     type: linkedin
     schedule: "@every 1s"
     api_url: %[1]s
-    credentials: {access_token: %[5]s}
+    oauth_url: %[1]s/oauth/v2/
+    credentials: {access_token: %[5]s, client_id: %[12]s, client_secret: %[13]s}
+    accounts: ["1234567"]
+  linkedin_minted:
+    type: linkedin
+    schedule: "@every 1s"
+    api_url: %[1]s
+    oauth_url: %[1]s/oauth/v2/
+    credentials: {client_id: %[12]s, client_secret: %[13]s, refresh_token: %[14]s}
     accounts: ["1234567"]
   newsletter:
     type: http_json
@@ -361,12 +375,12 @@ kpis:
   - {name: subs, channel: youtube, metric: subscribers, milestones: [{due: 2026-12-31, target: 3000000}]}
   - {name: rel, channel: offline, metric: relationships, milestones: [{due: 2026-12-31, target: 3}]}
 `, api.URL, secrets["youtube"], secrets["x"], secrets["graph"], secrets["linkedin"], secrets["json"], secrets["query"], secrets["record"],
-		fakeapi.GoogleServiceAccountKey(), secrets["plausible"], secrets["matomo"])
+		fakeapi.GoogleServiceAccountKey(), secrets["plausible"], secrets["matomo"], fakeapi.LinkedInClientID, secrets["linkedin_client_secret"], secrets["linkedin_refresh_token"])
 	writePlan(t, cfg, plan)
 	d := start(t, cfg, filepath.Join(dir, "data"))
 	waitFor(t, "every channel's failures", func() bool {
 		_, mfs := d.scrape(t)
-		for _, ch := range []string{"youtube", "x", "x_v1", "instagram", "facebook", "linkedin", "newsletter", "search", "analytics", "plausible", "matomo"} {
+		for _, ch := range []string{"youtube", "x", "x_v1", "instagram", "facebook", "linkedin", "linkedin_minted", "newsletter", "search", "analytics", "plausible", "matomo"} {
 			if v, _ := value(mfs, "kpi_collection_success", map[string]string{"channel": ch}); v != 0 {
 				return false
 			}

@@ -45,7 +45,10 @@ type Engine struct {
 	// limiters outlive collectors: a reload must not forget that an API
 	// asked us to wait.
 	limiters map[string]*collectors.Limiter
-	reload   snapshot.ReloadState
+	// tokens keeps the access tokens channels mint, for the collectors
+	// built after a reload or a restart.
+	tokens collectors.TokenKeeper
+	reload snapshot.ReloadState
 	// order is where publishing finds the KPIs' and the accounts' series,
 	// kept between publishes (see seriesOrder).
 	order seriesOrder
@@ -101,6 +104,12 @@ type health struct {
 	requests    map[string]float64
 	quotaDay    string
 	quotaUsed   int
+	// credential is what the channel's API last said of its credential's
+	// end (nil: not asked yet); credentialAsked is when it was last asked,
+	// with or without an answer; credentialFailures counts the failed asks.
+	credential         *snapshot.Credential
+	credentialAsked    time.Time
+	credentialFailures float64
 }
 
 // New builds an engine over an open store with a loaded config.
@@ -114,6 +123,7 @@ func New(st *store.Store, cfg *config.Config, types config.Types, logger *slog.L
 		health:     map[string]*health{},
 		collectors: map[string]builtCollector{},
 		limiters:   map[string]*collectors.Limiter{},
+		tokens:     storeTokens{st},
 		reload:     snapshot.ReloadState{Success: true, LastSuccess: time.Now()},
 		published:  make(chan struct{}, 1),
 		recordWait: RecordPublishWait,
@@ -141,7 +151,17 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	checks, err := e.store.CredentialChecks(ctx)
+	if err != nil {
+		return err
+	}
 	e.mu.Lock()
+	for name, c := range checks {
+		// What was asked before a restart stands until a day has passed.
+		h := e.healthOf(name)
+		h.credential = &snapshot.Credential{Ends: c.Ends, Never: c.Never, What: c.What, Dead: c.Dead, Checked: c.Checked}
+		h.credentialAsked = c.Checked
+	}
 	for name, r := range runs {
 		h := e.healthOf(name)
 		h.ran = !r.LastRun.IsZero()

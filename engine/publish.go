@@ -147,6 +147,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 					cs.QuotaUsed = float64(h.quotaUsed)
 				}
 			}
+			cs.Credential, cs.CredentialCheckFailures = h.credential, h.credentialFailures
+			cs.APIVersion = apiVersionOf(ch)
 		}
 		snap.Channels = append(snap.Channels, cs)
 	}

@@ -93,7 +93,10 @@ func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool)
 	if spec.SpendsReported {
 		units = res.Spent // what the API says the run cost (GA4's tokens)
 	}
-	return e.finish(ctx, ch, spec, rep, res, started, units)
+	rep = e.finish(ctx, ch, spec, rep, res, started, units)
+	// Stored and shown, the run's readings no longer wait for anything.
+	e.checkCredential(ctx, ch, built)
+	return rep
 }
 
 // safeCollect turns a collector's panic into a server error for the run.
@@ -112,8 +115,9 @@ func safeCollect(ctx context.Context, c collectors.Collector, accounts []string)
 // commit fails shows nothing it read.
 func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.TypeSpec, rep RunReport, res collectors.Result, started time.Time, calls int) RunReport {
 	// APIs echo what they were sent: every error text is redacted here,
-	// once, before it is stored, logged, shown or returned.
-	redactor := redact.New(e.cfg.Load().Secrets()...)
+	// once, before it is stored, logged, shown or returned; the tokens a
+	// collector minted are masked as the config's secrets are.
+	redactor := redact.New(e.secrets()...)
 	rep.Errors = redactErrors(redactor, rep.Errors)
 	now := e.now()
 	run := store.Run{
@@ -256,7 +260,7 @@ func (e *Engine) collectorFor(cfg *config.Config, ch *config.Channel) (builtColl
 		e.healthOf(name).requests[code]++
 		e.mu.Unlock()
 	}, limiter)
-	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name), Now: func() time.Time { return e.now() }, Metrics: metrics})
+	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name), Now: func() time.Time { return e.now() }, Metrics: metrics, Tokens: e.tokens})
 	if err != nil {
 		return builtCollector{}, err
 	}

@@ -42,6 +42,9 @@ var (
 	apiRequests       = newDesc("kpi_api_requests_total", "Calls made to the channel's API, by HTTP status code (error: no answer).", []string{"channel", "code"})
 	quotaUsed         = newDesc("kpi_api_quota_used", "API units spent today against the channel's daily budget.", []string{"channel"})
 	quotaLimit        = newDesc("kpi_api_quota_limit", "The channel's daily API budget in units.", []string{"channel"})
+	credExpiry        = newDesc("kpi_credential_expiry_timestamp_seconds", "When the channel's credential ends, as its API last said (checked at most daily), in seconds since the epoch: the one a person must renew (for a LinkedIn channel that mints its access tokens, the refresh token); absent where it never ends or the API cannot tell.", []string{"channel"})
+	credCheckFails    = newDesc("kpi_credential_check_failures_total", "Checks of the channel's credential's end that failed (the readings do not depend on them).", []string{"channel"})
+	versionEnd        = newDesc("kpi_api_version_end_timestamp_seconds", "When the API version the channel asks for is retired, in seconds since the epoch: the vendor's table or rule, or the channel's version_end; absent where not announced.", []string{"channel", "version"})
 	quarantined       = newDesc("kpi_store_quarantined_days", "Days of the series' stored readings set aside as damaged: the series goes on without them (see `collector check --store`).", []string{"channel", "account", "metric"})
 	reloadOK          = newDesc("kpi_config_last_reload_successful", "1 if the last config (re)load succeeded, else 0.", nil)
 	reloadTime        = newDesc("kpi_config_last_reload_success_timestamp_seconds", "When the config was last (re)loaded successfully, in seconds since the epoch.", nil)
@@ -61,7 +64,7 @@ func NewExporter(snapshot func() *snapshot.Snapshot) *Exporter {
 func (x *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{kpiValue, kpiExpected, kpiTarget, kpiTargetDue, kpiProgress, kpiForecast, kpiReach,
 		kpiDailyGrowth, kpiRequiredGrowth, kpiStatus, kpiDirection, kpiLastObs, accountValue, accountPace, planInfo, collSuccess, collLastSuccess,
-		collDuration, collInterval, collDataLag, collErrors, apiRequests, quotaUsed, quotaLimit, quarantined, reloadOK, reloadTime} {
+		collDuration, collInterval, collDataLag, collErrors, apiRequests, quotaUsed, quotaLimit, credExpiry, credCheckFails, versionEnd, quarantined, reloadOK, reloadTime} {
 		ch <- d
 	}
 }
@@ -178,6 +181,24 @@ var families = sortFamilies([]familySpec{
 			c := &s.Channels[i]
 			for _, code := range slices.Sorted(maps.Keys(c.Requests)) {
 				emit(c.Requests[code], []string{c.Name, code})
+			}
+		}
+	}},
+	perChannel(credExpiry, func(c *snapshot.ChannelState) (float64, bool) {
+		if c.Credential == nil || c.Credential.Never {
+			return 0, false
+		}
+		return seconds(c.Credential.Ends), true
+	}),
+	{credCheckFails, prometheus.CounterValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
+		for i := range scheduled(s) {
+			emit(s.Channels[i].CredentialCheckFailures, []string{s.Channels[i].Name})
+		}
+	}},
+	{versionEnd, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
+		for i := range scheduled(s) {
+			if v := s.Channels[i].APIVersion; v != nil && !v.Ends.IsZero() {
+				emit(seconds(v.Ends), []string{s.Channels[i].Name, v.Version})
 			}
 		}
 	}},

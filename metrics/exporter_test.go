@@ -58,6 +58,19 @@ func sampleSnapshot() *snapshot.Snapshot {
 			{Channel: "youtube", Account: "UC1", Metric: "subscribers", DailyGrowth: 4.5},
 		},
 		Channels: []snapshot.ChannelState{
+			// A credential that never ends has no expiry series; a version
+			// whose end is not announced has no end series.
+			{
+				Name: "facebook", Type: "facebook", Scheduled: true, Ran: true, Success: true, Errors: errs, Interval: 6 * time.Hour,
+				Credential:              &snapshot.Credential{Never: true, What: "the access token", Checked: time.Date(2026, 7, 16, 6, 0, 0, 0, utc)},
+				CredentialCheckFailures: 1,
+				APIVersion:              &snapshot.APIVersion{Version: "v27.0"},
+			},
+			{
+				Name: "linkedin", Type: "linkedin", Scheduled: true, Ran: true, Success: true, Errors: errs, Interval: 12 * time.Hour,
+				Credential: &snapshot.Credential{Ends: time.Date(2027, 6, 30, 9, 0, 0, 0, utc), What: "the refresh token", Checked: time.Date(2026, 7, 16, 6, 0, 0, 0, utc)},
+				APIVersion: &snapshot.APIVersion{Version: "202610", Ends: time.Date(2027, 10, 1, 0, 0, 0, 0, utc), Source: "a year after the version's month"},
+			},
 			{Name: "offline", Type: "manual"},
 			{
 				Name: "youtube", Type: "youtube", Scheduled: true, Ran: true, Success: false,

@@ -6,6 +6,8 @@
 package snapshot
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/plan"
@@ -157,6 +159,40 @@ type ChannelState struct {
 	HasQuota   bool
 	QuotaUsed  float64
 	QuotaLimit float64
+	// Credential is what the channel's API last said of when its
+	// credential ends (nil: not asked yet, or nothing to ask).
+	Credential *Credential
+	// CredentialCheckFailures counts the checks of the credential that
+	// failed (the readings do not depend on them).
+	CredentialCheckFailures float64
+	// APIVersion is the API version the channel asks for and when it is
+	// retired (nil for types without versions).
+	APIVersion *APIVersion
+}
+
+// Credential is when a channel's credential ends: the one a person must
+// renew (for a LinkedIn channel that mints its access tokens, the refresh
+// token).
+type Credential struct {
+	// Ends is when it stops working; zero where it never does (Never).
+	Ends  time.Time
+	Never bool
+	// What names it ("the refresh token").
+	What string
+	// Dead, where set, is the API's word that it no longer works at all.
+	Dead string
+	// Checked is when the API was asked.
+	Checked time.Time
+}
+
+// APIVersion is the API version a channel asks for and when it is retired.
+type APIVersion struct {
+	Version string
+	// Ends is zero where the vendor has not announced it.
+	Ends time.Time
+	// Source says where Ends comes from (the vendor's table or rule, or
+	// the channel's version_end).
+	Source string
 }
 
 // ReloadState is the outcome of the last config (re)load.
@@ -164,4 +200,59 @@ type ReloadState struct {
 	Success     bool
 	LastSuccess time.Time
 	Error       string
+}
+
+// CredentialWarnDays and VersionWarnDays are how far ahead of an end the
+// page marks it, as the alerts KPICredentialExpiresSoon and
+// KPIAPIVersionRetiring warn.
+const (
+	CredentialWarnDays = 7
+	VersionWarnDays    = 30
+)
+
+// daysWords says how far t lies from now in whole days.
+func daysWords(t, now time.Time, ahead, past string) string {
+	d := t.Sub(now)
+	switch days := int(d.Hours() / 24); {
+	case d < 0:
+		return fmt.Sprintf("%s %d days ago (%s)", past, int(-d.Hours()/24), t.UTC().Format(time.DateOnly))
+	case days == 0:
+		return fmt.Sprintf("%s within a day (%s)", ahead, t.UTC().Format(time.RFC3339))
+	default:
+		return fmt.Sprintf("%s in %d days (%s)", ahead, days, t.UTC().Format(time.DateOnly))
+	}
+}
+
+// Words say when the credential ends, as of now: "the refresh token
+// expires in 40 days (2027-01-12)".
+func (c *Credential) Words(now time.Time) string {
+	switch {
+	case c.Dead != "":
+		return c.What + " no longer works: " + c.Dead
+	case c.Never:
+		return c.What + " does not expire"
+	}
+	return c.What + " " + daysWords(c.Ends, now, "expires", "expired")
+}
+
+// Soon reports whether the credential ends within CredentialWarnDays (or
+// has ended).
+func (c *Credential) Soon(now time.Time) bool {
+	return c.Dead != "" || (!c.Never && c.Ends.Sub(now) < CredentialWarnDays*24*time.Hour)
+}
+
+// Words say when the version is retired, as of now: "API version v24.0 is
+// retired in 440 days (2028-02-18; Meta's versions page)".
+func (v *APIVersion) Words(now time.Time) string {
+	if v.Ends.IsZero() {
+		return "API version " + v.Version + ": no end announced"
+	}
+	w := "API version " + v.Version + " " + daysWords(v.Ends, now, "is retired", "was retired")
+	return strings.TrimSuffix(w, ")") + "; " + v.Source + ")"
+}
+
+// Soon reports whether the version is retired within VersionWarnDays (or
+// was).
+func (v *APIVersion) Soon(now time.Time) bool {
+	return !v.Ends.IsZero() && v.Ends.Sub(now) < VersionWarnDays*24*time.Hour
 }

@@ -86,6 +86,34 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		name: "channel_tokens and credential_checks: the access tokens channels mint, and what their APIs last said of their credentials' ends",
+		steps: []string{
+			// The tokens a channel minted with its refresh token (LinkedIn),
+			// so that a restart uses them rather than minting others: one row
+			// a channel, for the grant (client id and refresh token, hashed)
+			// it was configured with. Times in Unix milliseconds, 0 unknown.
+			`CREATE TABLE channel_tokens (
+				channel           TEXT PRIMARY KEY,
+				grant_id          TEXT NOT NULL,
+				access_token      TEXT NOT NULL,
+				expiry_ms         INTEGER NOT NULL,
+				refresh_token     TEXT NOT NULL,
+				refresh_expiry_ms INTEGER NOT NULL
+			)`,
+			// When each channel's credential ends, as its API last said
+			// (asked at most daily): for the page after a restart and for
+			// `collector check`. ends_ms 0 with never 1: it never ends.
+			`CREATE TABLE credential_checks (
+				channel    TEXT PRIMARY KEY,
+				checked_ms INTEGER NOT NULL,
+				ends_ms    INTEGER NOT NULL,
+				never      INTEGER NOT NULL,
+				what       TEXT NOT NULL,
+				dead       TEXT NOT NULL
+			)`,
+		},
+	},
 }
 
 // migration takes a store from one layout version to the next.

@@ -55,3 +55,34 @@ func TestRivalsTable(t *testing.T) {
 		}
 	}
 }
+
+// Each channel says when its credential ends and when its API version is
+// retired, marked where the alerts would warn (7 and 30 days).
+func TestCredentialAndVersionEnds(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	channels := []pageChannel{
+		{ChannelState: snapshot.ChannelState{Name: "li", Scheduled: true,
+			Credential: &snapshot.Credential{Ends: now.Add(40*24*time.Hour + time.Hour), What: "the refresh token"},
+			APIVersion: &snapshot.APIVersion{Version: "202511", Ends: now.Add(-17 * 24 * time.Hour), Source: "LinkedIn's migrations page"}}},
+		{ChannelState: snapshot.ChannelState{Name: "fb", Scheduled: true,
+			Credential: &snapshot.Credential{Ends: now.Add(5 * 24 * time.Hour), What: "the access token's data access"},
+			APIVersion: &snapshot.APIVersion{Version: "v27.0"}}},
+		{ChannelState: snapshot.ChannelState{Name: "ig", Scheduled: true,
+			Credential: &snapshot.Credential{What: "the access token", Dead: "Meta says the token is not valid"}}},
+	}
+	var b strings.Builder
+	if err := page.Execute(&b, pageData{Snap: &snapshot.Snapshot{At: now}, Loc: time.UTC, Channels: channels}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<div class="credential muted">credential: the refresh token expires in 40 days (2027-01-12)</div>`,
+		`<div class="version bad">API version 202511 was retired 17 days ago (2026-11-16; LinkedIn&#39;s migrations page)</div>`,
+		`<div class="credential bad">credential: the access token&#39;s data access expires in 5 days (2026-12-08)</div>`,
+		`<div class="version muted">API version v27.0: no end announced</div>`,
+		`<div class="credential bad">credential: the access token no longer works: Meta says the token is not valid</div>`,
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the page does not show %s", want)
+		}
+	}
+}

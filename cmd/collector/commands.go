@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -21,6 +24,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/report"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -124,6 +128,7 @@ func runCheck(c *commonFlags, checkStore bool) int {
 	if len(warnings) > 0 {
 		fmt.Fprintf(stdout, "Warnings:\n%v\n", warnings)
 	}
+	printEnds(stdout, cfg, c.credentialChecks(), time.Now())
 	if !checkStore {
 		return 0
 	}
@@ -146,6 +151,29 @@ func (c *commonFlags) latestReadings() (latest func(channel, account, metric str
 		r, ok, err := st.Latest(context.Background(), channel, account, metric)
 		return r.Value, ok && err == nil
 	}, func() { st.Close() }
+}
+
+// credentialChecks reads what the daemon last learned of each channel's
+// credential from the store, where one exists already (check never creates
+// a store).
+func (c *commonFlags) credentialChecks() map[string]snapshot.Credential {
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		return nil
+	}
+	st, err := c.openReader()
+	if err != nil {
+		return nil // latestReadings said why
+	}
+	defer st.Close()
+	checks, err := st.CredentialChecks(context.Background())
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]snapshot.Credential, len(checks))
+	for name, ch := range checks {
+		out[name] = snapshot.Credential{Ends: ch.Ends, Never: ch.Never, What: ch.What, Dead: ch.Dead, Checked: ch.Checked}
+	}
+	return out
 }
 
 // runCheckStore runs SQLite's integrity check over the store, then decodes
@@ -401,6 +429,30 @@ func runImport(c *commonFlags, f importFlags) int {
 	}
 	fmt.Fprintf(stdout, "%d rows read, %d new or changed readings stored, %d bad rows skipped\n", res.Good, changed, res.Bad)
 	return 0
+}
+
+// printEnds says, for each channel whose credential or API version ages,
+// when it ends: the API version from the config (the type's table, or
+// version_end), the credential as the daemon last asked its API (kept in
+// the store; a channel not asked yet says so).
+func printEnds(w io.Writer, cfg *config.Config, checks map[string]snapshot.Credential, now time.Time) {
+	var lines []string
+	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
+		ch := cfg.Channels[name]
+		if c, ok := checks[name]; ok {
+			lines = append(lines, fmt.Sprintf("  %s: credential: %s (asked %s)", name, c.Words(now), c.Checked.UTC().Format(time.DateOnly)))
+		}
+		if v, ok := collectors.VersionEndOf(ch); ok {
+			words := (&snapshot.APIVersion{Version: v.Version, Ends: v.Ends, Source: v.Source}).Words(now)
+			if !v.Ends.IsZero() && v.Ends.Sub(now) < snapshot.VersionWarnDays*24*time.Hour {
+				words += ": set channels." + name + ".version to a current one"
+			}
+			lines = append(lines, fmt.Sprintf("  %s: %s", name, words))
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "Credentials and API versions:\n%s\n", strings.Join(lines, "\n"))
+	}
 }
 
 // runBackup writes a checked backup of the store to a file and prints what

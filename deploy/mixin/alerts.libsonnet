@@ -157,6 +157,43 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
           },
         },
         {
+          alert: 'KPICredentialExpiresSoon',
+          // The credential a person must renew ends within the window, or
+          // has ended: the channel's API says when (debug_token, LinkedIn's
+          // introspection, the refresh token's own end), asked at most daily.
+          expr: '(kpi_credential_expiry_timestamp_seconds{%(selector)s} - time()) < %(credentialExpiresWithinDays)d * 86400' % cfg,
+          'for': c.credentialFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'The credential of channel {{ $labels.channel }} expires within %(credentialExpiresWithinDays)d days' % cfg,
+            description: std.join(' ', [
+              'The credential of {{ $labels.channel }} ends {{ with printf `kpi_credential_expiry_timestamp_seconds{channel="%s",instance="%s"}` $labels.channel $labels.instance | query }}{{ . | first | value | humanizeTimestamp }}{{ end }}',
+              '(in {{ $value | humanizeDuration }}; a negative time has passed).',
+              'Renew it before then, as the runbook says for its type; the status page and `collector check` name which credential it is.',
+            ]),
+            dashboard: health,
+            runbook_url: runbook('KPICredentialExpiresSoon'),
+          },
+        },
+        {
+          alert: 'KPIAPIVersionRetiring',
+          // The API version a channel asks for is retired within the
+          // window, or was: the vendor's table or rule, or version_end.
+          expr: '(kpi_api_version_end_timestamp_seconds{%(selector)s} - time()) < %(versionRetiringWithinDays)d * 86400' % cfg,
+          'for': c.versionFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'Channel {{ $labels.channel }} asks for API version {{ $labels.version }}, retired within %(versionRetiringWithinDays)d days' % cfg,
+            description: std.join(' ', [
+              'API version {{ $labels.version }} of {{ $labels.channel }} is retired',
+              '{{ with printf `kpi_api_version_end_timestamp_seconds{channel="%s",instance="%s"}` $labels.channel $labels.instance | query }}{{ . | first | value | humanizeTimestamp }}{{ end }}.',
+              'Set the channel\'s version: to a current one (check what changed in the vendor\'s changelog) and reload.',
+            ]),
+            dashboard: health,
+            runbook_url: runbook('KPIAPIVersionRetiring'),
+          },
+        },
+        {
           alert: 'KPICollectorDown',
           expr: 'up{%(selector)s} == 0 or absent(up{%(selector)s})' % cfg,
           'for': c.downFor,

@@ -20,6 +20,10 @@
     staleFor: '10m',
     noDataFor: '2d',  // a KPI never read for this long
     downFor: '5m',
+    credentialExpiresWithinDays: 7,  // warn this long before a credential ends
+    credentialFor: '1h',
+    versionRetiringWithinDays: 30,  // warn this long before an API version is retired
+    versionFor: '1h',
     backupIntervals: 2,  // the last backup older than this many --storage.backup.interval
     backupFor: '15m',
 

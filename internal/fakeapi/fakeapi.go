@@ -117,6 +117,11 @@ type Server struct {
 	*httptest.Server
 	// Latency is added to every answer (benchmarks).
 	Latency time.Duration
+	// Now is the fake's clock, by which the tokens it mints expire (nil:
+	// time.Now); set it before the first request.
+	Now func() time.Time
+	// oauth is LinkedIn's OAuth state: the tokens minted.
+	oauth linkedInOAuth
 
 	mu     sync.Mutex
 	fail   map[API]string
@@ -162,8 +167,10 @@ func (s *Server) Close() {
 // APIs and proxies do) and "hang". In short:
 //
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
-//	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
+//	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate, expired, revoked;
 //	linkedin_share: rate, denied;  linkedin_posts: rate, denied, version, no_created;
+//	linkedin_oauth: invalid_grant, invalid_client, missing, server, rotate;  linkedin_introspect: inactive, invalid_client;
+//	graph_debug_token: invalid, caller, expiring, never;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
 //	bluesky: rate, invalid;  mastodon: rate;  feed, http_json: server;  any: hang.
 func (s *Server) Fail(api API, mode string) {
@@ -177,6 +184,14 @@ func (s *Server) Calls(api API) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[api]
+}
+
+// now is the fake's clock.
+func (s *Server) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
 }
 
 // TotalCalls is how many requests the fake got in all.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // GraphToken is the access token the Graph fake accepts (facebook and
@@ -16,7 +17,52 @@ const GraphToken = "EAAGFAKE-graph-access-token"
 const (
 	Graph      API = "graph"       // the ?ids= lookup
 	GraphPosts API = "graph_posts" // a Page's posts, an IG user's media
+	// GraphDebugToken is GET /{version}/debug_token?input_token=….
+	GraphDebugToken API = "graph_debug_token"
 )
+
+// What the Graph fake's debug_token says of GraphToken: a Page token that
+// never expires, whose data access lapses at GraphDataAccessExpiresAt; in
+// mode "expiring" it also expires, earlier, at GraphTokenExpiresAt.
+var (
+	GraphDataAccessExpiresAt = time.Date(2027, time.February, 1, 0, 0, 0, 0, time.UTC)
+	GraphTokenExpiresAt      = time.Date(2026, time.December, 20, 0, 0, 0, 0, time.UTC)
+)
+
+// graphDebugToken answers debug_token (API-REFERENCE-3 C): the caller's
+// token (header or access_token) must be GraphToken, else HTTP 400 #100;
+// an input_token other than GraphToken is HTTP 200 with is_valid false, as
+// Meta answers for a bad input token. Modes: invalid (GraphToken too is
+// invalid: the recorded expired session), caller (the 400), expiring (the
+// token expires before its data access), never (neither ends: a system
+// user's token).
+func (s *Server) graphDebugToken(w http.ResponseWriter, r *http.Request, mode string) {
+	caller := r.URL.Query().Get("access_token")
+	if caller == "" {
+		caller = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	switch {
+	case mode == "caller" || caller != GraphToken:
+		reply(w, http.StatusBadRequest, File("facebook/debug_token_bad_caller.json"))
+		return
+	case mode == "invalid" || r.URL.Query().Get("input_token") != GraphToken:
+		reply(w, http.StatusOK, File("facebook/debug_token_invalid.json"))
+		return
+	}
+	var answer struct {
+		Data map[string]any `json:"data"`
+	}
+	recorded("facebook/debug_token_page.json", &answer)
+	answer.Data["expires_at"] = 0 // a Page token from a long-lived user token
+	answer.Data["data_access_expires_at"] = GraphDataAccessExpiresAt.Unix()
+	switch mode {
+	case "expiring":
+		answer.Data["expires_at"] = GraphTokenExpiresAt.Unix()
+	case "never":
+		answer.Data["data_access_expires_at"] = 0
+	}
+	replyJSON(w, answer)
+}
 
 func init() {
 	register(Fake{
@@ -25,6 +71,10 @@ func init() {
 			{API: Graph, Serve: (*Server).graph, Match: func(r *http.Request) bool {
 				p := r.URL.Path
 				return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/")
+			}},
+			{API: GraphDebugToken, Serve: (*Server).graphDebugToken, Match: func(r *http.Request) bool {
+				p := r.URL.Path
+				return strings.HasPrefix(p, "/v") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/debug_token")
 			}},
 			{API: GraphPosts, Serve: (*Server).graphPosts, Match: func(r *http.Request) bool {
 				p := r.URL.Path
@@ -141,15 +191,19 @@ func (s *Server) graphPosts(w http.ResponseWriter, r *http.Request, mode string)
 		reply(w, http.StatusBadRequest, []byte(`{"error":{"message":"(#100) fields, limit and since are not what the collector sends","type":"OAuthException","code":100}}`))
 		return
 	}
+	// The recorded links name the version they were recorded with; the
+	// API's name the version asked for.
+	version, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	onFake := func(name string) []byte {
-		return []byte(strings.ReplaceAll(string(File(name)), "https://graph.facebook.com", s.URL))
+		b := strings.ReplaceAll(string(File(name)), "https://graph.facebook.com", s.URL)
+		return []byte(strings.ReplaceAll(b, "/v26.0/", "/"+version+"/"))
 	}
 	switch {
-	case r.URL.Path == "/v26.0/20531316728/posts" && q.Get("__paging_token") == "":
+	case rest == "20531316728/posts" && q.Get("__paging_token") == "":
 		reply(w, http.StatusOK, onFake("facebook/posts_p1.json"))
-	case r.URL.Path == "/v26.0/20531316728/posts":
+	case rest == "20531316728/posts":
 		reply(w, http.StatusOK, onFake("facebook/posts_p2.json"))
-	case r.URL.Path == "/v26.0/17841405309211844/media":
+	case rest == "17841405309211844/media":
 		reply(w, http.StatusOK, onFake("instagram/media_p1.json"))
 	default:
 		replyJSON(w, map[string]any{"data": []any{}})

@@ -23,26 +23,29 @@ const (
 func init() {
 	register(Fake{
 		Type: "linkedin",
-		Routes: []Route{
+		Routes: append([]Route{
 			{API: LinkedIn, Serve: (*Server).linkedIn, Match: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/rest/networkSizes/") }},
 			{API: LinkedInShare, Serve: (*Server).linkedInShare, Match: func(r *http.Request) bool {
 				return r.URL.Path == "/rest/organizationalEntityShareStatistics"
 			}},
 			{API: LinkedInPosts, Serve: (*Server).linkedInPosts, Match: func(r *http.Request) bool { return r.URL.Path == "/rest/posts" }},
-		},
+		}, linkedInOAuthRoutes...),
 		Channels: map[string]string{"linkedin": `type: linkedin
 api_url: {{URL}}
 credentials: {access_token: ` + LinkedInToken + `}
 accounts: ["1234567"]
-rivals: ["5180000"]`},
+rivals: ["5180000"]`, "linkedin_minted": linkedInMinted},
 		KPIs: map[string]string{
 			"li":             `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`,
 			"li_engagements": `{channel: linkedin, metric: engagements_in_window, milestones: [{due: 2026-12-31, target: 2500}]}`,
 			"li_per_post":    `{channel: linkedin, metric: engagement_per_post, milestones: [{due: 2026-12-31, target: 100}]}`,
+			"li_minted":      `{channel: linkedin_minted, metric: followers, milestones: [{due: 2026-12-31, target: 1000}]}`,
 		},
 		// One organization a call: the rival costs one of each, and two
-		// pages of posts (its 120 posts of the window take more than one).
-		Calls:     map[API]int{LinkedIn: 2, LinkedInShare: 2, LinkedInPosts: 3},
+		// pages of posts (its 120 posts of the window take more than one);
+		// the channel that mints its token mints one and reads one
+		// organization.
+		Calls:     map[API]int{LinkedIn: 3, LinkedInShare: 2, LinkedInPosts: 3, LinkedInOAuth: 1},
 		Fail:      map[API]string{LinkedIn: "version"},
 		FailPosts: map[API]string{LinkedInPosts: "denied"},
 	})
@@ -52,12 +55,18 @@ rivals: ["5180000"]`},
 const RetiredLinkedInVersion = "202401"
 
 // linkedIn answers networkSizes: organization 1234567 is recorded, 7777 is
-// throttled, 5<N> are made up (N followers), the rest are not found.
+// throttled, 5<N> are made up (N followers), the rest are not found. It
+// takes LinkedInToken and the tokens minted until they end (then 401
+// EXPIRED_ACCESS_TOKEN). Modes: version (426), rate (429), expired and
+// revoked (401 as for such a token).
 func (s *Server) linkedIn(w http.ResponseWriter, r *http.Request, mode string) {
 	urn := strings.TrimPrefix(r.URL.Path, "/rest/networkSizes/")
+	refused, dead := s.linkedInTokenRefused(r.Header.Get("Authorization"))
 	switch {
-	case r.Header.Get("Authorization") != "Bearer "+LinkedInToken:
-		reply(w, http.StatusUnauthorized, File("linkedin/invalid_token.json"))
+	case dead:
+		reply(w, http.StatusUnauthorized, File(refused))
+	case mode == "expired" || mode == "revoked":
+		reply(w, http.StatusUnauthorized, File("linkedin/"+mode+"_token.json"))
 	case r.Header.Get("LinkedIn-Version") == RetiredLinkedInVersion || mode == "version":
 		reply(w, http.StatusUpgradeRequired, File("linkedin/nonexistent_version.json"))
 	case mode == "rate" || urn == "urn:li:organization:7777":
@@ -83,9 +92,10 @@ func (s *Server) linkedIn(w http.ResponseWriter, r *http.Request, mode string) {
 // (429), denied (403 ACCESS_DENIED: no ADMINISTRATOR role).
 func (s *Server) linkedInShare(w http.ResponseWriter, r *http.Request, mode string) {
 	q := r.URL.Query()
+	refused, dead := s.linkedInTokenRefused(r.Header.Get("Authorization"))
 	switch {
-	case r.Header.Get("Authorization") != "Bearer "+LinkedInToken:
-		reply(w, http.StatusUnauthorized, File("linkedin/invalid_token.json"))
+	case dead:
+		reply(w, http.StatusUnauthorized, File(refused))
 		return
 	case mode == "rate":
 		reply(w, http.StatusTooManyRequests, File("linkedin/throttled.json"))
@@ -146,9 +156,10 @@ func (s *Server) linkedInPosts(w http.ResponseWriter, r *http.Request, mode stri
 	q := r.URL.Query()
 	count, countErr := strconv.Atoi(q.Get("count"))
 	start, startErr := strconv.Atoi(cmp.Or(q.Get("start"), "0"))
+	refused, dead := s.linkedInTokenRefused(r.Header.Get("Authorization"))
 	switch {
-	case r.Header.Get("Authorization") != "Bearer "+LinkedInToken:
-		reply(w, http.StatusUnauthorized, File("linkedin/invalid_token.json"))
+	case dead:
+		reply(w, http.StatusUnauthorized, File(refused))
 		return
 	case r.Header.Get("LinkedIn-Version") == "":
 		reply(w, http.StatusBadRequest, File("linkedin/version_missing.json"), "X-Restli-Gateway-Error", "true")

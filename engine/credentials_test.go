@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+)
+
+// Over three months of runs every twelve hours: Facebook's debug_token is
+// asked at most once a day, after the run's readings are stored; a check
+// that fails is counted and changes no reading or run; the LinkedIn channel
+// that mints its tokens shows its refresh token's end without asking, and
+// its renewals (day 59) never show in an error, a log or the snapshot. The
+// API version ends come from the config.
+func TestCredentialChecksOverMonths(t *testing.T) {
+	a := fakeapi.New()
+	defer a.Close()
+	start := time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a.Now = clock
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  fb:
+    type: facebook
+    api_url: %[1]s
+    version: v24.0
+    credentials: {access_token: %[2]s}
+    accounts: ["20531316728"]
+  li:
+    type: linkedin
+    api_url: %[1]s
+    oauth_url: %[1]s/oauth/v2/
+    version_end: 2027-03-01
+    credentials: {client_id: %[3]s, client_secret: %[4]s, refresh_token: %[5]s}
+    accounts: ["5100"]
+kpis:
+  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
+  - {name: li, channel: li, metric: followers, milestones: [{due: 2027-06-30, target: 1000}]}
+`, a.URL, fakeapi.GraphToken, fakeapi.LinkedInClientID, fakeapi.LinkedInClientSecret, fakeapi.LinkedInRefreshToken))
+	dir := t.TempDir()
+	e, st := newEngine(t, dir, cfg, start)
+	logs := &lockedBuffer{}
+	e.logger = slog.New(slog.NewTextHandler(logs, nil))
+	e.SetClock(clock)
+
+	ctx := context.Background()
+	for run := 0; run < 2*90; run++ {
+		mu.Lock()
+		now = start.Add(time.Duration(run) * 12 * time.Hour)
+		mu.Unlock()
+		day := run / 2
+		// debug_token fails on days 30 to 39: the runs do not.
+		switch day {
+		case 30:
+			a.Fail(fakeapi.GraphDebugToken, "caller")
+		case 40:
+			a.Fail(fakeapi.GraphDebugToken, "")
+		}
+		for _, name := range []string{"fb", "li"} {
+			if rep := e.RunChannel(ctx, name); !rep.OK() {
+				t.Fatalf("day %d: %s failed: %v", day, name, rep.Errors)
+			}
+		}
+		if want := day + 1; a.Calls(fakeapi.GraphDebugToken) != want {
+			t.Fatalf("day %d: debug_token asked %d times, want %d (once a day)", day, a.Calls(fakeapi.GraphDebugToken), want)
+		}
+	}
+	snap := e.Snapshot()
+	fb, li := channel(snap, "fb"), channel(snap, "li")
+	if fb.Credential == nil || !fb.Credential.Ends.Equal(fakeapi.GraphDataAccessExpiresAt) || fb.CredentialCheckFailures != 10 {
+		t.Errorf("facebook: %+v, %v failed checks; want the data access's end and 10", fb.Credential, fb.CredentialCheckFailures)
+	}
+	if li.Credential == nil || !li.Credential.Ends.Equal(start.Add(365*24*time.Hour)) || li.Credential.What != "the refresh token" || li.CredentialCheckFailures != 0 {
+		t.Errorf("linkedin: %+v, %v failed checks; want the refresh token's end", li.Credential, li.CredentialCheckFailures)
+	}
+	if a.Calls(fakeapi.LinkedInIntrospect) != 0 {
+		t.Error("a minting channel was introspected")
+	}
+	if got := a.MintedLinkedInTokens(); got != 2 {
+		t.Errorf("%d tokens minted in 90 days, want 2 (days 0 and 59)", got)
+	}
+	if fb.APIVersion == nil || fb.APIVersion.Version != "v24.0" || !fb.APIVersion.Ends.Equal(time.Date(2028, 2, 18, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("facebook's version: %+v", fb.APIVersion)
+	}
+	if li.APIVersion == nil || !li.APIVersion.Ends.Equal(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)) || li.APIVersion.Source != "version_end" {
+		t.Errorf("linkedin's version: %+v", li.APIVersion)
+	}
+	// A restart on the same store: the kept token and checks serve; the
+	// first runs mint nothing and ask nothing.
+	st.Close()
+	calls, minted := a.Calls(fakeapi.GraphDebugToken), a.MintedLinkedInTokens()
+	e2, st2 := newEngine(t, dir, cfg, start)
+	defer st2.Close()
+	e2.SetClock(clock)
+	if c := channel(e2.Snapshot(), "fb").Credential; c == nil || !c.Ends.Equal(fakeapi.GraphDataAccessExpiresAt) {
+		t.Errorf("after a restart, before a run: %+v", c)
+	}
+	for _, name := range []string{"fb", "li"} {
+		if rep := e2.RunChannel(ctx, name); !rep.OK() {
+			t.Fatalf("after a restart: %s failed: %v", name, rep.Errors)
+		}
+	}
+	if a.Calls(fakeapi.GraphDebugToken) != calls || a.MintedLinkedInTokens() != minted {
+		t.Errorf("after a restart: debug_token asked %d more times, %d more tokens minted; want none", a.Calls(fakeapi.GraphDebugToken)-calls, a.MintedLinkedInTokens()-minted)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "asking the API when the channel's credential ends failed") {
+		t.Errorf("the failed checks are not logged:\n%s", out)
+	}
+	for _, secret := range append(e.secrets(), fakeapi.GraphToken, fakeapi.LinkedInRefreshToken, fakeapi.LinkedInClientSecret) {
+		if strings.Contains(out, secret) || strings.Contains(fmt.Sprintf("%+v %+v", fb, li), secret) {
+			t.Errorf("a secret shows in the logs or the snapshot")
+		}
+	}
+}
+
+// lockedBuffer is a log's writer that tests read.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Masking never waits for a token being minted: a run whose refresh hangs
+// holds its collector's lock, and its request is counted under the
+// engine's; asking for the secrets meanwhile must not take the two the
+// other way round (it did, and deadlocked).
+func TestSecretsWhileMinting(t *testing.T) {
+	a := fakeapi.New()
+	defer a.Close()
+	a.Fail(fakeapi.LinkedInOAuth, "hang")
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  li:
+    type: linkedin
+    api_url: %[1]s
+    oauth_url: %[1]s/oauth/v2/
+    timeout: 2s
+    credentials: {client_id: %[2]s, client_secret: %[3]s, refresh_token: %[4]s}
+    accounts: ["5100"]
+kpis:
+  - {name: li, channel: li, metric: followers, milestones: [{due: 2027-06-30, target: 1000}]}
+`, a.URL, fakeapi.LinkedInClientID, fakeapi.LinkedInClientSecret, fakeapi.LinkedInRefreshToken))
+	e, st := newEngine(t, t.TempDir(), cfg, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC))
+	defer st.Close()
+	done := make(chan RunReport)
+	go func() { done <- e.RunChannel(context.Background(), "li") }()
+	for a.Calls(fakeapi.LinkedInOAuth) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	_ = e.secrets() // returns while the refresh hangs
+	if rep := <-done; rep.OK() || rep.Errors[0].Reason != "timeout" {
+		t.Errorf("the hanging refresh: %v", rep.Errors)
+	}
+}
