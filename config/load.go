@@ -133,6 +133,7 @@ func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Co
 	fp := sha256.New()
 	fp.Write(data)
 	readSecretFiles(ps, cfg, filepath.Dir(file), fp)
+	readDigestSecretFiles(ps, cfg, filepath.Dir(file), fp)
 	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
 
 	readAccountsFiles(ps, cfg, filepath.Dir(file), fp)
