@@ -159,11 +159,17 @@ var checks = map[string]func(body []byte) string{
 
 // success is each service's documented answer to a good post.
 var success = map[string]func(w http.ResponseWriter){
-	"slack":      func(w http.ResponseWriter) { w.Header().Set("Content-Type", "text/plain"); _, _ = io.WriteString(w, "ok") },
-	"teams":      func(w http.ResponseWriter) { w.WriteHeader(http.StatusAccepted) },
-	"mattermost": func(w http.ResponseWriter) { w.Header().Set("Content-Type", "text/plain"); _, _ = io.WriteString(w, "ok") },
-	"discord":    func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
-	"json":       func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) },
+	"slack": func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok")
+	},
+	"teams": func(w http.ResponseWriter) { w.WriteHeader(http.StatusAccepted) },
+	"mattermost": func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok")
+	},
+	"discord": func(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) },
+	"json":    func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) },
 }
 
 // service is an httptest server that checks each post against its
@@ -313,7 +319,9 @@ func TestMilestoneOutcomes(t *testing.T) {
 	start := time.Date(2026, 7, 1, 0, 0, 0, 0, stockholm)
 	due := dayEnd(2026, 9, 15)
 	ms := []vocab.Milestone{{Due: due, Target: 10}, {Due: dayEnd(2026, 9, 22), Target: 20}}
-	p := func(day int, v float64) plan.Point { return plan.Point{Time: time.Date(2026, 9, day, 12, 0, 0, 0, stockholm), Value: v} }
+	p := func(day int, v float64) plan.Point {
+		return plan.Point{Time: time.Date(2026, 9, day, 12, 0, 0, 0, stockholm), Value: v}
+	}
 	tests := []struct {
 		name     string
 		readings []plan.Point
