@@ -201,6 +201,7 @@ var schema = []string{
 		last_run_ms     INTEGER NOT NULL DEFAULT 0,
 		last_error      TEXT NOT NULL DEFAULT ''
 	)`,
+	digestsTable,
 }
 
 // The other files of the storage folder: the marker the store leaves beside
