@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -119,6 +120,20 @@ func senders(d *config.Digest, opts Options) []sender {
 		default:
 			out = append(out, &jsonSender{h})
 		}
+	}
+	return out
+}
+
+// Destinations names a digest's destinations, secrets left out: "smtp
+// mail.acme.example:587 (to marketing@acme.example)", "slack webhook 1".
+func Destinations(d *config.Digest) []string {
+	var out []string
+	for _, s := range senders(d, Options{}) {
+		name := s.String()
+		if d.SMTP != nil && strings.HasPrefix(name, "smtp ") {
+			name += " (to " + strings.Join(d.SMTP.To, ", ") + ")"
+		}
+		out = append(out, name)
 	}
 	return out
 }

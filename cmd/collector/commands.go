@@ -33,6 +33,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	externalURL string
 	logger      *slog.Logger
 }
 

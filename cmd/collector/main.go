@@ -30,6 +30,7 @@ func run(args []string) int {
 	app.Flag("storage.retention", "How long readings are kept; beyond 30 days, one a day per account and metric.").Default("400d").SetValue(&common.retention)
 	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
 	app.Flag("shard.index", "Which of them this one is, from 0; -1 takes it from the host name's last number (a StatefulSet pod's ordinal).").Default("0").IntVar(&common.shardIndex)
+	app.Flag("web.external-url", "The URL under which users reach the collector (https://kpi.acme.example/): digests link to its pages. Without it, digests carry no links.").StringVar(&common.externalURL)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 
@@ -61,6 +62,11 @@ func run(args []string) int {
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("suggest", "Print, for each KPI behind or projected to miss, the target its recent pace would meet by the due date, as YAML to paste into the plan (nothing is changed).").BoolVar(&rep.suggest)
 	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
+
+	digestCmd := app.Command("digest", "Send a digest of the config now, to every destination it names (and record it as sent), or print it with --dry-run.")
+	dig := digestFlags{}
+	digestCmd.Flag("name", "The digest, as named under digests:.").Required().StringVar(&dig.name)
+	digestCmd.Flag("dry-run", "Print the digest and where it would go; send and record nothing.").BoolVar(&dig.dryRun)
 
 	healthCmd := app.Command("healthcheck", "Ask a running collector whether it is ready (exit 0) or not (exit 1): a container healthcheck for an image without a shell or curl.")
 	healthURL := healthCmd.Flag("url", "The URL to ask.").Default("http://127.0.0.1:9469/-/ready").String()
@@ -94,6 +100,8 @@ func run(args []string) int {
 		return runImport(common, imp)
 	case "report":
 		return runReport(common, rep)
+	case "digest":
+		return runDigest(common, dig)
 	default:
 		return runServe(common, webFlags, *telemetryPath)
 	}

@@ -18,6 +18,7 @@ import (
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/digest"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/web"
@@ -34,6 +35,10 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	cfg, err := c.load()
 	if err != nil {
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
+		return 1
+	}
+	if err := checkExternalURL(c.externalURL); err != nil {
+		logger.Error("bad flag", "err", err)
 		return 1
 	}
 	var peers []string
@@ -73,6 +78,16 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)
 
+	// Digests go out from shard 0 only, so that a sharded plan sends each
+	// once.
+	var digests *digest.Runner
+	if c.shardIndex == 0 {
+		opts := digestOptions(c)
+		opts.Metrics = digest.NewMetrics(live)
+		digests = digest.NewRunner(cfg, e.Snapshot, st, opts)
+		go digests.Run(ctx)
+	}
+
 	sched := engine.NewScheduler(e, logger)
 	if err := sched.Start(ctx); err != nil {
 		logger.Error("cannot schedule the channels", "err", err)
@@ -98,7 +113,10 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 			logger.Error("rescheduling after reload failed", "err", err)
 			return err
 		}
-		logger.Info("config reloaded", "channels", len(next.Channels), "kpis", len(next.KPIs))
+		if digests != nil {
+			digests.SetConfig(next)
+		}
+		logger.Info("config reloaded", "channels", len(next.Channels), "kpis", len(next.KPIs), "digests", len(next.Digests))
 		return nil
 	}
 
