@@ -20,6 +20,7 @@
     staleFor: '10m',
     noDataFor: '2d',  // a KPI never read for this long
     downFor: '5m',
+    digestFailures: 2,  // digests in a row that did not reach every destination
 
     // Where the alerts link to: Grafana's base URL ('' keeps the links
     // relative, for a Grafana on the same host as the alert's reader).
