@@ -139,7 +139,7 @@ func (rd *Reader) Next() (store.Reading, error) {
 func (rd *Reader) metrics(name string, ch *config.Channel) []string {
 	spec := rd.types[ch.Type]
 	out := slices.Clone(spec.Metrics)
-	for m := range ch.Metrics {
+	for m := range config.UserMetricsOf(ch) {
 		out = append(out, m)
 	}
 	for _, k := range rd.cfg.KPIs {

@@ -159,7 +159,7 @@ func BenchmarkScrape(b *testing.B) {
 	cache := metrics.NewCache(e.Snapshot, quiet)
 	srv := httptest.NewServer(metrics.Handler(cache, live(), quiet))
 	defer srv.Close()
-	page := cache.Get().Gzip
+	page := cache.Get().Gzip()
 	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Encoding", "gzip")
 		_, _ = w.Write(page)

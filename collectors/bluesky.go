@@ -14,10 +14,15 @@ import (
 func init() {
 	register("bluesky", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "following", "posts", "influential_followers"}, blueskyEngagement...),
-			Options:            []string{"concurrency", "quota", "min_followers", "max_pages", "posts_window"},
-			LevelMetrics:       blueskyEngagement,
-			DefaultPostsWindow: 30,
+			Metrics: append([]string{"followers", "following", "posts", "influential_followers"}, blueskyEngagement...),
+			Options: []string{"concurrency", "quota"},
+			// A follower page is 100 users plus four getProfiles calls: fifty
+			// pages (5,000 followers) a day by default.
+			Settings: &blueskySettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 50},
+			},
+			LevelMetrics: blueskyEngagement,
 			// getAuthorFeed pages back through every post; a year is what a
 			// run should read.
 			MaxPostsWindow:     365,
@@ -25,11 +30,8 @@ func init() {
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 4, // the AppView's limits are generous
 			Batch:              BlueskyBatch,
-			// A follower page is 100 users plus four getProfiles calls: fifty
-			// pages (5,000 followers) a day by default.
-			InfluenceMetric:   "influential_followers",
-			InfluenceSchedule: "@daily",
-			DefaultMaxPages:   50,
+			InfluenceMetric:    "influential_followers",
+			InfluenceSchedule:  "@daily",
 		},
 		Ratios: engagementRatios,
 		New:    newBluesky,
@@ -40,13 +42,21 @@ func init() {
 // reposts and quotes; there are no views.
 var blueskyEngagement = engagementMetrics(true, false)
 
+// blueskySettings are a bluesky channel's own keys.
+type blueskySettings struct {
+	config.Posts     `yaml:",inline"`
+	config.Pages     `yaml:",inline"`
+	config.Influence `yaml:",inline"`
+}
+
 // BlueskyBatch is how many actors one getProfiles call takes.
 const BlueskyBatch = 25
 
 // bluesky reads public profiles from the AppView; no credentials needed.
 type bluesky struct {
-	env  Env
-	base string
+	env      Env
+	settings *blueskySettings
+	base     string
 }
 
 func newBluesky(env Env) (Collector, error) {
@@ -54,7 +64,7 @@ func newBluesky(env Env) (Collector, error) {
 	if base == "" {
 		base = "https://public.api.bsky.app"
 	}
-	return &bluesky{env: env, base: base}, nil
+	return &bluesky{env: env, settings: settingsOf[blueskySettings](env), base: base}, nil
 }
 
 type blueskyProfiles struct {
@@ -104,7 +114,7 @@ func (b *bluesky) Collect(ctx context.Context, accounts []string) Result {
 					res.addEngagement(actor, posts, p.FollowersCount, engagementCounts{shares: true})
 				}
 			}
-			if b.env.Channel.MinFollowers > 0 {
+			if b.settings.MinFollowers > 0 {
 				if n, err := b.influential(ctx, p.DID); err != nil {
 					err.Accounts, err.Metric = []string{actor}, "influential_followers"
 					res.Errors = append(res.Errors, err)
@@ -159,7 +169,7 @@ type blueskyFeed struct {
 // client's and can be back-dated). More pages than max_pages is a quota
 // error, never a partial sum.
 func (b *bluesky) ownPosts(ctx context.Context, did string) ([]OwnPost, *Error) {
-	return pageBack(b.env.Channel, b.env.now(), "getAuthorFeed", published, func(cursor string) ([]OwnPost, string, *Error) {
+	return pageBack(b.settings.PostsWindow, b.settings.MaxPages, b.env.now(), "getAuthorFeed", published, func(cursor string) ([]OwnPost, string, *Error) {
 		q := url.Values{"actor": {did}, "limit": {"100"}, "filter": {"posts_no_replies"}}
 		if cursor != "" {
 			q.Set("cursor", cursor)

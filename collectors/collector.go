@@ -106,6 +106,24 @@ type Env struct {
 	Logger *slog.Logger
 	// Now is the clock rolling windows end by (nil: time.Now).
 	Now func() time.Time
+	// Metrics, where not nil, lists the metrics the plan's KPIs read from
+	// the channel: a type that reads some metrics with a call of their own
+	// (Matomo's conversions, from Goals.get) makes that call only for a KPI
+	// that needs it. Nil means every metric is wanted.
+	Metrics []string
+}
+
+// wants reports whether a KPI reads one of metrics from the channel.
+func (env Env) wants(metrics ...string) bool {
+	if env.Metrics == nil {
+		return true
+	}
+	for _, m := range metrics {
+		if slices.Contains(env.Metrics, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // now is the env's clock.

@@ -25,9 +25,9 @@ func TestImpossibleCountsAreDecodeErrors(t *testing.T) {
 		{"facebook -1", config.Channel{Type: "facebook"}, "facebook/negative_count.json", "20531316728", "followers", []string{"likes"}},
 		{"instagram -1", config.Channel{Type: "instagram"}, "instagram/negative_count.json", "17841405309211844", "followers", []string{"following", "posts"}},
 		{"x v2 -1", config.Channel{Type: "twitter"}, "twitter/negative_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
-		{"x v1.1 -1", config.Channel{Type: "twitter", API: "v1.1"}, "twitter_v1/negative_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
-		{"x v1.1 null", config.Channel{Type: "twitter", API: "v1.1"}, "twitter_v1/null_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
-		{"x v1.1 absent", config.Channel{Type: "twitter", API: "v1.1"}, "twitter_v1/absent_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
+		{"x v1.1 -1", config.Channel{Type: "twitter", Settings: &twitterSettings{API: "v1.1"}}, "twitter_v1/negative_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
+		{"x v1.1 null", config.Channel{Type: "twitter", Settings: &twitterSettings{API: "v1.1"}}, "twitter_v1/null_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
+		{"x v1.1 absent", config.Channel{Type: "twitter", Settings: &twitterSettings{API: "v1.1"}}, "twitter_v1/absent_count.json", "acme", "followers", []string{"following", "listed", "posts"}},
 		{"bluesky -1", config.Channel{Type: "bluesky"}, "bluesky/negative_count.json", "acme.bsky.social", "followers", []string{"following", "posts"}},
 		{"mastodon -1", config.Channel{Type: "mastodon"}, "mastodon/negative_count.json", "acme@mastodon.social", "followers", []string{"following", "posts"}},
 	}
@@ -76,7 +76,7 @@ func TestTwitterV1OddAnswers(t *testing.T) {
 				w.WriteHeader(tt.code)
 				_, _ = w.Write([]byte(tt.body))
 			})
-			ch := &config.Channel{Type: "twitter", API: "v1.1", APIURL: f.URL, Credentials: config.NewCredentials("bearer_token", "t")}
+			ch := &config.Channel{Type: "twitter", Settings: &twitterSettings{API: "v1.1"}, APIURL: f.URL, Credentials: config.NewCredentials("bearer_token", "t")}
 			res, _ := collect(t, ch, []string{"acme"})
 			if got := reasons(res)["acme"]; got != tt.want || len(res.Readings) > 0 {
 				t.Errorf("reason %q (%v), want %q", got, res.Errors, tt.want)

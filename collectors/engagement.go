@@ -125,23 +125,23 @@ func (r *Result) addEngagement(account string, posts []OwnPost, followers *int64
 
 // errTooManyPostPages is the error of a window whose posts take more pages
 // than max_pages: no engagement at all, as a partial sum would be false.
-func errTooManyPostPages(ch *config.Channel, pages string) *Error {
-	return Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of %s; raise max_pages or shorten posts_window", ch.PostsWindow, ch.MaxPages, pages))
+func errTooManyPostPages(window config.Days, maxPages int, pages string) *Error {
+	return Fail(Quota, fmt.Errorf("the posts of the last %s take more than max_pages (%d) pages of %s; raise max_pages or shorten posts_window", window, maxPages, pages))
 }
 
 // pageBack reads an account's posts page by page, newest first, until a
 // page holds one older than the window or there is no next page, and keeps
-// those within the window. read is given the cursor of the page to read (""
+// those within the window (the channel's posts_window). read is given the cursor of the page to read (""
 // for the first) and returns the page's posts, filtered as the API needs,
 // and the next page's cursor ("" for none). More pages than the channel's
 // max_pages is a quota error (pages says what a page is), never a partial
 // sum.
-func pageBack[T any](ch *config.Channel, now time.Time, pages string, published func(T) time.Time, read func(cursor string) ([]T, string, *Error)) ([]T, *Error) {
+func pageBack[T any](window config.Days, maxPages int, now time.Time, pages string, published func(T) time.Time, read func(cursor string) ([]T, string, *Error)) ([]T, *Error) {
 	var kept []T
 	cursor := ""
 	for page := 0; ; page++ {
-		if page >= ch.MaxPages {
-			return nil, errTooManyPostPages(ch, pages)
+		if page >= maxPages {
+			return nil, errTooManyPostPages(window, maxPages, pages)
 		}
 		items, next, err := read(cursor)
 		if err != nil {
@@ -150,7 +150,7 @@ func pageBack[T any](ch *config.Channel, now time.Time, pages string, published 
 		older := false
 		for _, it := range items {
 			at := published(it)
-			if !inWindow(at, now, int(ch.PostsWindow)) {
+			if !inWindow(at, now, int(window)) {
 				older = older || at.Before(now)
 				continue
 			}

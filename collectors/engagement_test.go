@@ -89,7 +89,8 @@ func TestEngagementArithmetic(t *testing.T) {
 
 func TestBlueskyEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "bluesky", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 50, Concurrency: 1}
+	settings := &blueskySettings{Posts: config.Posts{PostsWindow: 30}, Pages: config.Pages{MaxPages: 50}}
+	ch := &config.Channel{Type: "bluesky", APIURL: api.URL, Engagement: true, Settings: settings, Concurrency: 1}
 	res, _ := collectAt(t, ch, []string{"bsky.app", "gen10.bsky.social"}, september1)
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
@@ -113,19 +114,19 @@ func TestBlueskyEngagement(t *testing.T) {
 	}
 
 	// One page allowed: the window needs two, so no sum at all (quota).
-	ch.MaxPages = 1
+	settings.MaxPages = 1
 	res, _ = collectAt(t, ch, []string{"bsky.app"}, september1)
 	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"bsky.app": Quota}) || len(engagementOf(res, "bsky.app")) != 0 {
 		t.Errorf("capped: errors %v, engagement %v", got, engagementOf(res, "bsky.app"))
 	}
 
-	ch.MaxPages = 50
+	settings.MaxPages = 50
 	failsAlone(t, api, fakeapi.BlueskyFeed, ch, "bsky.app", map[string]Reason{"rate": RateLimited})
 }
 
 func TestMastodonEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "mastodon", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 25, Concurrency: 1}
+	ch := &config.Channel{Type: "mastodon", APIURL: api.URL, Engagement: true, Concurrency: 1}
 	res, _ := collectAt(t, ch, []string{"Gargron@mastodon.social"}, september1)
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
@@ -157,7 +158,7 @@ func mastodonFollowers(t *testing.T) float64 {
 
 func TestXEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "twitter", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+	ch := &config.Channel{Type: "twitter", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}
 	res, _ := collectAt(t, ch, []string{"XDevelopers", "gen7"}, september1)
 	if len(res.Errors) > 0 {
@@ -182,7 +183,7 @@ const xFollowers = 640512 // XDevelopers in twitter/users_partial.json
 
 func TestYouTubeEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "youtube", APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 10, Concurrency: 1,
+	ch := &config.Channel{Type: "youtube", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("api_key", fakeapi.YouTubeKey)}
 	res, _ := collectAt(t, ch, []string{"UC_x5XG1OV2P6uZZ5FSM9Ttw", "UCgen5"}, september1)
 	if len(res.Errors) > 0 {
@@ -210,7 +211,7 @@ func TestYouTubeEngagement(t *testing.T) {
 func TestGraphEngagement(t *testing.T) {
 	api := newAPI(t)
 	ch := func(typ string) *config.Channel {
-		return &config.Channel{Type: typ, APIURL: api.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+		return &config.Channel{Type: typ, APIURL: api.URL, Engagement: true, Concurrency: 1,
 			Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
 	}
 	res, _ := collectAt(t, ch("facebook"), []string{"20531316728"}, september1)
@@ -244,7 +245,7 @@ func TestGraphEngagement(t *testing.T) {
 
 func TestLinkedInEngagement(t *testing.T) {
 	api := newAPI(t)
-	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, PostsWindow: 30, Concurrency: 1,
+	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("access_token", fakeapi.LinkedInToken)}
 	res, _ := collectAt(t, ch, []string{"1234567"}, september1)
 	if len(res.Errors) > 0 {
@@ -276,13 +277,87 @@ func TestLinkedInEngagement(t *testing.T) {
 	if days != 30 {
 		t.Fatalf("%d recorded days in the window, want 30", days)
 	}
+	// The organization's own posts of those days: 28, 20 and 9 August and
+	// 2 August at 00:00; not this morning's, the reshare, the dark post or
+	// 1 August's (testdata/linkedin/README.md).
+	want[PostsInWindow] = 4
+	want[EngagementPerPost] = want[EngagementsInWindow] / 4
+	want[EngagementRate] = want[EngagementPerPost] / 219145
 	if got := engagementOf(res, "1234567"); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}
-	if got := api.Calls(fakeapi.LinkedInShare); got != 1 {
-		t.Errorf("%d share statistics calls, want 1", got)
+	// One call of each: the posts fit in a page.
+	for _, endpoint := range []fakeapi.API{fakeapi.LinkedIn, fakeapi.LinkedInShare, fakeapi.LinkedInPosts} {
+		if got := api.Calls(endpoint); got != 1 {
+			t.Errorf("%d %s calls, want 1", got, endpoint)
+		}
 	}
 	failsAlone(t, api, fakeapi.LinkedInShare, ch, "1234567", map[string]Reason{"rate": RateLimited, "denied": Auth})
+	failsAlone(t, api, fakeapi.LinkedInPosts, ch, "1234567", map[string]Reason{"rate": RateLimited, "denied": Auth, "version": Version, "no_created": Decode})
+
+	// A token without r_organization_social is told what it lacks.
+	api.Fail(fakeapi.LinkedInPosts, "denied")
+	res, _ = collectAt(t, ch, []string{"1234567"}, september1)
+	api.Fail(fakeapi.LinkedInPosts, "")
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "r_organization_social") {
+		t.Errorf("a 403 on posts: %v", res.Errors)
+	}
+}
+
+// An organization posting every six hours has 120 posts in thirty days:
+// two pages of the Posts API (start=0, then start=100), the second ending
+// past the window; one page allowed is a quota error and no engagement.
+func TestLinkedInPostsPaging(t *testing.T) {
+	api := newAPI(t)
+	settings := &linkedInSettings{Posts: config.Posts{PostsWindow: 30}, Pages: config.Pages{MaxPages: 10}}
+	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, Concurrency: 1, Settings: settings,
+		Credentials: config.NewCredentials("access_token", fakeapi.LinkedInToken)}
+	res, _ := collectAt(t, ch, []string{"5180000"}, september1)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	// The made-up organization had no activity: 0 engagements over 120 posts.
+	want := map[string]float64{PostsInWindow: 120, LikesInWindow: 0, RepliesInWindow: 0, SharesInWindow: 0, ViewsInWindow: 0,
+		EngagementsInWindow: 0, EngagementPerPost: 0, EngagementRate: 0}
+	if got := engagementOf(res, "5180000"); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if got := api.Calls(fakeapi.LinkedInPosts); got != 2 {
+		t.Errorf("%d posts calls, want 2", got)
+	}
+
+	// A window of 7 days is 28 posts, in the first page.
+	settings.PostsWindow = 7
+	res, _ = collectAt(t, ch, []string{"5180000"}, september1)
+	if got := engagementOf(res, "5180000")[PostsInWindow]; got != 28 || api.Calls(fakeapi.LinkedInPosts) != 3 {
+		t.Errorf("a week: %v posts in %d calls, want 28 in one more", got, api.Calls(fakeapi.LinkedInPosts)-2)
+	}
+
+	settings.PostsWindow, settings.MaxPages = 30, 1
+	res, _ = collectAt(t, ch, []string{"5180000"}, september1)
+	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"5180000": Quota}) || len(engagementOf(res, "5180000")) != 0 {
+		t.Errorf("capped: errors %v, engagement %v", got, engagementOf(res, "5180000"))
+	}
+}
+
+// An organization without a post in the window has 0 posts and no
+// per-post figure or rate, never a division by zero.
+func TestLinkedInNoPosts(t *testing.T) {
+	api := newAPI(t)
+	ch := &config.Channel{Type: "linkedin", APIURL: api.URL, Engagement: true, Concurrency: 1,
+		Credentials: config.NewCredentials("access_token", fakeapi.LinkedInToken)}
+	// September 2027: the recorded posts are all more than 30 days old.
+	res, _ := collectAt(t, ch, []string{"1234567"}, func() time.Time { return time.Date(2027, 9, 1, 12, 0, 0, 0, time.UTC) })
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	got := engagementOf(res, "1234567")
+	if _, ok := got[EngagementPerPost]; ok || got[PostsInWindow] != 0 {
+		t.Errorf("no posts: %v", got)
+	}
+	if _, ok := got[EngagementRate]; ok {
+		t.Errorf("no posts, yet a rate: %v", got)
+	}
 }
 
 // failsAlone checks each documented failure of a posts API: the account's
@@ -312,7 +387,7 @@ func TestGraphNextPageOnlyOnTheChannelsHost(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, `{"123":{"id":"123","followers_count":10,"fan_count":5}}`)
 	})
-	ch := &config.Channel{Type: "facebook", APIURL: f.URL, Engagement: true, PostsWindow: 30, MaxPages: 20, Concurrency: 1,
+	ch := &config.Channel{Type: "facebook", APIURL: f.URL, Engagement: true, Concurrency: 1,
 		Credentials: config.NewCredentials("access_token", fakeapi.GraphToken)}
 	res, _ := collectAt(t, ch, []string{"123"}, september1)
 	if got := reasons(res); !reflect.DeepEqual(got, map[string]Reason{"123": Decode}) || len(engagementOf(res, "123")) != 0 {
@@ -347,9 +422,8 @@ func TestPageBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch := &config.Channel{PostsWindow: 30, MaxPages: tt.maxPages}
 			reads := 0
-			kept, err := pageBack(ch, now, "test pages", published, func(cursor string) ([]OwnPost, string, *Error) {
+			kept, err := pageBack(30, tt.maxPages, now, "test pages", published, func(cursor string) ([]OwnPost, string, *Error) {
 				if want := fmt.Sprint(reads); reads > 0 && cursor != want {
 					t.Errorf("read %d was given cursor %q, want %q", reads, cursor, want)
 				}

@@ -26,7 +26,7 @@ func init() {
 			// of ours to a GA4 metric (organic_sessions: sessions).
 			UserMetrics: true,
 			Credentials: []string{googleCredential},
-			Options:     []string{"metrics", "quota", "concurrency"},
+			Options:     []string{"quota", "concurrency"},
 			Settings:    &analyticsSettings{Window: 28},
 			Windowed:    true,
 			DataLag:     24 * time.Hour, // the window ends yesterday
@@ -44,7 +44,7 @@ func init() {
 			UnitsPerCall:    10,
 			SpendsReported:  true,
 			AccountCheck:    checkAnalyticsProperty,
-			OptionCheck:     checkAnalyticsMetrics,
+			OptionCheck:     checkServiceAccount,
 		},
 		New: newAnalytics,
 	})
@@ -59,6 +59,8 @@ const AnalyticsMaxMetrics = 10
 
 // analyticsSettings are a google_analytics channel's own keys.
 type analyticsSettings struct {
+	// Metrics maps each metric of ours to a GA4 metric.
+	config.UserMetrics `yaml:",inline"`
 	// Window is the rolling window, ending yesterday in the property's
 	// time zone.
 	Window config.Days `yaml:"window"`
@@ -92,6 +94,14 @@ func (s *analyticsSettings) Validate() error {
 	if s.Window <= 0 || s.Window > AnalyticsMaxWindow {
 		errs = append(errs, config.SettingProblem([]any{"window"}, "window: %s is not a window GA4 can answer: give 1d to %dd (it keeps 14 months of data for most properties)", s.Window, AnalyticsMaxWindow))
 	}
+	if len(s.Metrics) > AnalyticsMaxMetrics {
+		errs = append(errs, config.SettingProblem([]any{"metrics"}, "metrics: %d metrics, and one GA4 report takes at most %d; split them over two channels", len(s.Metrics), AnalyticsMaxMetrics))
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Metrics)) {
+		if !analyticsName.MatchString(s.Metrics[name]) {
+			errs = append(errs, config.SettingProblem([]any{"metrics", name}, "metrics: %s: %q is not a GA4 metric name (sessions, activeUsers, screenPageViews, engagementRate, keyEvents, …)", name, s.Metrics[name]))
+		}
+	}
 	for i, f := range s.Filters {
 		at := func(key string) []any { return []any{"filters", i, key} }
 		switch {
@@ -114,21 +124,6 @@ func (s *analyticsSettings) Validate() error {
 func checkAnalyticsProperty(s string) error {
 	if !analyticsID.MatchString(s) {
 		return errors.New("must be a GA4 property id (123456789, or properties/123456789): Admin, Property settings; not a G- measurement id")
-	}
-	return nil
-}
-
-func checkAnalyticsMetrics(ch *config.Channel) error {
-	if err := checkServiceAccount(ch); err != nil {
-		return err
-	}
-	if len(ch.Metrics) > AnalyticsMaxMetrics {
-		return fmt.Errorf("metrics: %d metrics, and one GA4 report takes at most %d; split them over two channels", len(ch.Metrics), AnalyticsMaxMetrics)
-	}
-	for _, name := range slices.Sorted(maps.Keys(ch.Metrics)) {
-		if !analyticsName.MatchString(ch.Metrics[name]) {
-			return fmt.Errorf("metrics: %s: %q is not a GA4 metric name (sessions, activeUsers, screenPageViews, engagementRate, keyEvents, …)", name, ch.Metrics[name])
-		}
 	}
 	return nil
 }
@@ -166,14 +161,14 @@ func newAnalytics(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analytics data client: %w", err)
 	}
-	a := &analytics{env: env, settings: settings, auth: auth, svc: svc, names: slices.Sorted(maps.Keys(env.Channel.Metrics)), left: map[string]tokensLeft{}}
+	a := &analytics{env: env, settings: settings, auth: auth, svc: svc, names: slices.Sorted(maps.Keys(settings.Metrics)), left: map[string]tokensLeft{}}
 	a.request = &analyticsdata.RunReportRequest{
 		DateRanges:          []*analyticsdata.DateRange{{StartDate: fmt.Sprintf("%ddaysAgo", int(settings.Window)), EndDate: "yesterday"}},
 		KeepEmptyRows:       true,
 		ReturnPropertyQuota: true,
 	}
 	for _, name := range a.names {
-		a.request.Metrics = append(a.request.Metrics, &analyticsdata.Metric{Name: env.Channel.Metrics[name]})
+		a.request.Metrics = append(a.request.Metrics, &analyticsdata.Metric{Name: settings.Metrics[name]})
 	}
 	var exprs []*analyticsdata.FilterExpression
 	for _, f := range settings.Filters {

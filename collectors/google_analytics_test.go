@@ -12,7 +12,8 @@ import (
 
 func analyticsChannel(api *fakeapi.Server, metrics map[string]string, settings *analyticsSettings) *config.Channel {
 	settings.TokenURL = api.URL + "/token"
-	return &config.Channel{Name: "analytics", Type: "google_analytics", APIURL: api.URL, Concurrency: 1, Settings: settings, Metrics: metrics,
+	settings.Metrics = metrics
+	return &config.Channel{Name: "analytics", Type: "google_analytics", APIURL: api.URL, Concurrency: 1, Settings: settings,
 		Credentials: config.NewCredentials("service_account", fakeapi.GoogleServiceAccountKey())}
 }
 
@@ -172,6 +173,14 @@ kpis:
 	tooMany := strings.Replace(strings.Replace(yml, "%s", "", 1), "{sessions: sessions}", many, 1)
 	if _, err := config.Load("t.yml", []byte(tooMany), Types()); err == nil || !strings.Contains(err.Error(), "at most 10") {
 		t.Errorf("eleven metrics: %v", err)
+	}
+	// Every GA4 metric name that is none is said, each at its line.
+	twoBad := strings.Replace(strings.Replace(yml, "%s", "", 1), "{sessions: sessions}", "\n      sessions: sessions\n      a: 'active users'\n      b: 9lives", 1)
+	_, err := config.Load("t.yml", []byte(twoBad), Types())
+	for _, want := range []string{`t.yml:9: channels.ga.metrics: a: "active users" is not a GA4 metric name`, `t.yml:10: channels.ga.metrics: b: "9lives" is not a GA4 metric name`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
 	}
 }
 

@@ -16,13 +16,15 @@ import (
 func init() {
 	register("facebook", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "likes"}, facebookEngagement...),
-			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			Metrics:     append([]string{"followers", "likes"}, facebookEngagement...),
+			Credentials: []string{"access_token"},
+			Options:     []string{"concurrency"},
+			Settings: &graphSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 20}, // 25 posts a page
+			},
 			LevelMetrics:       facebookEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,
-			DefaultMaxPages:    20, // 25 posts a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2, // usage is counted per hour; no need to hurry
@@ -33,13 +35,15 @@ func init() {
 	})
 	register("instagram", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "following", "posts"}, instagramEngagement...),
-			Credentials:        []string{"access_token"},
-			Options:            []string{"version", "concurrency", "max_pages", "posts_window"},
+			Metrics:     append([]string{"followers", "following", "posts"}, instagramEngagement...),
+			Credentials: []string{"access_token"},
+			Options:     []string{"concurrency"},
+			Settings: &graphSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 20}, // 25 media a page
+			},
 			LevelMetrics:       instagramEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,
-			DefaultMaxPages:    20, // 25 media a page
 			DefaultSchedule:    "@every 6h",
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2,
@@ -58,6 +62,14 @@ var (
 	instagramEngagement = engagementMetrics(false, false)
 )
 
+// graphSettings are a facebook or instagram channel's own keys: version is
+// the Graph API version (DefaultGraphVersion where none is given).
+type graphSettings struct {
+	config.APIVersion `yaml:",inline"`
+	config.Posts      `yaml:",inline"`
+	config.Pages      `yaml:",inline"`
+}
+
 // GraphBatch is how many ids one Graph API ?ids= call takes.
 const GraphBatch = 50
 
@@ -68,12 +80,13 @@ const DefaultGraphVersion = "v26.0"
 // graph reads Page (facebook) or IG user (instagram) fields from the Meta
 // Graph API, many ids a call.
 type graph struct {
-	env     Env
-	base    string
-	version string
-	fields  map[string]string // Graph field -> metric
-	header  http.Header
-	posts   graphPosts // how the type lists its posts
+	env      Env
+	settings *graphSettings
+	base     string
+	version  string
+	fields   map[string]string // Graph field -> metric
+	header   http.Header
+	posts    graphPosts // how the type lists its posts
 }
 
 func newFacebook(env Env) (Collector, error) {
@@ -89,7 +102,8 @@ func newInstagram(env Env) (Collector, error) {
 }
 
 func newGraph(env Env, fields map[string]string) *graph {
-	g := &graph{env: env, base: env.Channel.APIURL, version: env.Channel.Version, fields: fields, header: http.Header{}}
+	settings := settingsOf[graphSettings](env)
+	g := &graph{env: env, settings: settings, base: env.Channel.APIURL, version: settings.Version, fields: fields, header: http.Header{}}
 	if g.base == "" {
 		g.base = "https://graph.facebook.com"
 	}
@@ -345,13 +359,13 @@ const graphTime = "2006-01-02T15:04:05-0700"
 // go with it.
 func (g *graph) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	now := g.env.now()
-	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -int(g.env.Channel.PostsWindow)).Unix())}}
+	q := url.Values{"fields": {g.posts.fields}, "limit": {"25"}, "since": {fmt.Sprint(now.AddDate(0, 0, -int(g.settings.PostsWindow)).Unix())}}
 	first := joinURL(g.base, "/"+g.version+"/"+url.PathEscape(id)+"/"+g.posts.edge) + "?" + q.Encode()
 	host := ""
 	if base, err := url.Parse(g.base); err == nil {
 		host = base.Host
 	}
-	return pageBack(g.env.Channel, now, "posts", published, func(next string) ([]OwnPost, string, *Error) {
+	return pageBack(g.settings.PostsWindow, g.settings.MaxPages, now, "posts", published, func(next string) ([]OwnPost, string, *Error) {
 		if next == "" {
 			next = first
 		}

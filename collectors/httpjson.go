@@ -19,7 +19,8 @@ func init() {
 	register("http_json", Spec{
 		TypeSpec: config.TypeSpec{
 			UserMetrics:         true,
-			Options:             []string{"metrics", "concurrency"},
+			Options:             []string{"concurrency"},
+			Settings:            &httpJSONSettings{},
 			OptionalCredentials: []string{"bearer_token"},
 			CredentialMaps:      true,
 			// credentials.query and .headers are optional: no Credentials entry.
@@ -32,12 +33,19 @@ func init() {
 	})
 }
 
+// httpJSONSettings are an http_json channel's own keys: metrics maps each
+// metric to a GJSON path into the answer.
+type httpJSONSettings struct {
+	config.UserMetrics `yaml:",inline"`
+}
+
 // httpJSON reads numbers out of any JSON API: each account is a URL and each
 // metric a GJSON path into its answer.
 type httpJSON struct {
-	env    Env
-	header http.Header
-	query  url.Values
+	env     Env
+	metrics map[string]string // metric -> GJSON path
+	header  http.Header
+	query   url.Values
 }
 
 func newHTTPJSON(env Env) (Collector, error) {
@@ -53,13 +61,13 @@ func newHTTPJSON(env Env) (Collector, error) {
 	for k, v := range c.Query {
 		q.Set(k, v.Reveal())
 	}
-	return &httpJSON{env: env, header: h, query: q}, nil
+	return &httpJSON{env: env, metrics: settingsOf[httpJSONSettings](env).Metrics, header: h, query: q}, nil
 }
 
 // Collect reads every account; see Collector.
 func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
-	metrics := make([]string, 0, len(j.env.Channel.Metrics))
-	for m := range j.env.Channel.Metrics {
+	metrics := make([]string, 0, len(j.metrics))
+	for m := range j.metrics {
 		metrics = append(metrics, m)
 	}
 	sort.Strings(metrics)
@@ -76,7 +84,7 @@ func (j *httpJSON) Collect(ctx context.Context, accounts []string) Result {
 			return res
 		}
 		for _, m := range metrics {
-			path := j.env.Channel.Metrics[m]
+			path := j.metrics[m]
 			n, err := jsonNumber(gjson.GetBytes(body, path))
 			if err != nil {
 				e := Fail(Decode, fmt.Errorf("path %q: %w", path, err), account)

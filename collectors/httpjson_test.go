@@ -10,12 +10,17 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
+// httpJSONMetrics is the settings of an http_json channel with metrics.
+func httpJSONMetrics(metrics map[string]string) *httpJSONSettings {
+	return &httpJSONSettings{UserMetrics: config.UserMetrics{Metrics: metrics}}
+}
+
 func TestHTTPJSON(t *testing.T) {
 	api := newAPI(t)
 	ch := func(tok string) *config.Channel {
-		return &config.Channel{Type: "http_json", Metrics: map[string]string{
+		return &config.Channel{Type: "http_json", Settings: httpJSONMetrics(map[string]string{
 			"subscribers": "stats.member_count", "unsubscribed": "stats.unsubscribe_count", "name": "name", "missing": "stats.nope",
-		}, Credentials: config.NewCredentials("bearer_token", tok)}
+		}), Credentials: config.NewCredentials("bearer_token", tok)}
 	}
 	list, html, gone := api.URL+"/json/lists/42", api.URL+"/json/lists/html", api.URL+"/json/lists/7"
 
@@ -31,10 +36,10 @@ func TestHTTPJSON(t *testing.T) {
 
 	// Counts written as strings, as YouTube, GA4 and Matomo write them.
 	strs := api.URL + "/json/strings"
-	res, _ = collect(t, &config.Channel{Type: "http_json", Metrics: map[string]string{
+	res, _ = collect(t, &config.Channel{Type: "http_json", Settings: httpJSONMetrics(map[string]string{
 		"subscribers": "items.0.statistics.subscriberCount", "views": "items.0.statistics.viewCount",
 		"rounded": "display.subscribers", "percent": "display.growth",
-	}, Credentials: config.NewCredentials("bearer_token", fakeapi.JSONToken)}, []string{strs})
+	}), Credentials: config.NewCredentials("bearer_token", fakeapi.JSONToken)}, []string{strs})
 	if want := []Reading{{Account: strs, Metric: "subscribers", Value: 1927873}, {Account: strs, Metric: "views", Value: 3074518203}}; !reflect.DeepEqual(res.Readings, want) {
 		t.Errorf("string counts:\n got %v\nwant %v", res.Readings, want)
 	}
@@ -67,7 +72,7 @@ func TestHTTPJSONQueryCredential(t *testing.T) {
 		got = r.URL.Query().Get("api_key")
 		w.WriteHeader(http.StatusInternalServerError)
 	})
-	ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"n": "n"},
+	ch := &config.Channel{Type: "http_json", Settings: httpJSONMetrics(map[string]string{"n": "n"}),
 		Credentials: func() config.Credentials {
 			c := config.NewCredentials()
 			c.Query = map[string]config.Secret{"api_key": key}

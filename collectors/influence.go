@@ -54,8 +54,8 @@ type twitterFollowers struct {
 
 // influential counts an X user's followers with at least min followers.
 func (x *twitterV2) influential(ctx context.Context, id string) (float64, *Error) {
-	ch := x.env.Channel
-	return countPages(ch.MaxPages, func(token string) (int, string, error) {
+	s := x.settings
+	return countPages(s.MaxPages, func(token string) (int, string, error) {
 		q := url.Values{"user.fields": {"public_metrics"}, "max_results": {"1000"}}
 		if token != "" {
 			q.Set("pagination_token", token)
@@ -71,7 +71,7 @@ func (x *twitterV2) influential(ctx context.Context, id string) (float64, *Error
 			if f.PublicMetrics == nil || f.PublicMetrics.FollowersCount == nil {
 				return 0, "", Fail(Decode, fmt.Errorf("follower %s came without public_metrics.followers_count, so the count of influential followers is unknown", f.ID))
 			}
-			if *f.PublicMetrics.FollowersCount >= int64(ch.MinFollowers) {
+			if *f.PublicMetrics.FollowersCount >= int64(s.MinFollowers) {
 				n++
 			}
 		}
@@ -90,8 +90,8 @@ type blueskyFollowers struct {
 // influential counts a Bluesky actor's followers with at least min
 // followers: getFollowers gives the followers, getProfiles their counts.
 func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Error) {
-	ch := b.env.Channel
-	return countPages(ch.MaxPages, func(cursor string) (int, string, error) {
+	s := b.settings
+	return countPages(s.MaxPages, func(cursor string) (int, string, error) {
 		q := url.Values{"actor": {actor}, "limit": {strconv.Itoa(100)}}
 		if cursor != "" {
 			q.Set("cursor", cursor)
@@ -114,7 +114,7 @@ func (b *bluesky) influential(ctx context.Context, actor string) (float64, *Erro
 				if p.FollowersCount == nil {
 					return 0, "", Fail(Decode, fmt.Errorf("follower %s has no followersCount, so the count of influential followers is unknown", p.DID))
 				}
-				if *p.FollowersCount >= int64(ch.MinFollowers) {
+				if *p.FollowersCount >= int64(s.MinFollowers) {
 					n++
 				}
 			}

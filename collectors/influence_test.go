@@ -28,32 +28,32 @@ func TestInfluentialFollowers(t *testing.T) {
 	}{
 		{
 			name: "X: 2,500 followers in three pages of 1,000, 1,500 of them with 1,000 followers or more",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", Settings: &twitterSettings{Influence: config.Influence{MinFollowers: 1000}, Pages: config.Pages{MaxPages: 10}}, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			want: 1500, wantCalls: map[fakeapi.API]int{fakeapi.X: 1, fakeapi.XFollowers: 3},
 		},
 		{
 			name: "X: a list longer than max_pages gives no count at all",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 2, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", Settings: &twitterSettings{Influence: config.Influence{MinFollowers: 1000}, Pages: config.Pages{MaxPages: 2}}, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			wantReason: Quota, wantCalls: map[fakeapi.API]int{fakeapi.X: 1, fakeapi.XFollowers: 2},
 		},
 		{
 			name: "Bluesky: 250 followers in pages of 100, their counts 25 at a time; 150 with 100 or more",
-			ch:   config.Channel{Type: "bluesky", MinFollowers: 100, MaxPages: 50}, account: "bsky.app",
+			ch:   config.Channel{Type: "bluesky", Settings: &blueskySettings{Influence: config.Influence{MinFollowers: 100}, Pages: config.Pages{MaxPages: 50}}}, account: "bsky.app",
 			want: 150, wantCalls: map[fakeapi.API]int{fakeapi.Bluesky: 1 + 4 + 4 + 2, fakeapi.BlueskyFollowers: 3},
 		},
 		{
 			name: "Bluesky: a list longer than max_pages gives no count at all",
-			ch:   config.Channel{Type: "bluesky", MinFollowers: 100, MaxPages: 1}, account: "bsky.app",
+			ch:   config.Channel{Type: "bluesky", Settings: &blueskySettings{Influence: config.Influence{MinFollowers: 100}, Pages: config.Pages{MaxPages: 1}}}, account: "bsky.app",
 			wantReason: Quota, wantCalls: map[fakeapi.API]int{fakeapi.BlueskyFollowers: 1},
 		},
 		{
 			name: "X: a follower without public_metrics makes the count unknown, not lower",
-			ch:   config.Channel{Type: "twitter", MinFollowers: 1000, MaxPages: 10, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
+			ch:   config.Channel{Type: "twitter", Settings: &twitterSettings{Influence: config.Influence{MinFollowers: 1000}, Pages: config.Pages{MaxPages: 10}}, Credentials: config.NewCredentials("bearer_token", fakeapi.XBearer)}, account: "XDevelopers",
 			fail: map[fakeapi.API]string{fakeapi.XFollowers: "no_metrics"}, wantReason: Decode, wantCalls: map[fakeapi.API]int{fakeapi.XFollowers: 2},
 		},
 		{
 			name: "Bluesky: a follower without followersCount makes the count unknown, not lower",
-			ch:   config.Channel{Type: "bluesky", MinFollowers: 100, MaxPages: 50}, account: "bsky.app",
+			ch:   config.Channel{Type: "bluesky", Settings: &blueskySettings{Influence: config.Influence{MinFollowers: 100}, Pages: config.Pages{MaxPages: 50}}}, account: "bsky.app",
 			fail: map[fakeapi.API]string{fakeapi.BlueskyFollowers: "no_counts"}, wantReason: Decode, wantCalls: map[fakeapi.API]int{fakeapi.BlueskyFollowers: 1},
 		},
 	}

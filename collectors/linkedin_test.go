@@ -13,7 +13,7 @@ func TestLinkedIn(t *testing.T) {
 	api := newAPI(t)
 	token := fakeapi.LinkedInToken
 	ch := func(tok, version string) *config.Channel {
-		return &config.Channel{Name: "linkedin", Type: "linkedin", APIURL: api.URL, Version: version, Credentials: config.NewCredentials("access_token", tok)}
+		return &config.Channel{Name: "linkedin", Type: "linkedin", APIURL: api.URL, Settings: &linkedInSettings{APIVersion: config.APIVersion{Version: version}}, Credentials: config.NewCredentials("access_token", tok)}
 	}
 	tests := []struct {
 		name         string

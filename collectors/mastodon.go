@@ -13,12 +13,14 @@ import (
 func init() {
 	register("mastodon", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"followers", "following", "posts"}, mastodonEngagement...),
-			Options:            []string{"concurrency", "max_pages", "posts_window"},
+			Metrics: append([]string{"followers", "following", "posts"}, mastodonEngagement...),
+			Options: []string{"concurrency"},
+			Settings: &mastodonSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 25}, // 40 statuses a page: a thousand posts
+			},
 			LevelMetrics:       mastodonEngagement,
-			DefaultPostsWindow: 30,
 			MaxPostsWindow:     365,
-			DefaultMaxPages:    25,          // 40 statuses a page: a thousand posts
 			DefaultSchedule:    "@every 1h", // 300 requests per 5 minutes per instance
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 2, // 300 requests per 5 minutes per instance
@@ -33,6 +35,12 @@ func init() {
 // and quotes; no views.
 var mastodonEngagement = engagementMetrics(true, false)
 
+// mastodonSettings are a mastodon channel's own keys.
+type mastodonSettings struct {
+	config.Posts `yaml:",inline"`
+	config.Pages `yaml:",inline"`
+}
+
 func checkMastodonAccount(s string) error {
 	user, host, ok := strings.Cut(strings.TrimPrefix(s, "@"), "@")
 	if !ok || user == "" || host == "" || strings.ContainsAny(host, "/@ ") {
@@ -43,10 +51,13 @@ func checkMastodonAccount(s string) error {
 
 // mastodon reads public account counts from each account's own instance.
 type mastodon struct {
-	env Env
+	env      Env
+	settings *mastodonSettings
 }
 
-func newMastodon(env Env) (Collector, error) { return &mastodon{env: env}, nil }
+func newMastodon(env Env) (Collector, error) {
+	return &mastodon{env: env, settings: settingsOf[mastodonSettings](env)}, nil
+}
 
 type mastodonAccount struct {
 	ID             string `json:"id"`
@@ -119,7 +130,7 @@ func (m *mastodon) ownPosts(ctx context.Context, base, id string) ([]OwnPost, *E
 	if id == "" {
 		return nil, Fail(Decode, errors.New("accounts/lookup gave no account id to list its statuses"))
 	}
-	return pageBack(m.env.Channel, m.env.now(), "statuses", published, func(maxID string) ([]OwnPost, string, *Error) {
+	return pageBack(m.settings.PostsWindow, m.settings.MaxPages, m.env.now(), "statuses", published, func(maxID string) ([]OwnPost, string, *Error) {
 		q := url.Values{"limit": {"40"}, "exclude_replies": {"true"}, "exclude_reblogs": {"true"}}
 		if maxID != "" {
 			q.Set("max_id", maxID)

@@ -37,6 +37,10 @@ func init() {
 	})
 }
 
+// matomoGoalMetrics are the metrics Goals.get gives: without a KPI on one,
+// the call is not made.
+var matomoGoalMetrics = []string{"conversions", "conversion_rate"}
+
 // MatomoMaxWindow bounds a window: ten years.
 const MatomoMaxWindow = 3653
 
@@ -86,8 +90,8 @@ func checkMatomoURL(ch *config.Channel) error {
 }
 
 // matomo reads sites' visit and goal figures over a rolling window with
-// the Reporting API: VisitsSummary.get and Goals.get, each one POST a site
-// and run, the token in the body.
+// the Reporting API: VisitsSummary.get, and Goals.get where a KPI reads
+// conversions, each one POST a site and run, the token in the body.
 type matomo struct {
 	env      Env
 	settings *matomoSettings
@@ -120,14 +124,35 @@ func (m *matomo) Collect(ctx context.Context, accounts []string) Result {
 			res.fail(err, site)
 			return res
 		}
-		goalArgs := url.Values{}
-		if m.settings.Goal > 0 {
-			goalArgs.Set("idGoal", strconv.Itoa(m.settings.Goal))
+		// A window without visits is [] rather than zeros: 0 visits and
+		// actions, no rates.
+		if visits == nil {
+			visits = map[string]json.RawMessage{"nb_visits": json.RawMessage("0"), "nb_actions": json.RawMessage("0")}
 		}
-		goals, err := m.call(ctx, "Goals.get", site, dates, goalArgs)
-		if err != nil {
-			res.fail(err, site)
+		if _, ok := visits["nb_visits"]; !ok {
+			res.fail(Fail(Decode, errors.New("matomo: VisitsSummary.get gave no nb_visits")), site)
 			return res
+		}
+		// Goals.get is asked only for a KPI on conversions, and its failure
+		// costs only them: the visits read above stay.
+		var goals map[string]json.RawMessage
+		readGoals := m.env.wants(matomoGoalMetrics...)
+		if readGoals {
+			goalArgs := url.Values{}
+			if m.settings.Goal > 0 {
+				goalArgs.Set("idGoal", strconv.Itoa(m.settings.Goal))
+			}
+			goals, err = m.call(ctx, "Goals.get", site, dates, goalArgs)
+			switch {
+			case err != nil:
+				e := *Classify(err, site)
+				e.Metric = "conversions"
+				e.Err = fmt.Errorf("conversions and conversion_rate not read: %w", e.Err)
+				res.Errors = append(res.Errors, &e)
+				readGoals = false
+			case goals == nil:
+				goals = map[string]json.RawMessage{"nb_conversions": json.RawMessage("0")}
+			}
 		}
 		add := func(metric string, raw json.RawMessage, ratio bool) {
 			v, ok, err := matomoNumber(raw)
@@ -144,18 +169,6 @@ func (m *matomo) Collect(ctx context.Context, accounts []string) Result {
 				res.Errors = append(res.Errors, e)
 			}
 		}
-		// A window without visits is [] rather than zeros: 0 visits and
-		// actions, no rates.
-		if visits == nil {
-			visits = map[string]json.RawMessage{"nb_visits": json.RawMessage("0"), "nb_actions": json.RawMessage("0")}
-		}
-		if goals == nil {
-			goals = map[string]json.RawMessage{"nb_conversions": json.RawMessage("0")}
-		}
-		if _, ok := visits["nb_visits"]; !ok {
-			res.fail(Fail(Decode, errors.New("matomo: VisitsSummary.get gave no nb_visits")), site)
-			return res
-		}
 		add("visits", visits["nb_visits"], false)
 		add("actions", visits["nb_actions"], false)
 		if raw, ok := visits["nb_uniq_visitors"]; ok {
@@ -166,9 +179,13 @@ func (m *matomo) Collect(ctx context.Context, accounts []string) Result {
 		if visitsN, _, _ := matomoNumber(visits["nb_visits"]); visitsN > 0 {
 			add("bounce_rate", visits["bounce_rate"], true)
 			add("avg_visit_duration", visits["avg_time_on_site"], true)
-			add("conversion_rate", goals["conversion_rate"], true)
+			if readGoals {
+				add("conversion_rate", goals["conversion_rate"], true)
+			}
 		}
-		add("conversions", goals["nb_conversions"], false)
+		if readGoals {
+			add("conversions", goals["nb_conversions"], false)
+		}
 		return res
 	})
 }

@@ -25,13 +25,13 @@ func TestCredentialsNeverLeaveTheirHost(t *testing.T) {
 	}{
 		{config.Channel{Type: "youtube"}, "UC_x5XG1OV2P6uZZ5FSM9Ttw"},
 		{config.Channel{Type: "twitter"}, "acme"},
-		{config.Channel{Type: "twitter", API: "v1.1"}, "acme"},
+		{config.Channel{Type: "twitter", Settings: &twitterSettings{API: "v1.1"}}, "acme"},
 		{config.Channel{Type: "facebook"}, "20531316728"},
 		{config.Channel{Type: "linkedin"}, "1234567"},
-		{config.Channel{Type: "http_json", Metrics: map[string]string{"n": "n"}}, "/stats"},
+		{config.Channel{Type: "http_json", Settings: httpJSONMetrics(map[string]string{"n": "n"})}, "/stats"},
 	}
 	for _, tt := range tests {
-		name := tt.ch.Type + tt.ch.API
+		name := tt.ch.Type + settingsFor[twitterSettings](&tt.ch).API
 		t.Run(name, func(t *testing.T) {
 			elsewhere := newFake(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"n":1}`)) })
 			api := newFake(t, func(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +75,7 @@ func TestCredentialsNeverLeaveTheirHost(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(fakeapi.File("http_json/mailchimp_list.json"))
 		})
-		ch := &config.Channel{Type: "http_json", Metrics: map[string]string{"subscribers": "stats.member_count"}, Credentials: config.NewCredentials("bearer_token", secret)}
+		ch := &config.Channel{Type: "http_json", Settings: httpJSONMetrics(map[string]string{"subscribers": "stats.member_count"}), Credentials: config.NewCredentials("bearer_token", secret)}
 		res, _ := collect(t, ch, []string{api.URL + "/old"})
 		if len(res.Readings) != 1 || len(res.Errors) > 0 {
 			t.Errorf("readings %v, errors %v", res.Readings, res.Errors)

@@ -16,21 +16,23 @@ import (
 func init() {
 	register("twitter", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:      append([]string{"followers", "following", "posts", "listed", "influential_followers"}, twitterEngagement...),
-			Credentials:  []string{"bearer_token"},
-			Options:      []string{"api", "concurrency", "quota", "min_followers", "max_pages", "posts_window"},
+			Metrics:     append([]string{"followers", "following", "posts", "listed", "influential_followers"}, twitterEngagement...),
+			Credentials: []string{"bearer_token"},
+			Options:     []string{"concurrency", "quota"},
+			// Billed per post read: a month of posts a day by default. A
+			// follower page is 1,000 users, each a paid read: ten pages a
+			// day by default.
+			Settings: &twitterSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 10},
+			},
 			LevelMetrics: twitterEngagement,
-			// Billed per post read: a month of posts a day by default.
-			DefaultPostsWindow: 30,
 			// Only the latest 3,200 posts are reachable; a year is what a
 			// plan compares.
-			MaxPostsWindow:  365,
-			DefaultSchedule: "@daily", // pay-per-use: every user returned costs money
-			// A follower page is 1,000 users, each a paid read: ten pages a day
-			// by default.
+			MaxPostsWindow:     365,
+			DefaultSchedule:    "@daily", // pay-per-use: every user returned costs money
 			InfluenceMetric:    "influential_followers",
 			InfluenceSchedule:  "@daily",
-			DefaultMaxPages:    10,
 			DefaultTimeout:     time.Minute,
 			DefaultConcurrency: 1, // 300 lookups per 15 minutes per app
 			Batch:              TwitterBatch,
@@ -46,6 +48,15 @@ func init() {
 // quotes; views are the posts' impressions.
 var twitterEngagement = engagementMetrics(true, true)
 
+// twitterSettings are a twitter channel's own keys.
+type twitterSettings struct {
+	// API is the X API version read: v2 (the default) or v1.1.
+	API              string `yaml:"api"`
+	config.Posts     `yaml:",inline"`
+	config.Pages     `yaml:",inline"`
+	config.Influence `yaml:",inline"`
+}
+
 // TwitterBatch is how many usernames one users lookup takes (v2 and v1.1).
 const TwitterBatch = 100
 
@@ -59,7 +70,8 @@ func checkTwitterAccount(s string) error {
 }
 
 func newTwitter(env Env) (Collector, error) {
-	if env.Channel.API == "v1.1" {
+	settings := settingsOf[twitterSettings](env)
+	if settings.API == "v1.1" {
 		return newTwitterV1(env)
 	}
 	base := env.Channel.APIURL
@@ -68,14 +80,15 @@ func newTwitter(env Env) (Collector, error) {
 	}
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+env.Channel.Credentials.Get("bearer_token").Reveal())
-	return &twitterV2{env: env, base: base, header: h}, nil
+	return &twitterV2{env: env, settings: settings, base: base, header: h}, nil
 }
 
 // twitterV2 reads public metrics with X API v2 users lookup.
 type twitterV2 struct {
-	env    Env
-	base   string
-	header http.Header
+	env      Env
+	settings *twitterSettings
+	base     string
+	header   http.Header
 }
 
 type twitterUsers struct {
@@ -136,14 +149,14 @@ func (x *twitterV2) Collect(ctx context.Context, accounts []string) Result {
 				continue
 			}
 			addKnown(&res, account, map[string]*int64{"followers": pm.FollowersCount, "following": pm.FollowingCount, "posts": pm.TweetCount, "listed": pm.ListedCount})
-			if x.env.Channel.Engagement && x.env.Channel.API != "v1.1" {
+			if x.env.Channel.Engagement {
 				if posts, err := x.ownPosts(ctx, body.Data[j].ID); err != nil {
 					res.fail(err, account)
 				} else {
 					res.addEngagement(account, posts, pm.FollowersCount, engagementCounts{shares: true, views: true})
 				}
 			}
-			if x.env.Channel.MinFollowers > 0 {
+			if x.settings.MinFollowers > 0 {
 				if n, err := x.influential(ctx, body.Data[j].ID); err != nil {
 					err.Accounts, err.Metric = []string{account}, "influential_followers"
 					res.Errors = append(res.Errors, err)
@@ -206,8 +219,8 @@ type twitterTweets struct {
 // ceil(posts/100) calls, each post a paid read.
 func (x *twitterV2) ownPosts(ctx context.Context, id string) ([]OwnPost, *Error) {
 	now := x.env.now()
-	from := now.AddDate(0, 0, -int(x.env.Channel.PostsWindow))
-	return pageBack(x.env.Channel, now, "100 posts", published, func(token string) ([]OwnPost, string, *Error) {
+	from := now.AddDate(0, 0, -int(x.settings.PostsWindow))
+	return pageBack(x.settings.PostsWindow, x.settings.MaxPages, now, "100 posts", published, func(token string) ([]OwnPost, string, *Error) {
 		q := url.Values{"max_results": {"100"}, "tweet.fields": {"public_metrics,created_at"}, "exclude": {"retweets,replies"},
 			"start_time": {from.UTC().Format(time.RFC3339)}}
 		if token != "" {

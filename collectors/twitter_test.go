@@ -11,7 +11,7 @@ import (
 )
 
 func twitterChannel(url, api, token string) *config.Channel {
-	return &config.Channel{Type: "twitter", API: api, APIURL: url, Credentials: config.NewCredentials("bearer_token", token)}
+	return &config.Channel{Type: "twitter", Settings: &twitterSettings{API: api}, APIURL: url, Credentials: config.NewCredentials("bearer_token", token)}
 }
 
 func TestTwitterV2(t *testing.T) {

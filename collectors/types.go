@@ -3,7 +3,6 @@ package collectors
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 
 	"github.com/kpi-collector/kpi-collector/config"
@@ -50,38 +49,33 @@ func Types() config.Types {
 }
 
 func checkTwitterOptions(ch *config.Channel) error {
-	if ch.API == "v1.1" && ch.Engagement {
+	s := settingsFor[twitterSettings](ch)
+	if s.API == "v1.1" && ch.Engagement {
 		return fmt.Errorf("api: engagement (posts_window, or a KPI on it) is read with API v2 only; remove api: v1.1")
 	}
-	if ch.API == "v1.1" && ch.MinFollowers > 0 {
+	if s.API == "v1.1" && s.MinFollowers > 0 {
 		return fmt.Errorf("min_followers: influential followers are read with API v2 only; remove api: v1.1")
 	}
-	switch ch.API {
+	switch s.API {
 	case "", "v2", "v1.1":
 		return nil
 	default:
-		return fmt.Errorf("api: %q is not an X API version this collector speaks; use v2 (the default) or v1.1", ch.API)
+		return fmt.Errorf("api: %q is not an X API version this collector speaks; use v2 (the default) or v1.1", s.API)
 	}
 }
-
-func checkLinkedInOptions(ch *config.Channel) error {
-	if ch.Version != "" && !linkedInVersion.MatchString(ch.Version) {
-		return fmt.Errorf("version: %q is not a LinkedIn version; give a month as YYYYMM, such as %s", ch.Version, DefaultLinkedInVersion)
-	}
-	return nil
-}
-
-var linkedInVersion = regexp.MustCompile(`^20[0-9]{2}(0[1-9]|1[0-2])$`)
 
 // settingsOf is a channel's own settings (TypeSpec.Settings), as the loader
 // decoded them, or, for a channel built without the loader, a copy of its
 // type's defaults: the defaults live in the registration alone.
-func settingsOf[T any](env Env) *T {
-	if s, ok := env.Channel.Settings.(*T); ok && s != nil {
+func settingsOf[T any](env Env) *T { return settingsFor[T](env.Channel) }
+
+// settingsFor is settingsOf for a channel.
+func settingsFor[T any](ch *config.Channel) *T {
+	if s, ok := ch.Settings.(*T); ok && s != nil {
 		return s
 	}
 	s := new(T)
-	if proto, ok := registry[env.Channel.Type].Settings.(*T); ok {
+	if proto, ok := registry[ch.Type].Settings.(*T); ok {
 		*s = *proto
 	}
 	return s

@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,62 @@ func TestMatomo(t *testing.T) {
 			for _, e := range res.Errors {
 				if strings.Contains(e.Error(), tt.token) {
 					t.Errorf("an error shows the token: %v", e)
+				}
+			}
+		})
+	}
+}
+
+// Goals.get is an optional call: made only for a KPI on conversions, and
+// its failure costs only them, never the visits read before it.
+func TestMatomoGoalsOnlyWhenWanted(t *testing.T) {
+	end := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	r := func(account, metric string, v float64) Reading {
+		return Reading{Account: account, Metric: metric, Value: v, Time: end}
+	}
+	visits := []Reading{r("3", "actions", 3102), r("3", "avg_visit_duration", 165), r("3", "bounce_rate", 0.6732), r("3", "visits", 1579),
+		r("5", "actions", 0), r("5", "visits", 0)}
+	withGoals := []Reading{r("3", "actions", 3102), r("3", "avg_visit_duration", 165), r("3", "bounce_rate", 0.6732), r("3", "conversion_rate", 0.9412), r("3", "conversions", 32), r("3", "visits", 1579),
+		r("5", "actions", 0), r("5", "conversions", 0), r("5", "visits", 0)}
+	tests := []struct {
+		name         string
+		kpiMetrics   []string // the metrics the plan's KPIs read; nil: not known
+		mode         string
+		wantCalls    int
+		wantReadings []Reading
+		wantErrors   map[string]Reason
+	}{
+		{name: "KPIs on visits only: VisitsSummary.get alone", kpiMetrics: []string{"visits", "bounce_rate"}, wantCalls: 2, wantReadings: visits},
+		{name: "no KPI on the channel: VisitsSummary.get alone", kpiMetrics: []string{}, wantCalls: 2, wantReadings: visits},
+		{name: "a KPI on conversions: both calls", kpiMetrics: []string{"visits", "conversions"}, wantCalls: 4, wantReadings: withGoals},
+		{name: "a KPI on conversion_rate: both calls", kpiMetrics: []string{"conversion_rate"}, wantCalls: 4, wantReadings: withGoals},
+		{name: "KPIs not known: both calls", kpiMetrics: nil, wantCalls: 4, wantReadings: withGoals},
+		{name: "Goals.get failing keeps the visits", kpiMetrics: []string{"visits", "conversions"}, mode: "goals_off", wantCalls: 4, wantReadings: visits,
+			wantErrors: map[string]Reason{"3/conversions": Decode, "5/conversions": Decode}},
+		{name: "Goals.get failing costs nothing without a KPI on conversions", kpiMetrics: []string{"visits"}, mode: "goals_off", wantCalls: 2, wantReadings: visits},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newAPI(t)
+			api.Fail(fakeapi.Matomo, tt.mode)
+			ch := &config.Channel{Name: "matomo", Type: "matomo", APIURL: api.URL + "/matomo/", Concurrency: 1, Timeout: 10 * time.Second,
+				Settings: &matomoSettings{Window: 28}, Credentials: config.NewCredentials("token_auth", fakeapi.MatomoToken)}
+			c, err := New(Env{Channel: ch, Client: NewHTTPClient(ch.Timeout, func(string) {}, NewLimiter()), Now: september1, Metrics: tt.kpiMetrics})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := c.Collect(t.Context(), []string{"3", "5"})
+			sort.Slice(res.Readings, func(i, j int) bool {
+				a, b := res.Readings[i], res.Readings[j]
+				return a.Account < b.Account || a.Account == b.Account && a.Metric < b.Metric
+			})
+			expectResult(t, res, tt.wantReadings, tt.wantErrors, "")
+			if got := api.Calls(fakeapi.Matomo); got != tt.wantCalls {
+				t.Errorf("%d calls, want %d", got, tt.wantCalls)
+			}
+			for _, e := range res.Errors {
+				if !strings.Contains(e.Error(), "conversions and conversion_rate not read") {
+					t.Errorf("the error does not say what was lost: %v", e)
 				}
 			}
 		})

@@ -19,13 +19,15 @@ import (
 func init() {
 	register("youtube", Spec{
 		TypeSpec: config.TypeSpec{
-			Metrics:            append([]string{"subscribers", "views", "videos"}, youTubeEngagement...),
-			Credentials:        []string{"api_key"},
-			Options:            []string{"quota", "concurrency", "max_pages", "posts_window"},
-			LevelMetrics:       youTubeEngagement,
-			DefaultPostsWindow: 30,
-			MaxPostsWindow:     365,
-			DefaultMaxPages:    10, // 50 uploads a page: 500 videos a window
+			Metrics:     append([]string{"subscribers", "views", "videos"}, youTubeEngagement...),
+			Credentials: []string{"api_key"},
+			Options:     []string{"quota", "concurrency"},
+			Settings: &youTubeSettings{
+				Posts: config.Posts{PostsWindow: 30},
+				Pages: config.Pages{MaxPages: 10}, // 50 uploads a page: 500 videos a window
+			},
+			LevelMetrics:   youTubeEngagement,
+			MaxPostsWindow: 365,
 			// Engagement: a playlistItems page and a videos.list call per
 			// channel at least, a unit each.
 			EngagementUnitsPerAccount: 2,
@@ -48,14 +50,21 @@ func init() {
 // comments off per video.
 var youTubeEngagement = engagementMetrics(false, true)
 
+// youTubeSettings are a youtube channel's own keys.
+type youTubeSettings struct {
+	config.Posts `yaml:",inline"`
+	config.Pages `yaml:",inline"`
+}
+
 // YouTubeBatch is how many channel ids one channels.list call takes.
 const YouTubeBatch = 50
 
 // youTube reads channel statistics with the YouTube Data API v3 client.
 type youTube struct {
-	svc  *youtube.Service
-	conc int
-	env  Env
+	svc      *youtube.Service
+	conc     int
+	env      Env
+	settings *youTubeSettings
 }
 
 func newYouTube(env Env) (Collector, error) {
@@ -76,7 +85,7 @@ func newYouTube(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("youtube client: %w", err)
 	}
-	return &youTube{svc: svc, conc: env.Channel.Concurrency, env: env}, nil
+	return &youTube{svc: svc, conc: env.Channel.Concurrency, env: env, settings: settingsOf[youTubeSettings](env)}, nil
 }
 
 type apiKeyTransport struct {
@@ -257,7 +266,7 @@ func (y *youTube) ownPosts(ctx context.Context, uploads string) ([]OwnPost, *Err
 		id        string
 		published time.Time
 	}
-	videos, fail := pageBack(y.env.Channel, now, "playlistItems", func(u upload) time.Time { return u.published }, func(token string) ([]upload, string, *Error) {
+	videos, fail := pageBack(y.settings.PostsWindow, y.settings.MaxPages, now, "playlistItems", func(u upload) time.Time { return u.published }, func(token string) ([]upload, string, *Error) {
 		var list *youtube.PlaylistItemListResponse
 		err := Retry(ctx, func() error {
 			var err error

@@ -38,6 +38,10 @@ type Config struct {
 	// Whole is the unsharded config a shard was cut from (nil when not
 	// sharded): a replica needs it to route a recording to its owner.
 	Whole *Config `yaml:"-"`
+	// ShardKPIs is how many of the whole plan's KPIs each shard evaluates,
+	// by shard (nil when not sharded): a replica that shows the whole plan
+	// says how much is missing when a peer does not answer.
+	ShardKPIs []int `yaml:"-"`
 }
 
 // Plan is the strategy's frame: one goal and a time frame in one zone.
@@ -89,15 +93,10 @@ type Channel struct {
 	// from, by index into Accounts, for problems about it.
 	accountLines map[int]int
 
-	// Options some types take; TypeSpec.Options says which.
-	Metrics      map[string]string `yaml:"metrics"`       // http_json: metric -> GJSON path
-	API          string            `yaml:"api"`           // twitter: v2 or v1.1
-	Version      string            `yaml:"version"`       // facebook, instagram, linkedin: API version
-	Quota        int               `yaml:"quota"`         // daily budget in API units
-	Concurrency  int               `yaml:"concurrency"`   // calls in flight at once
-	MinFollowers int               `yaml:"min_followers"` // influential_followers threshold
-	MaxPages     int               `yaml:"max_pages"`     // follower-list (or post-list) pages read per account and run
-	PostsWindow  Days              `yaml:"posts_window"`  // engagement: the recent posts read, by age
+	// Options some types take; TypeSpec.Options says which. The keys only
+	// some types take beyond these are in Settings.
+	Quota       int `yaml:"quota"`       // daily budget in API units
+	Concurrency int `yaml:"concurrency"` // calls in flight at once
 
 	// Engagement is set where the channel's posts' engagement is read: it
 	// gives posts_window, or a KPI names one of the type's LevelMetrics.
@@ -105,7 +104,8 @@ type Channel struct {
 	Engagement bool `yaml:"-"`
 
 	// Settings are the keys only the channel's type takes, decoded into its
-	// TypeSpec.Settings struct (see settings.go); nil for types without.
+	// TypeSpec.Settings struct over the defaults there (see settings.go and,
+	// for keys several types share, keys.go); nil for types without.
 	Settings any `yaml:"-"`
 
 	// Name is the channel's key under channels: the `channel` label.
@@ -215,6 +215,10 @@ type KPI struct {
 	// zone (from the list, or from every and step), ascending; the engine
 	// hands them to the plan arithmetic.
 	Due []vocab.Milestone `yaml:"-"`
+	// Position is the KPI's place in the whole plan's list of KPIs (a KPI
+	// for every account expanded): a shard keeps the whole plan's positions,
+	// so that replicas' parts merge back in the plan's order.
+	Position int `yaml:"-"`
 	// index is the KPI's place in the file's list: a KPI for every account
 	// (account: "*") stands for one KPI per account, each at its entry.
 	index int
@@ -238,7 +242,8 @@ type TypeSpec struct {
 	UserMetrics bool
 	// Credentials lists the credential keys of which one must be set.
 	Credentials []string
-	// Options lists the optional keys beyond the common ones this type takes.
+	// Options lists which of the Channel's optional keys (quota,
+	// concurrency) this type takes; its other keys are its Settings'.
 	Options []string
 	// DefaultSchedule and DefaultTimeout apply where the channel gives none.
 	DefaultSchedule string
@@ -254,14 +259,14 @@ type TypeSpec struct {
 	// count, and growth counts the items dated since the plan's start.
 	ItemLedgerMetric string
 	// InfluenceMetric, where set, is the metric the type reads from follower
-	// lists when the channel sets min_followers; such a channel defaults to
-	// InfluenceSchedule and DefaultMaxPages, as follower lists are costly.
+	// lists when the channel sets min_followers (Influence); such a channel
+	// defaults to InfluenceSchedule, as follower lists are costly.
 	InfluenceMetric   string
 	InfluenceSchedule string
-	DefaultMaxPages   int
 	// Settings, where set, is a pointer to the type's settings struct
 	// holding their defaults: its yaml keys are the channel keys the type
-	// takes beyond the common ones and Options (see settings.go).
+	// takes beyond the common ones and Options (see settings.go; keys.go for
+	// the ones several types share, embedded inline).
 	Settings any
 	// DataLag is how far before the call a reading may be dated (a rolling
 	// window that ends yesterday, or days back): staleness alerts allow it.
@@ -272,10 +277,9 @@ type TypeSpec struct {
 	// EngagementUnitsPerAccount is what reading an account's posts is
 	// expected to cost at least, for the quota check before a run.
 	EngagementUnitsPerAccount int
-	// MaxPostsWindow, where set, is the longest posts_window the type's API
-	// can page back to; DefaultPostsWindow applies where none is given.
-	MaxPostsWindow     Days
-	DefaultPostsWindow Days
+	// MaxPostsWindow, where set, is the longest posts_window (Posts) the
+	// type's API can page back to.
+	MaxPostsWindow Days
 	// Windowed types read every metric over a rolling window (clicks in the
 	// last 28 days): a level that rises and falls, not a cumulative count,
 	// so `count: growth` on one means nothing and is refused.
@@ -302,7 +306,9 @@ type TypeSpec struct {
 	SpendsReported bool
 	// AccountCheck, where set, vets one account as written.
 	AccountCheck func(string) error
-	// OptionCheck, where set, vets the type's own options (api, version).
+	// OptionCheck, where set, vets the type's own keys where they depend on
+	// the rest of the channel (twitter's api and min_followers with
+	// engagement); a key alone is vetted by its settings' Validate.
 	OptionCheck func(*Channel) error
 	// OptionalCredentials are credential names the type takes without
 	// needing one (http_json's bearer_token); CredentialMaps types also

@@ -178,8 +178,8 @@ func TestInfluentialFollowersConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch := cfg.Channels["x"]; ch.Schedule != "@daily" || ch.MaxPages != 10 {
-		t.Errorf("schedule %q and max_pages %d, want @daily and 10", ch.Schedule, ch.MaxPages)
+	if ch := cfg.Channels["x"]; ch.Schedule != "@daily" || config.PagesOf(ch).MaxPages != 10 || config.InfluenceOf(ch).MinFollowers != 1000 {
+		t.Errorf("schedule %q, max_pages %d and min_followers %d, want @daily, 10 and 1000", ch.Schedule, config.PagesOf(ch).MaxPages, config.InfluenceOf(ch).MinFollowers)
 	}
 }
 
@@ -338,8 +338,8 @@ kpis:
 `
 	if cfg, err := config.Load("t.yml", []byte(base), collectors.Types()); err != nil {
 		t.Fatal(err)
-	} else if ch := cfg.Channels["b"]; !ch.Engagement || ch.PostsWindow != 30 || len(ch.AllAccounts()) != 2 {
-		t.Errorf("engagement %v, window %v, accounts %v", ch.Engagement, ch.PostsWindow, ch.AllAccounts())
+	} else if ch := cfg.Channels["b"]; !ch.Engagement || config.PostsOf(ch).PostsWindow != 30 || len(ch.AllAccounts()) != 2 {
+		t.Errorf("engagement %v, window %v, accounts %v", ch.Engagement, config.PostsOf(ch).PostsWindow, ch.AllAccounts())
 	}
 	tests := []struct {
 		name, from, to, want string
@@ -367,6 +367,173 @@ kpis:
 				bad = strings.Replace(bad, "metric: engagement_rate,", "metric: followers, versus: rivals, compare: share,", 1)
 			}
 			_, err := config.Load("t.yml", []byte(bad), collectors.Types())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
+				t.Errorf("not at %s: %v", want, err)
+			}
+		})
+	}
+}
+
+// A command that calls no API loads the plan WithoutSecrets: a secret whose
+// ${VAR} is unset, or whose file is not there, is left unset instead of
+// refused; every other problem, a ${VAR} outside credentials included, is
+// still one.
+func TestLoadWithoutSecrets(t *testing.T) {
+	good, err := os.ReadFile("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		from, to  string
+		wantWords []string // the problems; none: it loads
+	}{
+		{name: "an unset variable for a secret", from: "${KPI_TEST_YOUTUBE_KEY}", to: "${KPI_TEST_UNSET_VARIABLE}"},
+		{name: "an unset variable inside a secret", from: "${KPI_TEST_YOUTUBE_KEY}", to: "key-${KPI_TEST_UNSET_VARIABLE}"},
+		{name: "a secret file that is not there", from: "bearer_token_file: secret.txt", to: "bearer_token_file: nosuch.txt"},
+		{name: "a secret file in an unset folder", from: "bearer_token_file: secret.txt", to: `bearer_token_file: "${KPI_TEST_UNSET_VARIABLE}/secret.txt"`},
+		{name: "an unset variable outside the credentials", from: "    api_url: https://youtube.googleapis.com/", to: "    api_url: ${KPI_TEST_UNSET_VARIABLE}",
+			wantWords: []string{"bad.yml:13: environment variable KPI_TEST_UNSET_VARIABLE is not set"}},
+		{name: "a credential the file does not give", from: "      api_key: ${KPI_TEST_YOUTUBE_KEY}", to: "      api_key: \"\"",
+			wantWords: []string{"bad.yml:14: channels.youtube: a youtube channel needs a credential"}},
+		{name: "a credential the type does not take", from: "      api_key: ${KPI_TEST_YOUTUBE_KEY}", to: "      api_key: ${KPI_TEST_UNSET_VARIABLE}\n      bearer_tokn: ${KPI_TEST_UNSET_VARIABLE}",
+			wantWords: []string{`a youtube channel takes no credential "bearer_tokn"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t)
+			if !strings.Contains(string(good), tt.from) {
+				t.Fatalf("the good config has no %q", tt.from)
+			}
+			data := []byte(strings.Replace(string(good), tt.from, tt.to, 1))
+			file := filepath.Join("testdata", "bad.yml")
+			if _, err := config.Load(file, data, collectors.Types()); err == nil {
+				t.Error("loaded with every secret asked for")
+			}
+			cfg, err := config.Load(file, data, collectors.Types(), config.WithoutSecrets())
+			if len(tt.wantWords) == 0 {
+				if err != nil {
+					t.Fatalf("not loaded without secrets: %v", err)
+				}
+				if yt := cfg.Channels["youtube"].Credentials.Get("api_key"); tt.from == "${KPI_TEST_YOUTUBE_KEY}" && yt.IsSet() {
+					t.Error("a secret whose variable is unset is set")
+				}
+				if cfg.Channels["offline"].Credentials.Get("token").Reveal() != recordToken {
+					t.Error("a secret whose variable is set is not")
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			for _, w := range tt.wantWords {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// The keys only some types take live in each type's settings: they keep
+// their defaults and rules, and every mistake is named at its line.
+func TestTypeKeysAtTheirLines(t *testing.T) {
+	base := `plan: {name: p, goal: networking, start: 2026-07-01, end: 2026-12-31}
+channels:
+  x:
+    type: twitter
+    credentials: {bearer_token: t}
+    accounts: [acme]
+    KEYS
+kpis:
+  - {name: k, channel: x, metric: METRIC, milestones: [{due: 2026-07-31, target: 1}]}
+`
+	tests := []struct {
+		name, keys, metric, want string
+		line                     int
+	}{
+		{"max_pages of zero", "max_pages: 0", "followers", "channels.x.max_pages: 0 must be at least 1", 7},
+		{"negative max_pages", "max_pages: -2", "followers", "channels.x.max_pages: -2 must be at least 1", 7},
+		{"negative min_followers", "min_followers: -1", "followers", "channels.x.min_followers: -1 must not be negative", 7},
+		{"max_pages as words", "max_pages: many", "followers", `"many" should be a whole number`, 7},
+		{"min_followers as a list", "min_followers: [1]", "followers", "found a list where a whole number belongs", 7},
+		{"another type's key", "metrics: {a: b}", "followers", "type twitter takes no metrics (beyond the keys every channel takes, it takes api, concurrency, max_pages, min_followers, posts_window, quota)", 7},
+		{"another type's key, second", "version: \"202610\"", "followers", "type twitter takes no version", 7},
+		{"a key no type takes", "max_page: 3", "followers", `unknown key "max_page"`, 7},
+		{"influential followers without min_followers", "max_pages: 3", "influential_followers", "set channels.x.min_followers", 9},
+		{"an X API version that does not exist", "api: v3", "followers", `channels.x.api: "v3" is not an X API version`, 7},
+		{"posts_window beyond a year", "posts_window: 53w", "followers", "further back than the twitter API pages posts (365d at most)", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			yml := strings.Replace(strings.Replace(base, "KEYS", tt.keys, 1), "METRIC", tt.metric, 1)
+			_, err := config.Load("t.yml", []byte(yml), collectors.Types())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
+				t.Errorf("not at %s: %v", want, err)
+			}
+			if n := len(err.(config.Problems)); n != 1 {
+				t.Errorf("%d problems, want the one: %v", n, err)
+			}
+		})
+	}
+
+	// Given keys override the type's defaults; the rest keep them.
+	yml := strings.Replace(strings.Replace(base, "KEYS", "max_pages: 3\n    min_followers: 500", 1), "METRIC", "influential_followers", 1)
+	cfg, err := config.Load("t.yml", []byte(yml), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := cfg.Channels["x"]
+	if config.PagesOf(ch).MaxPages != 3 || config.InfluenceOf(ch).MinFollowers != 500 || config.PostsOf(ch).PostsWindow != 30 || ch.Engagement || ch.Schedule != "@daily" {
+		t.Errorf("max_pages %d, min_followers %d, posts_window %s, engagement %v, schedule %q; want 3, 500, 30d, false, @daily",
+			config.PagesOf(ch).MaxPages, config.InfluenceOf(ch).MinFollowers, config.PostsOf(ch).PostsWindow, ch.Engagement, ch.Schedule)
+	}
+	// A type without the keys has none of them.
+	if cfg, err := config.Load("t.yml", []byte("plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  f: {type: feed, accounts: ['https://b.example/feed.xml']}\nkpis: [{name: k, channel: f, metric: posts, milestones: [{due: 2026-07-31, target: 1}]}]\n"), collectors.Types()); err != nil {
+		t.Fatal(err)
+	} else if ch := cfg.Channels["f"]; config.PostsOf(ch) != nil || config.PagesOf(ch) != nil || config.InfluenceOf(ch) != nil || config.UserMetricsOf(ch) != nil {
+		t.Errorf("a feed channel has keys of other types: %+v", ch.Settings)
+	}
+}
+
+// http_json's and google_analytics' metrics: key are their settings', with
+// the same rules at the same lines.
+func TestUserMetricsAtTheirLines(t *testing.T) {
+	base := `plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}
+channels:
+  j:
+    type: http_json
+    accounts: [https://api.example.com/stats]
+    metrics:
+      subscribers: data.count
+kpis:
+  - {name: k, channel: j, metric: subscribers, milestones: [{due: 2026-07-31, target: 1}]}
+`
+	cfg, err := config.Load("t.yml", []byte(base), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := config.UserMetricsOf(cfg.Channels["j"]); len(got) != 1 || got["subscribers"] != "data.count" {
+		t.Errorf("metrics %v", got)
+	}
+	tests := []struct {
+		name, from, to, want string
+		line                 int
+	}{
+		{"no metrics", "    metrics:\n      subscribers: data.count\n", "", "a http_json channel needs at least one metric", 4},
+		{"a bad metric name", "      subscribers: data.count", "      Subscribers: data.count", `"Subscribers" is not a metric name`, 7},
+		{"a KPI on a metric not named", "metric: subscribers,", "metric: members,", `has no metric "members"; it has subscribers`, 9},
+		{"metrics as a list", "    metrics:\n      subscribers: data.count\n", "    metrics: [data.count]\n", "found a list where a mapping belongs", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load("t.yml", []byte(strings.Replace(base, tt.from, tt.to, 1)), collectors.Types())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}

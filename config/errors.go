@@ -46,6 +46,12 @@ type problems struct {
 	list Problems
 	// types lets checkShape find a channel type's own settings keys.
 	types Types
+	// typeKeys are the keys any type takes beyond the common ones.
+	typeKeys map[string]bool
+	// withoutSecrets: see WithoutSecrets. unsetSecrets names the channels
+	// with a secret left unset so.
+	withoutSecrets bool
+	unsetSecrets   map[string]bool
 }
 
 func (ps *problems) at(n *yaml.Node, format string, args ...any) {

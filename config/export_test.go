@@ -21,6 +21,6 @@ func ReadsPiecewise(file string, data []byte, types Types) bool {
 	if !ok {
 		return false
 	}
-	_, read, _ := load(file, data, rest, kpis, types)
+	_, read, _ := load(file, data, rest, kpis, types, nil)
 	return read
 }

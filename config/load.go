@@ -28,17 +28,30 @@ const MaxFileSize = 32 << 20
 // LoadFile reads, decodes, expands, defaults and validates a config file. The
 // error, when there is one, is Problems: every problem found, each with the
 // file and line.
-func LoadFile(file string, types Types) (*Config, error) {
+func LoadFile(file string, types Types, opts ...LoadOption) (*Config, error) {
 	data, err := readLimited(file)
 	if err != nil {
 		return nil, Problems{{File: file, Msg: err.Error()}}
 	}
-	return Load(file, data, types)
+	return Load(file, data, types, opts...)
+}
+
+// LoadOption changes what loading a config asks of its surroundings.
+type LoadOption func(*problems)
+
+// WithoutSecrets loads a config for a command that calls no API (report,
+// record, import): a channel's secret whose ${VAR} is unset, or whose
+// *_file cannot be read, is left unset rather than refused, and the
+// credential it leaves missing is not asked for. The plan and its store
+// can then be read where the API secrets are not, a marketer's laptop;
+// what calls the APIs (serve, once) and check load without this option.
+func WithoutSecrets() LoadOption {
+	return func(ps *problems) { ps.withoutSecrets = true }
 }
 
 // Load is LoadFile for bytes already read; file names them in problems and
 // anchors relative *_file paths.
-func Load(file string, data []byte, types Types) (*Config, error) {
+func Load(file string, data []byte, types Types, opts ...LoadOption) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Problems{{File: file, Msg: "the file is empty; see config/example.yml for a plan to start from"}}
 	}
@@ -48,12 +61,12 @@ func Load(file string, data []byte, types Types) (*Config, error) {
 
 	if len(data) > piecewiseAbove {
 		if rest, kpis, ok := splitKPIs(data); ok {
-			if cfg, read, err := load(file, data, rest, kpis, types); read {
+			if cfg, read, err := load(file, data, rest, kpis, types, opts); read {
 				return cfg, err
 			}
 		}
 	}
-	cfg, _, err := load(file, data, data, nil, types)
+	cfg, _, err := load(file, data, data, nil, types, opts)
 	return cfg, err
 }
 
@@ -63,8 +76,11 @@ var kpiType = reflect.TypeOf(&KPI{})
 // with its kpis list taken out (pieces.go). read is false when the pieces
 // turn out not to be what the split took them for: data is then to be read
 // whole.
-func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Config, read bool, err error) {
+func load(file string, data, text []byte, kpis *kpiPieces, types Types, opts []LoadOption) (cfg *Config, read bool, err error) {
 	ps := &problems{file: file, types: types}
+	for _, o := range opts {
+		o(ps)
+	}
 	// The node tree, for lines in validation and ${VAR} expansion.
 	var doc yaml.Node
 	if err := yaml.Unmarshal(text, &doc); err != nil {
@@ -91,6 +107,9 @@ func load(file string, data, text []byte, kpis *kpiPieces, types Types) (cfg *Co
 		ps.list = slices.DeleteFunc(ps.list, func(p Problem) bool {
 			return p.Line == goalLine && len(ps.list) > before && p.Msg != ps.list[before-1].Msg
 		})
+	}
+	if ps.withoutSecrets {
+		leaveUnsetSecrets(ps, root)
 	}
 	expandEnv(ps, root)
 
@@ -200,6 +219,11 @@ func expandEveryAccount(cfg *Config) {
 			out = append(out, &each)
 		}
 	}
+	for i, k := range out {
+		if k != nil {
+			k.Position = i
+		}
+	}
 	cfg.KPIs = out
 }
 
@@ -275,6 +299,9 @@ func checkShape(ps *problems, n *yaml.Node, t reflect.Type) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
 			ft, ok := fields[key.Value]
+			if !ok && t == channelType && ps.someTypeTakes(key.Value) {
+				continue // validateChannel says which type takes it
+			}
 			if !ok {
 				ps.at(key, "unknown key %q here (in %s); check its spelling and indentation", key.Value, strings.ToLower(t.Name()))
 				continue
@@ -391,6 +418,47 @@ func expandEnv(ps *problems, n *yaml.Node) {
 	}
 }
 
+// leaveUnsetSecrets empties every credential of a channel that names an
+// unset ${VAR} without a default (see WithoutSecrets), before expandEnv
+// would refuse it, and notes the channel.
+func leaveUnsetSecrets(ps *problems, root *yaml.Node) {
+	channels := mapValue(root, "channels")
+	if channels == nil || channels.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(channels.Content); i += 2 {
+		name := channels.Content[i].Value
+		var empty func(n *yaml.Node)
+		empty = func(n *yaml.Node) {
+			if n.Kind == yaml.ScalarNode {
+				for _, g := range envRef.FindAllStringSubmatch(n.Value, -1) {
+					if _, ok := os.LookupEnv(g[1]); !ok && g[2] == "" {
+						n.Value, n.Tag = "", "!!str"
+						ps.noteUnsetSecret(name)
+						return
+					}
+				}
+				return
+			}
+			for _, c := range n.Content {
+				empty(c)
+			}
+		}
+		if creds := mapValue(channels.Content[i+1], "credentials"); creds != nil && creds.Kind == yaml.MappingNode {
+			for j := 1; j < len(creds.Content); j += 2 {
+				empty(creds.Content[j])
+			}
+		}
+	}
+}
+
+func (ps *problems) noteUnsetSecret(channel string) {
+	if ps.unsetSecrets == nil {
+		ps.unsetSecrets = map[string]bool{}
+	}
+	ps.unsetSecrets[channel] = true
+}
+
 // readSecretFiles fills each credential from its *_file, relative paths being
 // taken from the config's folder. File contents go into the fingerprint, so a
 // rotated secret makes a reload take effect.
@@ -412,7 +480,11 @@ func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 				path = filepath.Join(dir, path)
 			}
 			data, err := readSecretFile(path)
-			if err != nil {
+			switch {
+			case err != nil && ps.withoutSecrets:
+				ps.noteUnsetSecret(name)
+				continue
+			case err != nil:
 				ps.path(at, "channels.%s.credentials.%s_file: %v", name, key, err)
 				continue
 			}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -62,7 +63,11 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			maps.Copy(out, yamlFields(f.Type)) // keys several types share (keys.go)
+			continue
+		}
 		if name != "" && name != "-" {
 			out[name] = f.Type
 		}
@@ -84,6 +89,21 @@ func (ps *problems) settingsOf(n *yaml.Node) map[string]reflect.Type {
 	return nil
 }
 
+// someTypeTakes reports whether some channel type takes key beyond the
+// common ones: on a channel of another type, it is that type's key rather
+// than a misspelling, and validateChannel says so.
+func (ps *problems) someTypeTakes(key string) bool {
+	if ps.typeKeys == nil {
+		ps.typeKeys = map[string]bool{}
+		for _, spec := range ps.types {
+			for _, k := range spec.Keys() {
+				ps.typeKeys[k] = true
+			}
+		}
+	}
+	return ps.typeKeys[key]
+}
+
 // decodeSettings decodes each channel's own keys over a copy of its type's
 // defaults. Their shapes were checked with the rest of the file.
 func decodeSettings(ps *problems, cfg *Config, types Types) {
@@ -102,12 +122,20 @@ func decodeSettings(ps *problems, cfg *Config, types Types) {
 		own := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		if node != nil {
 			for i := 0; i+1 < len(node.Content); i += 2 {
-				if _, ok := fields[node.Content[i].Value]; ok {
+				key := node.Content[i].Value
+				if _, ok := fields[key]; ok {
 					own.Content = append(own.Content, node.Content[i], node.Content[i+1])
+				}
+				// A window given is a wish to read the posts' engagement,
+				// whether a KPI names it yet or not.
+				if key == "posts_window" && takesPosts(proto) {
+					ch.Engagement = true
 				}
 			}
 		}
-		if err := own.Decode(copied.Interface()); err != nil {
+		// checkShape said, in plain words, what is wrong with a value;
+		// the YAML library's words are for a case it does not know.
+		if err := own.Decode(copied.Interface()); err != nil && len(ps.list) == 0 {
 			ps.at(node, "channels.%s: %v", name, err)
 		}
 		ch.Settings = copied.Interface()

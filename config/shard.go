@@ -32,7 +32,9 @@ func (c *Config) Shard(count, index int) *Config {
 		out.Channels[name] = &cp
 	}
 	out.KPIs = nil
+	out.ShardKPIs = make([]int, count)
 	for _, k := range c.KPIs {
+		out.ShardKPIs[ShardOf(k.Channel, k.Account, count)]++
 		if ch, ok := out.Channels[k.Channel]; ok && slices.Contains(ch.Accounts, k.Account) {
 			out.KPIs = append(out.KPIs, k)
 		}

@@ -47,16 +47,9 @@ func applyDefaults(cfg *Config, types Types) {
 		}
 		if ch.Schedule == "" {
 			ch.Schedule = spec.DefaultSchedule
-			if ch.MinFollowers > 0 && spec.InfluenceSchedule != "" {
+			if in := InfluenceOf(ch); in != nil && in.MinFollowers > 0 && spec.InfluenceSchedule != "" {
 				ch.Schedule = spec.InfluenceSchedule
 			}
-		}
-		if ch.MaxPages == 0 {
-			ch.MaxPages = spec.DefaultMaxPages
-		}
-		ch.Engagement = ch.PostsWindow != 0 && spec.DefaultPostsWindow > 0
-		if ch.PostsWindow == 0 {
-			ch.PostsWindow = spec.DefaultPostsWindow
 		}
 		if ch.Concurrency == 0 {
 			ch.Concurrency = max(spec.DefaultConcurrency, 1)
@@ -72,7 +65,7 @@ func applyDefaults(cfg *Config, types Types) {
 		if k == nil {
 			continue
 		}
-		if ch := cfg.Channels[k.Channel]; ch != nil && slices.Contains(types[ch.Type].LevelMetrics, k.Metric) && types[ch.Type].DefaultPostsWindow > 0 {
+		if ch := cfg.Channels[k.Channel]; ch != nil && slices.Contains(types[ch.Type].LevelMetrics, k.Metric) && PostsOf(ch) != nil {
 			ch.Engagement = true
 		}
 		if k.Count == "" {
@@ -201,11 +194,12 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	}
 	node := lookupValue(ps.root, at()...)
 	if node != nil {
+		own := spec.Keys()
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key := node.Content[i].Value
-			_, own := settingFields(spec.Settings)[key]
-			if !own && !slices.Contains(commonKeys, key) && !slices.Contains(spec.Options, key) {
-				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s", name, key, ch.Type, key)
+			// A key no type takes was reported as unknown already.
+			if !slices.Contains(own, key) && !slices.Contains(commonKeys, key) && ps.someTypeTakes(key) {
+				ps.at(node.Content[i], "channels.%s.%s: type %s takes no %s%s", name, key, ch.Type, key, ownKeysWords(own))
 			}
 		}
 	}
@@ -269,12 +263,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	if len(ch.Rivals) > 0 && (spec.Manual || spec.NotScheduled) {
 		ps.path(at("rivals"), "channels.%s.rivals: a %s channel reads no accounts, so it has no rivals to read", name, ch.Type)
 	}
-	if spec.DefaultPostsWindow == 0 && ch.PostsWindow != 0 {
-		ps.path(at("posts_window"), "channels.%s.posts_window: a %s channel reads no posts' engagement", name, ch.Type)
-	} else if spec.MaxPostsWindow > 0 && ch.PostsWindow > spec.MaxPostsWindow {
-		ps.path(at("posts_window"), "channels.%s.posts_window: %s is further back than the %s API pages posts (%s at most)", name, ch.PostsWindow, ch.Type, spec.MaxPostsWindow)
-	}
-	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) {
+	validateSharedKeys(ps, at, name, ch, spec)
+	if len(spec.Credentials) > 0 && !hasCredential(ch.Credentials, spec.Credentials) && !ps.unsetSecrets[name] {
 		keys := make([]string, 0, 2*len(spec.Credentials))
 		for _, k := range spec.Credentials {
 			keys = append(keys, k, k+"_file")
@@ -295,16 +285,6 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 			ps.path(at("credentials", key), "channels.%s.credentials.%s is an example's placeholder, not a secret: anyone who reads the example could use it; set a value of your own", name, key)
 		}
 	}
-	if spec.UserMetrics {
-		if len(ch.Metrics) == 0 {
-			ps.path(at("metrics"), "channels.%s.metrics: a %s channel needs at least one metric: name -> where to find it", name, ch.Type)
-		}
-		for _, m := range slices.Sorted(maps.Keys(ch.Metrics)) {
-			if !metricName.MatchString(m) {
-				ps.path(at("metrics", m), "channels.%s.metrics: %q is not a metric name (lower case letters, digits and _)", name, m)
-			}
-		}
-	}
 	validateSettings(ps, name, ch)
 	if spec.OptionCheck != nil {
 		if err := spec.OptionCheck(ch); err != nil {
@@ -312,14 +292,36 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 			ps.path(at(key), "channels.%s.%v", name, err)
 		}
 	}
-	if ch.MinFollowers < 0 || ch.MaxPages < 0 {
-		ps.path(at("min_followers"), "channels.%s: min_followers and max_pages must not be negative", name)
-	}
 	if ch.Quota < 0 {
 		ps.path(at("quota"), "channels.%s.quota: %d must not be negative", name, ch.Quota)
 	}
 	if ch.Concurrency < 0 {
 		ps.path(at("concurrency"), "channels.%s.concurrency: %d must not be negative", name, ch.Concurrency)
+	}
+}
+
+// validateSharedKeys checks the keys several types share (keys.go) where
+// the channel's type takes them, each at its line.
+func validateSharedKeys(ps *problems, at func(...any) []any, name string, ch *Channel, spec TypeSpec) {
+	if p := PostsOf(ch); p != nil && spec.MaxPostsWindow > 0 && p.PostsWindow > spec.MaxPostsWindow {
+		ps.path(at("posts_window"), "channels.%s.posts_window: %s is further back than the %s API pages posts (%s at most)", name, p.PostsWindow, ch.Type, spec.MaxPostsWindow)
+	}
+	if p := PagesOf(ch); p != nil && p.MaxPages < 1 {
+		ps.path(at("max_pages"), "channels.%s.max_pages: %d must be at least 1", name, p.MaxPages)
+	}
+	if in := InfluenceOf(ch); in != nil && in.MinFollowers < 0 {
+		ps.path(at("min_followers"), "channels.%s.min_followers: %d must not be negative", name, in.MinFollowers)
+	}
+	if spec.UserMetrics {
+		metrics := UserMetricsOf(ch)
+		if len(metrics) == 0 {
+			ps.path(at("metrics"), "channels.%s.metrics: a %s channel needs at least one metric: name -> where to find it", name, ch.Type)
+		}
+		for _, m := range slices.Sorted(maps.Keys(metrics)) {
+			if !metricName.MatchString(m) {
+				ps.path(at("metrics", m), "channels.%s.metrics: %q is not a metric name (lower case letters, digits and _)", name, m)
+			}
+		}
 	}
 }
 
@@ -400,7 +402,7 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 	var known []string
 	switch {
 	case spec.UserMetrics:
-		known = slices.Sorted(maps.Keys(ch.Metrics))
+		known = slices.Sorted(maps.Keys(UserMetricsOf(ch)))
 	case len(spec.Metrics) > 0:
 		known = spec.Metrics
 	}
@@ -409,7 +411,7 @@ func validateMetric(ps *problems, at []any, label, metric string, ch *Channel, s
 		ps.path(at, "%s names no metric", label)
 	case known != nil && !slices.Contains(known, metric):
 		ps.path(at, "%s: a %s channel has no metric %q; it has %s", label, ch.Type, metric, strings.Join(known, ", "))
-	case metric == spec.InfluenceMetric && ch.MinFollowers <= 0:
+	case metric == spec.InfluenceMetric && (InfluenceOf(ch) == nil || InfluenceOf(ch).MinFollowers <= 0):
 		ps.path(at, "%s: %s counts followers who have at least min_followers of their own; set channels.%s.min_followers", label, metric, ch.Name)
 	case known == nil && !metricName.MatchString(metric):
 		ps.path(at, "%s: %q is not a metric name (lower case letters, digits and _)", label, metric)
@@ -494,4 +496,13 @@ func takesWords(takes []string) string {
 		return " (it takes none)"
 	}
 	return " (it takes " + strings.Join(takes, ", ") + ")"
+}
+
+// ownKeysWords says which keys beyond the common ones a type takes, for
+// messages.
+func ownKeysWords(keys []string) string {
+	if len(keys) == 0 {
+		return " (it takes only the keys every channel takes)"
+	}
+	return " (beyond the keys every channel takes, it takes " + strings.Join(keys, ", ") + ")"
 }

@@ -72,7 +72,7 @@ func TestHelmLint(t *testing.T) {
 // everything decoding into its type, no secret of the chart's own.
 func TestHelmDefault(t *testing.T) {
 	r := helmTemplate(t, "")
-	if len(r.deployments) != 1 || len(r.statefulSets) != 0 || len(r.pvcs) != 1 {
+	if len(r.deployments) != 1 || len(r.statefulSets) != 0 || len(r.pvcs) != 2 {
 		t.Fatalf("%d Deployments, %d StatefulSets, %d PVCs", len(r.deployments), len(r.statefulSets), len(r.pvcs))
 	}
 	if len(r.secrets) != 0 {
@@ -80,6 +80,7 @@ func TestHelmDefault(t *testing.T) {
 	}
 	checkInstall(t, r, 0)
 	checkPod(t, r.deployments[0].Spec.Template.Spec, false)
+	checkClaims(t, r.deployments[0].Spec.Template.Spec, r.pvcs)
 	if rules := r.prometheusRules; len(rules) != 1 || len(rules[0].Spec.Groups) != 2 {
 		t.Fatalf("PrometheusRules: %+v", rules)
 	}
@@ -102,6 +103,7 @@ func TestHelmSharded(t *testing.T) {
 	checkSharded(t, r, sts)
 	checkInstall(t, r, 0)
 	checkPod(t, sts.Spec.Template.Spec, true)
+	checkClaims(t, sts.Spec.Template.Spec, sts.Spec.VolumeClaimTemplates)
 	if sts.Spec.Template.Spec.Containers[0].EnvFrom[0].SecretRef.Name != "kpi-collector-credentials" {
 		t.Error("the credentials do not come from the existing Secret")
 	}

@@ -124,13 +124,12 @@ func TestKustomizations(t *testing.T) {
 			switch {
 			case len(r.deployments) == 1 && len(r.statefulSets) == 0:
 				pod = r.deployments[0].Spec.Template.Spec
-				if len(r.pvcs) != 1 {
-					t.Error("the single-replica install has no PersistentVolumeClaim for its store")
-				}
+				checkClaims(t, pod, r.pvcs)
 			case len(r.statefulSets) == 1 && len(r.deployments) == 0:
 				sts := r.statefulSets[0]
 				pod = sts.Spec.Template.Spec
 				checkSharded(t, r, sts)
+				checkClaims(t, pod, sts.Spec.VolumeClaimTemplates)
 			default:
 				t.Fatalf("%d Deployments and %d StatefulSets", len(r.deployments), len(r.statefulSets))
 			}
@@ -223,6 +222,10 @@ func checkPod(t *testing.T, pod corev1.PodSpec, secrets bool) {
 		"the plan from the config":  strings.Contains(strings.Join(c.Args, " "), "--config.file=/etc/kpi-collector/config.yml"),
 		"the store on its volume":   slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/var/lib/kpi-collector" }),
 		"credentials from a Secret": !secrets || len(c.EnvFrom) == 1 && c.EnvFrom[0].SecretRef != nil,
+		"backups on a second volume": strings.Contains(strings.Join(c.Args, " "), "--storage.backup.path=/var/lib/kpi-collector-backups") &&
+			slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
+				return m.MountPath == "/var/lib/kpi-collector-backups" && m.Name != "data" && !m.ReadOnly
+			}),
 	}
 	for name, ok := range checks {
 		if !ok {
@@ -261,7 +264,34 @@ func checkSharded(t *testing.T, r rendered, sts appsv1.StatefulSet) {
 			t.Errorf("peer %d is %q, want %q", i, p, want)
 		}
 	}
-	if len(sts.Spec.VolumeClaimTemplates) != 1 || sts.Spec.VolumeClaimTemplates[0].Name != "data" {
+	if len(sts.Spec.VolumeClaimTemplates) == 0 || sts.Spec.VolumeClaimTemplates[0].Name != "data" {
 		t.Error("each replica needs its own store volume")
+	}
+}
+
+// checkClaims checks that the store and its backups each live on a
+// PersistentVolumeClaim of their own: claims are the install's PVCs (a
+// Deployment's volumes name them) or its StatefulSet's claim templates
+// (mounted by their own names).
+func checkClaims(t *testing.T, pod corev1.PodSpec, claims []corev1.PersistentVolumeClaim) {
+	t.Helper()
+	if len(claims) != 2 {
+		t.Fatalf("%d PersistentVolumeClaims, want two: the store's and the backups'", len(claims))
+	}
+	isClaim := map[string]bool{}
+	for _, c := range claims {
+		isClaim[c.Name] = true
+	}
+	claimOf := func(volume string) string {
+		for _, v := range pod.Volumes {
+			if v.Name == volume && v.PersistentVolumeClaim != nil {
+				return v.PersistentVolumeClaim.ClaimName
+			}
+		}
+		return volume // a claim template's
+	}
+	data, backups := claimOf("data"), claimOf("backups")
+	if !isClaim[data] || !isClaim[backups] || data == backups {
+		t.Errorf("the store's volume is on claim %q and the backups' on %q; want two of %v", data, backups, claims)
 	}
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
@@ -11,7 +12,8 @@ import (
 )
 
 // README's table of channel types says what the registry holds: every type,
-// and for each its metrics, credentials, batch and default schedule.
+// and for each its metrics, credentials, batch, default schedule and the
+// keys of its own.
 func TestREADMETypesTableMatchesTheRegistry(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -39,7 +41,7 @@ func TestREADMETypesTableMatchesTheRegistry(t *testing.T) {
 	}
 	for name, cells := range rows {
 		spec := types[name]
-		if len(cells) != 6 {
+		if len(cells) != 7 {
 			t.Errorf("%s: %d cells", name, len(cells))
 			continue
 		}
@@ -58,6 +60,13 @@ func TestREADMETypesTableMatchesTheRegistry(t *testing.T) {
 		}
 		if spec.DefaultSchedule != "" && cells[5] != "`"+spec.DefaultSchedule+"`" {
 			t.Errorf("%s: README says schedule %s, the registry %s", name, cells[5], spec.DefaultSchedule)
+		}
+		keys := make([]string, 0, len(spec.Keys()))
+		for _, k := range spec.Keys() {
+			keys = append(keys, "`"+k+"`")
+		}
+		if want := cmp.Or(strings.Join(keys, ", "), "—"); cells[6] != want {
+			t.Errorf("%s: README says the keys of its own are %s, the registry %s", name, cells[6], want)
 		}
 	}
 }

@@ -25,8 +25,8 @@ import (
 //     before them (the pace is fitted through at least two);
 //   - the last reading at or before the plan's start and the first after it
 //     (the reference growth counts from);
-//   - the first reading at or after each milestone's due time (whether it
-//     was missed);
+//   - the last reading at or before each milestone's due time and the
+//     first at or after it (whether it was missed: see plan.ValueAtDue);
 //   - the last reading at or before each of the sparkline's moments.
 //
 // A series no KPI reads keeps its latest reading only (kpi_account_value).
@@ -159,6 +159,7 @@ func (r *keepRules) thin(k seriesKey, ps []sample, now time.Time, marks []bool) 
 	}
 	for _, d := range dues {
 		firstAtOrAfter(d)
+		lastAtOrBefore(d)
 	}
 	for _, t := range r.spark {
 		lastAtOrBefore(t)

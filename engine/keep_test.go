@@ -84,6 +84,16 @@ kpis:
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("at %s, from %d of %d readings:\n got %+v\nwant %+v", now, len(kept), len(whole), got, want)
 				}
+				// The same readings as a count kept by hand, whose pace is
+				// measured up to now and whose value at a due time is the
+				// last one before it, and as a channel read every six hours,
+				// whose value at a due time is the reading nearest it.
+				for name, kpi := range map[string]plan.KPI{"kept by hand": planKPI(k, true, 0), "read every six hours": planKPI(k, false, 6*time.Hour)} {
+					want := plan.Evaluate(start, kpi, whole, now)
+					if got := plan.Evaluate(start, kpi, keptPoints, now); !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s, at %s, from %d of %d readings:\n got %+v\nwant %+v", name, now, len(kept), len(whole), got, want)
+					}
+				}
 				if g, w := recent(nil, keptPoints, rules.spark, start, now, want.Reference), recent(nil, whole, rules.spark, start, now, want.Reference); !reflect.DeepEqual(g, w) {
 					t.Fatalf("at %s the sparkline differs:\n got %v\nwant %v", now, g, w)
 				}

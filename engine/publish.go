@@ -26,6 +26,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 			Name: cfg.Plan.Name, Goal: cfg.Plan.Goal, Timezone: cfg.Plan.Timezone,
 			Start: cfg.Plan.Start.String(), End: cfg.Plan.End.String(),
 			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(), ShardIndex: cfg.ShardIndex,
+			ShardKPIs: cfg.ShardKPIs,
 		},
 		Reload:   e.reload,
 		KPIs:     make([]snapshot.KPIState, 0, len(cfg.KPIs)),
@@ -72,10 +73,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 			}
 			series = plan.Versus(k.Compare, series, rivalSeries, intervals[k.Channel]/2)
 		}
-		if spec.Manual && len(series) > 0 && series[0].Time.After(start) {
-			// Counts kept by hand start from nothing: growth since the start
-			// includes the first value recorded.
-			series = append([]plan.Point{{Time: start, Value: 0}}, series...)
+		if spec.Manual {
+			// Counts kept by hand start from nothing, for the sparkline
+			// too: see plan.FromNothing.
+			series = plan.FromNothing(start, series)
 		}
 		// What a due time's value was depends on how the count is kept: see
 		// plan.ValueAtDue.
@@ -97,7 +98,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
 		}
 		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
-			Name: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			Position: k.Position,
+			Name:     k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,7 +66,7 @@ func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool)
 		rep.Skipped = true
 		return rep
 	}
-	built, err := e.collectorFor(ch)
+	built, err := e.collectorFor(cfg, ch)
 	if err != nil {
 		rep.Errors = []*collectors.Error{collectors.Fail(vocab.Server, err)}
 		return e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
@@ -217,7 +218,21 @@ func summarize(errs []*collectors.Error) string {
 
 // collectorFor returns the channel's collector, building it (and its HTTP
 // client, which counts requests into the channel's health) on first use.
-func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
+// The collector is told which metrics cfg's KPIs read from the channel, so
+// that it makes no call only other metrics need; a reload builds it anew.
+func (e *Engine) collectorFor(cfg *config.Config, ch *config.Channel) (builtCollector, error) {
+	e.mu.Lock()
+	b, ok := e.collectors[ch.Name]
+	e.mu.Unlock()
+	if ok && b.channel == ch {
+		return b, nil
+	}
+	metrics := []string{}
+	for _, k := range cfg.KPIs {
+		if k.Channel == ch.Name && !slices.Contains(metrics, k.Metric) {
+			metrics = append(metrics, k.Metric)
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if b, ok := e.collectors[ch.Name]; ok && b.channel == ch {
@@ -236,14 +251,14 @@ func (e *Engine) collectorFor(ch *config.Channel) (builtCollector, error) {
 		e.healthOf(name).requests[code]++
 		e.mu.Unlock()
 	}, limiter)
-	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name), Now: func() time.Time { return e.now() }})
+	c, err := collectors.New(collectors.Env{Channel: ch, Client: client, Logger: e.logger.With("channel", name), Now: func() time.Time { return e.now() }, Metrics: metrics})
 	if err != nil {
 		return builtCollector{}, err
 	}
 	if c == nil {
 		return builtCollector{}, errors.New("channel type " + ch.Type + " has no collector")
 	}
-	b := builtCollector{channel: ch, collector: c, calls: calls}
+	b = builtCollector{channel: ch, collector: c, calls: calls}
 	e.collectors[name] = b
 	return b, nil
 }

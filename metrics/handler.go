@@ -2,10 +2,10 @@ package metrics
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/kpi-collector/kpi-collector/internal/gzipsplice"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
@@ -62,7 +63,7 @@ func (c *Cache) refresh() *Rendered {
 	}
 	var size int
 	if old := c.current.Load(); old != nil {
-		size = len(old.Gzip)
+		size = len(old.Piece.Deflate)
 	}
 	started := time.Now()
 	r, err := render(snap, size, c.extra...)
@@ -74,7 +75,7 @@ func (c *Cache) refresh() *Rendered {
 		return &Rendered{}
 	}
 	c.current.Store(r)
-	c.logger.Debug("metrics rendered", "duration", time.Since(started).Round(time.Millisecond), "gzip_bytes", len(r.Gzip))
+	c.logger.Debug("metrics rendered", "duration", time.Since(started).Round(time.Millisecond), "gzip_bytes", len(r.Piece.Deflate))
 	return r
 }
 
@@ -98,9 +99,9 @@ func (c *Cache) Run(ctx context.Context, published <-chan struct{}, every time.D
 
 // Handler serves /metrics: the live families of live (the Go runtime and the
 // process, which change at every scrape) around the cached rendering, in
-// name order, as promhttp would write them. Asked for gzip, it sends the
-// cached gzip member between two small ones it compresses on the spot; a
-// gzip reader takes the members as one stream.
+// name order, as promhttp would write them. Asked for gzip, it sends one
+// gzip member: the live families compressed on the spot, the cached
+// rendering's deflate blocks spliced between them as they are.
 func Handler(c *Cache, live prometheus.Gatherer, logger *slog.Logger) http.Handler {
 	format := expfmt.NewFormat(expfmt.TypeTextPlain)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +121,8 @@ func Handler(c *Cache, live prometheus.Gatherer, logger *slog.Logger) http.Handl
 			}
 		}
 		w.Header().Set("Content-Type", string(format))
-		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Vary", "Accept-Encoding")
+		if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
 			_, _ = w.Write(before.Bytes())
 			if err := cached.WriteText(w); err != nil {
 				logger.Error("writing the metrics failed", "err", err)
@@ -129,27 +131,46 @@ func Handler(c *Cache, live prometheus.Gatherer, logger *slog.Logger) http.Handl
 			return
 		}
 		w.Header().Set("Content-Encoding", "gzip")
-		w.Header().Set("Vary", "Accept-Encoding")
-		_, _ = w.Write(gzipped(before.Bytes()))
-		_, _ = w.Write(cached.Gzip)
-		_, _ = w.Write(gzipped(after.Bytes()))
+		zw := gzipsplice.NewWriter(w)
+		_, _ = zw.Write(before.Bytes())
+		_ = zw.Splice(cached.Piece)
+		_, _ = zw.Write(after.Bytes())
+		if err := zw.Close(); err != nil {
+			logger.Debug("writing the metrics failed", "err", err) // the scraper went away
+		}
 	})
 }
 
-func gzipped(b []byte) []byte {
-	var out bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(&out)
-	_, _ = zw.Write(b)
-	_ = zw.Close()
-	gzipWriters.Put(zw)
-	return out.Bytes()
+// acceptsGzip reports whether Accept-Encoding headers (RFC 9110, 12.5.3)
+// take gzip: "gzip" (or "x-gzip") with a weight above 0, or else "*" with a
+// weight above 0. "gzip;q=0" refuses it, whatever "*" says.
+func acceptsGzip(headers []string) bool {
+	gzip, wildcard := -1.0, -1.0 // -1: not named
+	for _, h := range headers {
+		for _, item := range strings.Split(h, ",") {
+			coding, params, _ := strings.Cut(item, ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				k, v, ok := strings.Cut(p, "=")
+				if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
+					continue
+				}
+				w, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || w < 0 || w > 1 {
+					w = 0 // a weight that is not one is no acceptance
+				}
+				q = w
+			}
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gzip = max(gzip, q)
+			case "*":
+				wildcard = max(wildcard, q)
+			}
+		}
+	}
+	if gzip >= 0 {
+		return gzip > 0
+	}
+	return wildcard > 0
 }
-
-// gzipWriters keeps the compressors of the live families between scrapes:
-// a new one clears about a megabyte of state, and a scrape takes two (half
-// a millisecond of each scrape, whatever the plan's size).
-var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return zw
-}}

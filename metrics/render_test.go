@@ -70,7 +70,7 @@ func TestRenderMatchesClientGolang(t *testing.T) {
 		if !bytes.Equal(r.Text(), want) {
 			t.Fatalf("the rendered exposition differs from client_golang's:\n%s", firstDiff(r.Text(), want))
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(r.Gzip))
+		zr, err := gzip.NewReader(bytes.NewReader(r.Gzip()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestCacheLogsEachRendering(t *testing.T) {
 	r := cache.Get()
 	cache.Refresh()
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], `msg="metrics rendered"`) || !strings.Contains(lines[0], fmt.Sprintf("gzip_bytes=%d", len(r.Gzip))) || !strings.Contains(lines[0], "duration=") {
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="metrics rendered"`) || !strings.Contains(lines[0], fmt.Sprintf("gzip_bytes=%d", len(r.Piece.Deflate))) || !strings.Contains(lines[0], "duration=") {
 		t.Errorf("log after rendering one snapshot:\n%s", log.String())
 	}
 }

@@ -66,8 +66,11 @@ type KPI struct {
 	Tolerance  float64
 	Milestones []Milestone // ascending by Due
 	// KeptByHand: the count changes only when someone records it (a manual
-	// channel), so its value at a due time is the last one recorded at or
-	// before it, known as soon as the due time passes.
+	// channel). It starts from nothing (see FromNothing) and holds each
+	// recorded value until the next recording: its value at a due time is
+	// the last one recorded at or before it, known as soon as the due time
+	// passes, and its pace is measured on that step up to now (see
+	// Evaluation.DailyGrowth).
 	KeptByHand bool
 	// Interval is the time between the channel's scheduled readings (0:
 	// unknown). A reading within one interval of a due time, on either side,
@@ -109,7 +112,19 @@ type Evaluation struct {
 	HasProgress bool
 	Progress    float64
 
-	// HasPace is false with fewer than two readings at distinct times.
+	// DailyGrowth is the recent pace, per day, never measured over less
+	// than a day. For a scheduled channel it is the slope of a least-squares
+	// line through the readings of the PaceWindow before the latest one (at
+	// least the last two; a fit over less than a day is spread over a day).
+	// For a count kept by hand, which holds each recorded value until the
+	// next recording, it is the change of that step over the PaceWindow
+	// ending now (from its first recording where that is later), per day:
+	// a count that stopped moving shows a falling pace, down to 0 once its
+	// last change is a PaceWindow old. Forecast is the value projected to
+	// the next due time at that pace.
+	//
+	// HasPace is false without a reading, and for a scheduled channel with
+	// fewer than two readings at distinct times.
 	HasPace     bool
 	DailyGrowth float64
 	Forecast    float64
@@ -138,7 +153,8 @@ func (k KPI) reached(value, target float64) bool {
 	return value >= target
 }
 
-// PaceWindow is how far back from the latest reading the pace is fitted.
+// PaceWindow is how far back the pace looks: from the latest reading for a
+// scheduled channel, from now for a count kept by hand.
 const PaceWindow = 14 * 24 * time.Hour
 
 const day = 24 * time.Hour
@@ -147,6 +163,9 @@ const day = 24 * time.Hour
 // at start. Readings must be ascending by time; those after now are ignored.
 func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluation {
 	readings = upTo(readings, now)
+	if k.KeptByHand {
+		readings = FromNothing(start, readings)
+	}
 	ev := Evaluation{Status: NoData, Direction: k.Direction}
 	tol := k.Tolerance
 	if tol < 0 {
@@ -193,7 +212,14 @@ func Evaluate(start time.Time, k KPI, readings []Point, now time.Time) Evaluatio
 		ev.Progress = ev.Value / ev.Expected
 	}
 
-	if slope, ok := pace(readings); ok {
+	var slope float64
+	var hasPace bool
+	if k.KeptByHand {
+		slope, hasPace = handPace(readings, now)
+	} else {
+		slope, hasPace = pace(readings)
+	}
+	if hasPace {
 		ev.HasPace = true
 		ev.DailyGrowth = slope
 		ev.Forecast = ev.Value
@@ -409,8 +435,40 @@ func absDuration(d time.Duration) time.Duration {
 	return d
 }
 
+// FromNothing is the series of a count kept by hand as the arithmetic reads
+// it: such a count starts from nothing, so where its first recording comes
+// after start, it was 0 at start (growth since the start then includes the
+// first value recorded). Otherwise readings are returned as they are.
+func FromNothing(start time.Time, readings []Point) []Point {
+	if len(readings) == 0 || !readings[0].Time.After(start) {
+		return readings
+	}
+	return append([]Point{{Time: start, Value: 0}}, readings...)
+}
+
+// handPace is the pace of a count kept by hand, from its readings up to now
+// (see Evaluation.DailyGrowth): the change of its step over the PaceWindow
+// ending now, from its first reading where that is later, per day, over at
+// least a day. Two recordings a second apart are a change over a day, not
+// 86,400 changes a day.
+func handPace(readings []Point, now time.Time) (float64, bool) {
+	if len(readings) == 0 {
+		return 0, false
+	}
+	from := now.Add(-PaceWindow)
+	if first := readings[0].Time; first.After(from) {
+		from = first
+	}
+	// The value the step held at from: the last reading at or before it.
+	atFrom := readings[sort.Search(len(readings), func(i int) bool { return readings[i].Time.After(from) })-1]
+	days := max(now.Sub(from), day).Hours() / 24
+	return (readings[len(readings)-1].Value - atFrom.Value) / days, true
+}
+
 // pace is the slope, per day, of the least-squares line through the readings
-// within PaceWindow of the latest one (at least the last two readings).
+// within PaceWindow of the latest one (at least the last two readings). A
+// fit over less than a day is spread over a day: readings minutes apart
+// would otherwise turn a count's noise into a pace of thousands a day.
 func pace(readings []Point) (float64, bool) {
 	n := len(readings)
 	if n < 2 {
@@ -436,7 +494,11 @@ func pace(readings []Point) (float64, bool) {
 	if den == 0 {
 		return 0, false
 	}
-	return (m*sxy - sx*sy) / den, true
+	slope := (m*sxy - sx*sy) / den
+	if span := window[len(window)-1].Time.Sub(origin); span < day {
+		slope *= float64(span) / float64(day)
+	}
+	return slope, true
 }
 
 // upTo returns the readings at or before t.

@@ -77,8 +77,9 @@ func Versus(compare Compare, own []Point, rivals [][]Point, maxAge time.Duration
 	return out
 }
 
-// DailyGrowth is the recent pace of readings (see Evaluation.DailyGrowth):
-// the slope per day of a least-squares line through the last PaceWindow.
+// DailyGrowth is the recent pace of a scheduled channel's readings (see
+// Evaluation.DailyGrowth): the slope per day of a least-squares line
+// through the last PaceWindow, spread over a day where they span less.
 func DailyGrowth(readings []Point) (float64, bool) { return pace(readings) }
 
 func median(vs []float64) float64 {

@@ -78,6 +78,19 @@ func (r Row) versusText() string {
 	return r.Compare + " of " + r.Metric + ": " + strings.Join(parts, " · ")
 }
 
+// missingText says which shards' KPIs a partial document lacks, in a line;
+// empty where the document is whole.
+func (doc Document) missingText() string {
+	if !doc.Partial {
+		return ""
+	}
+	parts := make([]string, 0, len(doc.Missing))
+	for _, m := range doc.Missing {
+		parts = append(parts, fmt.Sprintf("shard %d (%d KPIs): %s", m.Shard, m.KPIs, m.Error))
+	}
+	return "Part of the plan is missing: " + strings.Join(parts, "; ")
+}
+
 // Plan is the plan's frame in the report.
 type Plan struct {
 	Name     string `json:"name"`
@@ -89,10 +102,22 @@ type Plan struct {
 }
 
 // Document is the whole report: {"plan": {...}, "at": T, "kpis": [rows]}.
+// A replica of a sharded deployment that shows the whole plan but could not
+// reach every shard adds "partial": true and the shards missing.
 type Document struct {
-	Plan Plan   `json:"plan"`
-	At   string `json:"at"`
-	KPIs []Row  `json:"kpis"`
+	Plan    Plan      `json:"plan"`
+	At      string    `json:"at"`
+	KPIs    []Row     `json:"kpis"`
+	Partial bool      `json:"partial,omitempty"`
+	Missing []Missing `json:"missing,omitempty"`
+}
+
+// Missing is a shard whose part of the plan a view of the whole plan lacks:
+// which shard, how many KPIs it evaluates, and why it is missing.
+type Missing struct {
+	Shard int    `json:"shard"`
+	KPIs  int    `json:"kpis"`
+	Error string `json:"error"`
 }
 
 // Build turns a snapshot into a report document.
@@ -108,34 +133,39 @@ func Build(s *snapshot.Snapshot) Document {
 		KPIs: []Row{},
 	}
 	for _, k := range s.KPIs {
-		r := Row{
-			KPI: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric, Direction: string(vocab.Up),
-			Expected: num(k.Expected, true), Status: string(k.Status),
-			Value:    num(k.Value, k.HasValue),
-			Target:   num(k.Target, k.HasTarget),
-			Progress: num(k.Progress, k.HasProgress),
-			Forecast: num(k.Forecast, k.HasPace),
-		}
-		if k.HasTarget {
-			r.Due = k.Due.In(loc).Format(time.RFC3339)
-		}
-		if k.Hidden != "" {
-			r.Note = k.Metric + " " + k.Hidden
-		}
-		if k.Direction == vocab.Down {
-			r.Direction = string(vocab.Down)
-		}
-		r.Advice = plan.Advice(k.Evaluation, loc)
-		r.PostsInWindow = num(k.PostsInWindow, k.HasPostsInWindow)
-		if v := k.Versus; v != nil {
-			r.Compare = string(v.Compare)
-			for i, s := range append([]snapshot.Standing{v.Own}, v.Rivals...) {
-				r.Standings = append(r.Standings, Standing{Account: s.Account, Own: i == 0, Value: num(s.Value, s.HasValue), DailyGrowth: num(s.DailyGrowth, s.HasPace)})
-			}
-		}
-		doc.KPIs = append(doc.KPIs, r)
+		doc.KPIs = append(doc.KPIs, NewRow(k, loc))
 	}
 	return doc
+}
+
+// NewRow is one KPI's row of the report, its times in loc (the plan's zone).
+func NewRow(k snapshot.KPIState, loc *time.Location) Row {
+	r := Row{
+		KPI: k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric, Direction: string(vocab.Up),
+		Expected: num(k.Expected, true), Status: string(k.Status),
+		Value:    num(k.Value, k.HasValue),
+		Target:   num(k.Target, k.HasTarget),
+		Progress: num(k.Progress, k.HasProgress),
+		Forecast: num(k.Forecast, k.HasPace),
+	}
+	if k.HasTarget {
+		r.Due = k.Due.In(loc).Format(time.RFC3339)
+	}
+	if k.Hidden != "" {
+		r.Note = k.Metric + " " + k.Hidden
+	}
+	if k.Direction == vocab.Down {
+		r.Direction = string(vocab.Down)
+	}
+	r.Advice = plan.Advice(k.Evaluation, loc)
+	r.PostsInWindow = num(k.PostsInWindow, k.HasPostsInWindow)
+	if v := k.Versus; v != nil {
+		r.Compare = string(v.Compare)
+		for i, s := range append([]snapshot.Standing{v.Own}, v.Rivals...) {
+			r.Standings = append(r.Standings, Standing{Account: s.Account, Own: i == 0, Value: num(s.Value, s.HasValue), DailyGrowth: num(s.DailyGrowth, s.HasPace)})
+		}
+	}
+	return r
 }
 
 func daysLeft(at, end time.Time) int {
@@ -187,6 +217,9 @@ func plain(v *float64) string {
 func WriteTable(w io.Writer, doc Document, color bool) error {
 	fmt.Fprintf(w, "Plan %s — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		doc.Plan.Name, doc.Plan.Goal, doc.Plan.Start, doc.Plan.End, doc.Plan.Timezone, doc.Plan.DaysLeft, doc.At)
+	if text := doc.missingText(); text != "" {
+		fmt.Fprintf(w, "%s\n\n", oneLine(text))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KPI\tCHANNEL\tVALUE\tEXPECTED\tTARGET\tBY THE END OF\tSTATUS\tPROGRESS")
 	for _, r := range doc.KPIs {
@@ -268,6 +301,9 @@ func dueDay(t time.Time) string { return t.Add(-time.Nanosecond).Format(time.Dat
 func WriteMarkdown(w io.Writer, doc Document) error {
 	fmt.Fprintf(w, "**Plan %s** — goal %s — %s to %s (%s), %d days left, as of %s\n\n",
 		mdEscape(doc.Plan.Name), mdEscape(doc.Plan.Goal), doc.Plan.Start, doc.Plan.End, mdEscape(doc.Plan.Timezone), doc.Plan.DaysLeft, doc.At)
+	if text := doc.missingText(); text != "" {
+		fmt.Fprintf(w, "**%s**\n\n", mdEscape(text))
+	}
 	fmt.Fprintln(w, "| KPI | Channel | Value | Expected | Target | By the end of | Status | Progress |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | --- | --- | ---: |")
 	for _, r := range doc.KPIs {

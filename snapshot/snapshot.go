@@ -50,10 +50,17 @@ type PlanInfo struct {
 	// ShardIndex is this replica's shard (0 when not sharded): plan-level
 	// series come from shard 0 only, so that the replicas' union has one.
 	ShardIndex int
+	// ShardKPIs is how many of the whole plan's KPIs each shard evaluates
+	// (nil when not sharded), so that a view of the whole plan can say how
+	// many are missing when a shard does not answer.
+	ShardKPIs []int
 }
 
 // KPIState is one KPI evaluated.
 type KPIState struct {
+	// Position is the KPI's place in the whole plan's list of KPIs; on a
+	// shard, the KPIs of the snapshot are a part of that list, in order.
+	Position   int
 	Name       string
 	Channel    string
 	Account    string

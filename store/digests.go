@@ -8,17 +8,6 @@ import (
 	"time"
 )
 
-// digestsTable keeps, per digest (by name), the moment of the last one
-// sent or tried, how many in a row failed, and what the last one delivered
-// everywhere said (JSON, as the digest package writes it): a restart
-// neither skips nor repeats a digest, and the next one tells what changed.
-const digestsTable = `CREATE TABLE IF NOT EXISTS digests (
-		name     TEXT PRIMARY KEY,
-		at_ms    INTEGER NOT NULL,
-		failures INTEGER NOT NULL DEFAULT 0,
-		state    BLOB
-	)`
-
 // DigestRecord is the named digest's record: at is zero where it has none.
 func (s *Store) DigestRecord(ctx context.Context, name string) (at time.Time, failures int, state []byte, err error) {
 	var ms int64

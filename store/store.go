@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -59,6 +61,7 @@ type ChannelRun struct {
 type Store struct {
 	db   *sql.DB
 	path string
+	keep *sql.Conn // holds an in-memory store open (openEmpty); else nil
 
 	mu     sync.Mutex           // guards series; never held across the disk
 	series seriesmap.Map[int64] // by the series' names (seriesmap: 300,000 series)
@@ -140,69 +143,18 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 // committed since its read (pruning beside a run did).
 // cache_size=-1000 keeps each connection's page cache to 1 MB: the daemon reads
 // the store at start and then tails it, so a big cache buys nothing.
-// auto_vacuum=INCREMENTAL (for a new file) lets Prune give pages back.
-const pragmas = "?_pragma=auto_vacuum(INCREMENTAL)&_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+const pragmas = "?" + pragmaList
 
-var schema = []string{
-	`CREATE TABLE IF NOT EXISTS series (
-		id      INTEGER PRIMARY KEY,
-		channel TEXT NOT NULL,
-		account TEXT NOT NULL,
-		metric  TEXT NOT NULL,
-		UNIQUE (channel, account, metric)
-	)`,
-	// One row per series and UTC day (see chunks.go). seq is the write that
-	// last touched the row, 0 once pruning has thinned it for good; only
-	// rows that may still be tailed are indexed by it.
-	`CREATE TABLE IF NOT EXISTS chunks (
-		series INTEGER NOT NULL,
-		day    INTEGER NOT NULL,
-		seq    INTEGER NOT NULL,
-		data   BLOB NOT NULL,
-		PRIMARY KEY (series, day)
-	) WITHOUT ROWID`,
-	`CREATE INDEX IF NOT EXISTS chunks_seq ON chunks (seq) WHERE seq > 0`,
-	`CREATE TABLE IF NOT EXISTS feed_items (
-		id           INTEGER PRIMARY KEY,
-		channel      TEXT NOT NULL,
-		account      TEXT NOT NULL,
-		item_id      TEXT NOT NULL,
-		published_ms INTEGER NOT NULL,
-		UNIQUE (channel, account, item_id)
-	)`,
-	`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-	// Counts an API withholds, as the last run said (see hidden.go).
-	`CREATE TABLE IF NOT EXISTS hidden_counts (
-		channel TEXT NOT NULL,
-		account TEXT NOT NULL,
-		metric  TEXT NOT NULL,
-		why     TEXT NOT NULL,
-		PRIMARY KEY (channel, account, metric)
-	)`,
-	// Chunks that no longer decode, set aside (see quarantine.go).
-	`CREATE TABLE IF NOT EXISTS quarantine (
-		series INTEGER NOT NULL,
-		day    INTEGER NOT NULL,
-		at_ms  INTEGER NOT NULL,
-		reason TEXT NOT NULL,
-		data   BLOB NOT NULL
-	)`,
-	`INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))))`,
-	`INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', '0')`,
-	`CREATE TABLE IF NOT EXISTS quota_usage (
-		channel TEXT NOT NULL,
-		day     TEXT NOT NULL,
-		units   INTEGER NOT NULL,
-		PRIMARY KEY (channel, day)
-	)`,
-	`CREATE TABLE IF NOT EXISTS channel_runs (
-		channel         TEXT PRIMARY KEY,
-		last_success_ms INTEGER NOT NULL DEFAULT 0,
-		last_run_ms     INTEGER NOT NULL DEFAULT 0,
-		last_error      TEXT NOT NULL DEFAULT ''
-	)`,
-	digestsTable,
-}
+const pragmaList = "_pragma=cache_size(-1000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+
+// newFilePragmas come first for a new file: auto_vacuum=INCREMENTAL lets
+// Prune give pages back, and takes only before the first table. It is not
+// given to an existing file, where SQLite would rewrite the header for it on
+// every open (and a reading command would change the store).
+const newFilePragmas = "?_pragma=auto_vacuum(INCREMENTAL)&" + pragmaList
+
+// readOnlyPragma keeps a reading command's connections from writing.
+const readOnlyPragma = "&_pragma=query_only(1)"
 
 // The other files of the storage folder: the marker the store leaves beside
 // its file, holding its id, and the engine's cache checkpoint. Either shows
@@ -226,13 +178,27 @@ func (e *LostError) Error() string {
 		e.Path, e.Evidence, FileName)
 }
 
-// Open opens the store in dir, creating it where the folder holds none yet.
-// A store that was there and is gone is a *LostError.
-func Open(dir string) (*Store, error) { return open(dir, false) }
+// Options says how to open a store.
+type Options struct {
+	// Init starts an empty store where a store was lost: the operator's
+	// deliberate start over (--storage.init).
+	Init bool
+	// ReadOnly is for reading commands: the store is migrated if it must
+	// be (and only then written), otherwise opened for reading only; a
+	// folder without a store gets an empty one in memory, not a file.
+	ReadOnly bool
+	// Logger gets the migrations applied; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// Open opens the store in dir, creating it where the folder holds none yet
+// and migrating it to this release's layout. A store that was there and is
+// gone is a *LostError; one of a newer layout a *NewerLayoutError.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
 
 // Init opens the store in dir like Open, but starts an empty one where a
 // store was lost: the operator's deliberate start over.
-func Init(dir string) (*Store, error) { return open(dir, true) }
+func Init(dir string) (*Store, error) { return OpenWith(dir, Options{Init: true}) }
 
 // lostEvidence names a file of dir that shows a store existed where the
 // store's file is missing or empty ("" when none does).
@@ -248,13 +214,15 @@ func lostEvidence(dir, path string) string {
 	return ""
 }
 
-func open(dir string, init bool) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("creating the storage folder: %w", err)
+// OpenWith opens the store in dir as o says.
+func OpenWith(dir string, o Options) (*Store, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	path := filepath.Join(dir, FileName)
 	if evidence := lostEvidence(dir, path); evidence != "" {
-		if !init {
+		if !o.Init || o.ReadOnly {
 			return nil, &LostError{Path: path, Evidence: evidence}
 		}
 		// Starting over: what belonged to the lost store goes with it.
@@ -264,7 +232,73 @@ func open(dir string, init bool) (*Store, error) {
 			}
 		}
 	}
-	db, err := sql.Open("sqlite", "file:"+path+pragmas)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fresh := true
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+		fresh = false
+	}
+	if fresh && o.ReadOnly {
+		return openEmpty(ctx, path)
+	}
+	if fresh {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("creating the storage folder: %w", err)
+		}
+	}
+	version := 0
+	if !fresh {
+		v, err := layoutOf(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		if v > Layout() {
+			return nil, &NewerLayoutError{Path: path, Found: v, Known: Layout()}
+		}
+		version = v
+	}
+	var db *sql.DB
+	if version < Layout() || !o.ReadOnly {
+		dsn := pragmas
+		if fresh {
+			dsn = newFilePragmas
+		}
+		var err error
+		if db, err = openDB(path, dsn); err != nil {
+			return nil, err
+		}
+		from, err := migrate(ctx, db, path, logger, fresh)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if o.ReadOnly && from < Layout() {
+			// Migrated, as it had to be; from here on, only read.
+			db.Close()
+			db = nil
+		}
+	}
+	if db == nil {
+		var err error
+		if db, err = openDB(path, pragmas+readOnlyPragma); err != nil {
+			return nil, err
+		}
+	}
+	s, err := load(ctx, db, path)
+	if err != nil {
+		return nil, err
+	}
+	if !o.ReadOnly {
+		if err := s.writeMarker(ctx, dir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func openDB(path, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -272,15 +306,44 @@ func open(dir string, init bool) (*Store, error) {
 	// and each holds its own page cache.
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
-	s := &Store{db: db, path: path}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for _, stmt := range schema {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("preparing %s: %w", path, err)
-		}
+	return db, nil
+}
+
+// memoryStores names each empty in-memory store apart.
+var memoryStores atomic.Int64
+
+// openEmpty is an empty store of this release's layout in memory, for a
+// reading command in a folder that holds no store: it reads as no readings
+// and leaves nothing behind. One connection is kept open for its lifetime
+// (an in-memory database ends with its last connection).
+func openEmpty(ctx context.Context, path string) (*Store, error) {
+	name := fmt.Sprintf("file:kpi-empty-%d?mode=memory&cache=shared", memoryStores.Add(1))
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("opening an empty store: %w", err)
 	}
+	keep, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening an empty store: %w", err)
+	}
+	if _, err := migrate(ctx, db, path, slog.New(slog.DiscardHandler), true); err != nil {
+		keep.Close()
+		db.Close()
+		return nil, err
+	}
+	s, err := load(ctx, db, path)
+	if err != nil {
+		keep.Close()
+		return nil, err
+	}
+	s.keep = keep
+	return s, nil
+}
+
+// load reads what the store keeps in memory; it closes db on failure.
+func load(ctx context.Context, db *sql.DB, path string) (*Store, error) {
+	s := &Store{db: db, path: path}
 	if err := s.loadSeries(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("reading %s: %w", path, err)
@@ -290,10 +353,6 @@ func open(dir string, init bool) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadHidden(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := s.writeMarker(ctx, dir); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -324,7 +383,12 @@ func (s *Store) writeMarker(ctx context.Context, dir string) error {
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database, checkpointing the WAL.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.keep != nil {
+		_ = s.keep.Close()
+	}
+	return s.db.Close()
+}
 
 // Run is everything one collection run of a channel wrote.
 type Run struct {

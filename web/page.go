@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/plan"
+	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -64,7 +65,9 @@ func toward(k snapshot.KPIState, v float64) string {
 }
 
 type pageData struct {
-	Snap     *snapshot.Snapshot
+	Snap *snapshot.Snapshot
+	// Missing is the shards whose parts of the plan did not come.
+	Missing  []report.Missing
 	Loc      *time.Location
 	Elapsed  float64
 	Channels []pageChannel
@@ -88,12 +91,12 @@ var static embed.FS
 // staticFiles serves the page's stylesheet and script.
 var staticFiles = http.FileServerFS(static)
 
-func (s *Server) statusPage(w http.ResponseWriter, _ *http.Request) {
-	snap := s.published(w)
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	snap, missing := s.whole(w, r)
 	if snap == nil {
 		return
 	}
-	d := pageData{Snap: snap, Loc: snap.Plan.StartTime.Location()}
+	d := pageData{Snap: snap, Missing: missing, Loc: snap.Plan.StartTime.Location()}
 	if span := snap.Plan.EndTime.Sub(snap.Plan.StartTime); span > 0 {
 		d.Elapsed = math.Max(0, math.Min(1, float64(snap.At.Sub(snap.Plan.StartTime))/float64(span)))
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/vocab"
@@ -52,6 +53,13 @@ type Server struct {
 	// PeerClient forwards recordings (default: a client with a 10 s
 	// time-out).
 	PeerClient *http.Client
+	// Backup serves GET /api/v1/backup (the backup package's handler,
+	// given with --web.enable-admin-api); nil: the path is not found.
+	Backup http.Handler
+	// Shards, where set, asks the other replicas for their parts of the
+	// plan, so that the page, the JSON API, the calendar and the KPI pages
+	// show the whole plan (nil: this replica's part is the whole plan).
+	Shards *peers.Peers
 }
 
 // ForwardedHeader marks a recording forwarded by a replica, so that it is
@@ -74,6 +82,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/kpis", s.kpis)
 	mux.HandleFunc("GET /api/v1/milestones.ics", s.milestones)
 	mux.HandleFunc("POST /api/v1/observations", s.observations)
+	if s.Backup != nil {
+		mux.Handle("GET /api/v1/backup", s.Backup)
+	}
+	mux.HandleFunc("GET "+peers.PartPath, s.part)
 	return mux
 }
 
@@ -103,18 +115,56 @@ func (s *Server) published(w http.ResponseWriter) *snapshot.Snapshot {
 	return snap
 }
 
-func (s *Server) kpis(w http.ResponseWriter, _ *http.Request) {
+// whole is the published snapshot with the other shards' parts merged in,
+// and the shards missing from it; it answers 503 and returns nil before the
+// first snapshot.
+func (s *Server) whole(w http.ResponseWriter, r *http.Request) (*snapshot.Snapshot, []report.Missing) {
 	snap := s.published(w)
+	if snap == nil || s.Shards == nil {
+		return snap, nil
+	}
+	return s.Shards.Whole(r.Context(), snap, r.Header.Get("Authorization"))
+}
+
+// part serves this replica's own part of the plan to the other replicas.
+func (s *Server) part(w http.ResponseWriter, r *http.Request) {
+	if snap := s.published(w); snap != nil {
+		peers.ServePart(w, r, snap)
+	}
+}
+
+func (s *Server) kpis(w http.ResponseWriter, r *http.Request) {
+	if local := s.Engine.Snapshot(); s.Shards != nil && local != nil && wholeSize(local) > peers.StreamAbove {
+		// Too large to merge in memory: the peers' rows are streamed.
+		w.Header().Set("Content-Type", "application/json")
+		if err := s.Shards.WriteJSON(r.Context(), w, local, r.Header.Get("Authorization")); err != nil {
+			s.Logger.Debug("streaming the whole plan's KPIs stopped", "err", err)
+		}
+		return
+	}
+	snap, missing := s.whole(w, r)
 	if snap == nil {
 		return
 	}
+	doc := report.Build(snap)
+	doc.Partial, doc.Missing = len(missing) > 0, missing
 	w.Header().Set("Content-Type", "application/json")
-	_ = report.WriteJSON(w, report.Build(snap))
+	_ = report.WriteJSON(w, doc)
+}
+
+// wholeSize is how many KPIs the whole plan has.
+func wholeSize(snap *snapshot.Snapshot) int {
+	n := 0
+	for _, k := range snap.Plan.ShardKPIs {
+		n += k
+	}
+	return max(n, len(snap.KPIs))
 }
 
 // milestones serves every milestone as an iCalendar feed, to subscribe to.
-func (s *Server) milestones(w http.ResponseWriter, _ *http.Request) {
-	snap := s.published(w)
+// A shard that does not answer leaves out its milestones, no more.
+func (s *Server) milestones(w http.ResponseWriter, r *http.Request) {
+	snap, _ := s.whole(w, r)
 	if snap == nil {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/kpi-collector/kpi-collector/backfill"
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
@@ -34,20 +35,27 @@ type commonFlags struct {
 	shardIndex  int
 	shardPeers  string
 	externalURL string
+	peerTimeout time.Duration
 	logger      *slog.Logger
 }
 
-// openStore opens the store, or starts one over with --storage.init.
+// openStore opens the store for writing, migrating it to this release's
+// layout, or starts one over with --storage.init.
 func (c *commonFlags) openStore() (*store.Store, error) {
-	if c.storageInit {
-		return store.Init(c.storagePath)
-	}
-	return store.Open(c.storagePath)
+	return store.OpenWith(c.storagePath, store.Options{Init: c.storageInit, Logger: c.logger})
 }
 
-// load reads the config file and keeps this replica's shard of it.
-func (c *commonFlags) load() (*config.Config, error) {
-	cfg, err := config.LoadFile(c.configFile, collectors.Types())
+// openReader opens the store for a reading command: it is written only if it
+// must be migrated, and a folder without one is read as empty.
+func (c *commonFlags) openReader() (*store.Store, error) {
+	return store.OpenWith(c.storagePath, store.Options{ReadOnly: true, Logger: c.logger})
+}
+
+// load reads the config file and keeps this replica's shard of it. The
+// commands that call no API load it with config.WithoutSecrets: reading
+// the plan needs no API secret.
+func (c *commonFlags) load(opts ...config.LoadOption) (*config.Config, error) {
+	cfg, err := config.LoadFile(c.configFile, collectors.Types(), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +71,13 @@ type recordFlags struct {
 type reportFlags struct {
 	at, format string
 	suggest    bool
+	url        urlFlags
 }
 
 var stdout, stderr io.Writer = os.Stdout, os.Stderr
 
-func loadConfig(c *commonFlags) (*config.Config, bool) {
-	cfg, err := c.load()
+func loadConfig(c *commonFlags, opts ...config.LoadOption) (*config.Config, bool) {
+	cfg, err := c.load(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "The config is not valid:\n%v\n", err)
 		return nil, false
@@ -76,13 +85,18 @@ func loadConfig(c *commonFlags) (*config.Config, bool) {
 	return cfg, true
 }
 
-// openEngine loads the config, opens the store and reads it into an engine.
-func openEngine(c *commonFlags, now func() time.Time) (*engine.Engine, *store.Store, bool) {
-	cfg, ok := loadConfig(c)
+// openEngine loads the config, opens the store (for reading only, with
+// readOnly) and reads it into an engine.
+func openEngine(c *commonFlags, now func() time.Time, readOnly bool, opts ...config.LoadOption) (*engine.Engine, *store.Store, bool) {
+	cfg, ok := loadConfig(c, opts...)
 	if !ok {
 		return nil, nil, false
 	}
-	st, err := c.openStore()
+	open := c.openStore
+	if readOnly {
+		open = c.openReader
+	}
+	st, err := open()
 	if err != nil {
 		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
 		return nil, nil, false
@@ -118,14 +132,15 @@ func runCheck(c *commonFlags, checkStore bool) int {
 }
 
 // latestReadings reads an account's latest value from the store, where one
-// exists already (check never creates a store): nil without one. done
-// closes the store.
+// exists already (check never creates a store, and writes one only to
+// migrate it): nil without one. done closes the store.
 func (c *commonFlags) latestReadings() (latest func(channel, account, metric string) (float64, bool), done func()) {
 	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
 		return nil, func() {}
 	}
-	st, err := store.Open(c.storagePath)
+	st, err := c.openReader()
 	if err != nil {
+		fmt.Fprintf(stderr, "The store was not read: %v\n", err)
 		return nil, func() {}
 	}
 	return func(channel, account, metric string) (float64, bool) {
@@ -146,6 +161,12 @@ func runCheckStore(c *commonFlags) int {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	version, err := st.Version(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "Reading the store failed: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: store layout version %d (this release writes %d).\n", st.Path(), version, store.Layout())
 	if err := st.Check(ctx); err != nil {
 		fmt.Fprintf(stderr, "The store failed SQLite's integrity check: %v\nRestore it from a backup.\n", err)
 		return 1
@@ -169,7 +190,7 @@ func runCheckStore(c *commonFlags) int {
 }
 
 func runOnce(c *commonFlags) int {
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false)
 	if !ok {
 		return 1
 	}
@@ -222,7 +243,7 @@ func runRecord(c *commonFlags, f recordFlags) int {
 		}
 		m.Time, m.Backdated = t, true
 	}
-	e, st, ok := openEngine(c, nil)
+	e, st, ok := openEngine(c, nil, false, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -242,7 +263,10 @@ func runRecord(c *commonFlags, f recordFlags) int {
 }
 
 func runReport(c *commonFlags, f reportFlags) int {
-	cfg, ok := loadConfig(c)
+	if f.url.url != "" {
+		return runReportURL(f)
+	}
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -255,7 +279,7 @@ func runReport(c *commonFlags, f reportFlags) int {
 		}
 		at = t
 	}
-	e, st, ok := openEngine(c, func() time.Time { return at })
+	e, st, ok := openEngine(c, func() time.Time { return at }, true, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -329,7 +353,7 @@ type importFlags struct {
 // runImport checks every row of the file, then writes the good ones in one
 // transaction: all or, with a bad row, none (unless --skip-bad).
 func runImport(c *commonFlags, f importFlags) int {
-	cfg, ok := loadConfig(c)
+	cfg, ok := loadConfig(c, config.WithoutSecrets())
 	if !ok {
 		return 1
 	}
@@ -371,5 +395,39 @@ func runImport(c *commonFlags, f importFlags) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%d rows read, %d new or changed readings stored, %d bad rows skipped\n", len(readings), changed, bad)
+	return 0
+}
+
+// runBackup writes a checked backup of the store to a file and prints what
+// it holds.
+func runBackup(c *commonFlags, to string) int {
+	if _, err := os.Stat(filepath.Join(c.storagePath, store.FileName)); err != nil {
+		fmt.Fprintf(stderr, "collector backup: no store in %s to back up: %v\n", c.storagePath, err)
+		return 1
+	}
+	st, err := c.openStore()
+	if err != nil {
+		fmt.Fprintf(stderr, "Cannot open the store: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	start := time.Now()
+	sum, err := backup.Write(context.Background(), st, to)
+	if err != nil {
+		fmt.Fprintf(stderr, "collector backup: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: a backup of %s, store layout version %d, checked in %s:\n", to, st.Path(), sum.Layout, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  series    %d\n  readings  %d\n  feed items %d\n", sum.Series, sum.Readings, sum.FeedItems)
+	if !sum.First.IsZero() {
+		fmt.Fprintf(stdout, "  first     %s\n  last      %s\n", sum.First.UTC().Format(time.RFC3339), sum.Last.UTC().Format(time.RFC3339))
+	}
+	if sum.SetAside > 0 {
+		fmt.Fprintf(stdout, "  %d damaged day(s) set aside earlier are in it, as in the store\n", sum.SetAside)
+	}
+	for _, d := range sum.Damaged {
+		fmt.Fprintf(stdout, "  damaged, copied as it is: %s (`collector check --store` sets it aside in the store)\n", d)
+	}
+	fmt.Fprintf(stdout, "To restore: stop the collector, put this file in an empty storage folder as %s, start it.\n", store.FileName)
 	return 0
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,25 +43,19 @@ func runDigest(c *commonFlags, f digestFlags) int {
 		fmt.Fprintf(stderr, "collector digest: %v\n", err)
 		return 2
 	}
-	cfg, ok := loadConfig(c)
-	if !ok {
-		return 1
-	}
-	d := cfg.Digests[f.name]
-	if d == nil {
-		var names []string
-		for n := range cfg.Digests {
-			names = append(names, n)
-		}
-		fmt.Fprintf(stderr, "collector digest: %s names no digest %q (it has: %s)\n", c.configFile, f.name, strings.Join(names, ", "))
-		return 1
-	}
 	now := time.Now()
-	e, st, ok := openEngine(c, func() time.Time { return now })
+	e, st, ok := openEngine(c, func() time.Time { return now }, f.dryRun)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
+	cfg := e.Config()
+	d := cfg.Digests[f.name]
+	if d == nil {
+		names := slices.Sorted(maps.Keys(cfg.Digests))
+		fmt.Fprintf(stderr, "collector digest: %s names no digest %q (it has: %s)\n", c.configFile, f.name, strings.Join(names, ", "))
+		return 1
+	}
 	r := digest.NewRunner(cfg, e.Snapshot, st, digestOptions(c))
 	ctx := context.Background()
 	if f.dryRun {

@@ -36,8 +36,14 @@ func run(args []string) int {
 
 	serveCmd := app.Command("serve", "Run the daemon (the default).").Default()
 	webFlags := kingpinflag.AddFlags(serveCmd, ":9469")
+	serveOpts := &serveFlags{}
 	telemetryPath := serveCmd.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it.").StringVar(&common.shardPeers)
+	serveCmd.Flag("web.enable-admin-api", "Serve GET /api/v1/backup: a backup of the store, behind --web.config.file's authentication.").BoolVar(&serveOpts.adminAPI)
+	serveCmd.Flag("storage.backup.path", "A folder to take scheduled backups of the store into (none without it).").StringVar(&serveOpts.backupPath)
+	serveCmd.Flag("storage.backup.interval", "The time between two scheduled backups.").Default("24h").SetValue(&serveOpts.backupInterval)
+	serveCmd.Flag("storage.backup.keep", "How many scheduled backups to keep; the oldest beyond are removed.").Default("7").IntVar(&serveOpts.backupKeep)
+	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it, and the page, the JSON API and the calendar show the whole plan.").StringVar(&common.shardPeers)
+	serveCmd.Flag("shard.peer-timeout", "How long another replica has to answer with its part of the plan before the page and the API show the plan without it, naming the shard missing.").Default("1s").DurationVar(&common.peerTimeout)
 
 	checkCmd := app.Command("check", "Validate the config file; exit 1 with every reason.")
 	checkStore := checkCmd.Flag("store", "Also check the store: SQLite's integrity check, then every day of readings, setting aside (and listing) those that are damaged.").Bool()
@@ -52,6 +58,9 @@ func run(args []string) int {
 	recordCmd.Flag("account", "The account, where the channel has more than one.").StringVar(&rec.account)
 	recordCmd.Flag("time", "When, in RFC 3339 (default: now).").StringVar(&rec.time)
 
+	backupCmd := app.Command("backup", "Write a consistent copy of the store to a file, also while the daemon runs, check it and print what it holds; restore it by putting it in an empty storage folder as kpi.db.")
+	backupTo := backupCmd.Flag("to", "The file to write (it must not exist).").Required().String()
+
 	importCmd := app.Command("import", "Import history from a CSV of channel,account,metric,value,time rows: every row is checked first, and nothing is written if any is bad (unless --skip-bad); importing a file twice changes nothing.")
 	imp := importFlags{}
 	importCmd.Flag("file", "The CSV file, or - for standard input.").Required().StringVar(&imp.file)
@@ -62,6 +71,15 @@ func run(args []string) int {
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("suggest", "Print, for each KPI behind or projected to miss, the target its recent pace would meet by the due date, as YAML to paste into the plan (nothing is changed).").BoolVar(&rep.suggest)
 	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
+	reportCmd.Flag("url", "Read the plan from a running collector at this base URL (its /api/v1/kpis) instead of the store: no config, store or API secret needed; a sharded deployment answers with the whole plan.").StringVar(&rep.url.url)
+	reportCmd.Flag("basic-auth-user", "With --url: the user of the collector's basic auth (--web.config.file).").StringVar(&rep.url.basicUser)
+	reportCmd.Flag("basic-auth-password-file", "With --url: a file holding that user's password.").StringVar(&rep.url.basicPasswordFile)
+	reportCmd.Flag("bearer-token-file", "With --url: a file holding a bearer token to send (a proxy's in front of the collector).").StringVar(&rep.url.bearerTokenFile)
+	reportCmd.Flag("tls.ca-file", "With --url: the CA certificate that signed the collector's.").StringVar(&rep.url.tls.CAFile)
+	reportCmd.Flag("tls.cert-file", "With --url: a client certificate, for a collector that asks for one.").StringVar(&rep.url.tls.CertFile)
+	reportCmd.Flag("tls.key-file", "With --url: the client certificate's key.").StringVar(&rep.url.tls.KeyFile)
+	reportCmd.Flag("tls.server-name", "With --url: the name the collector's certificate must carry, where the URL's host differs.").StringVar(&rep.url.tls.ServerName)
+	reportCmd.Flag("tls.insecure-skip-verify", "With --url: do not check the collector's certificate (tests only).").BoolVar(&rep.url.tls.InsecureSkipVerify)
 
 	digestCmd := app.Command("digest", "Send a digest of the config now, to every destination it names (and record it as sent), or print it with --dry-run.")
 	dig := digestFlags{}
@@ -102,8 +120,10 @@ func run(args []string) int {
 		return runReport(common, rep)
 	case "digest":
 		return runDigest(common, dig)
+	case "backup":
+		return runBackup(common, *backupTo)
 	default:
-		return runServe(common, webFlags, *telemetryPath)
+		return runServe(common, webFlags, *telemetryPath, serveOpts)
 	}
 }
 

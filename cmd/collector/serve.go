@@ -14,13 +14,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
 	"github.com/kpi-collector/kpi-collector/digest"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
+	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -29,7 +32,15 @@ import (
 // store from another process.
 const refreshEvery = 5 * time.Second
 
-func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string) int {
+// serveFlags are the daemon's own flags beyond the web toolkit's.
+type serveFlags struct {
+	adminAPI       bool
+	backupPath     string
+	backupInterval model.Duration
+	backupKeep     int
+}
+
+func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string, opts *serveFlags) int {
 	logger := c.logger
 	logger.Info("starting kpi-collector", "version", version.Info(), "build", version.BuildContext())
 	cfg, err := c.load()
@@ -41,11 +52,11 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		logger.Error("bad flag", "err", err)
 		return 1
 	}
-	var peers []string
+	var peerURLs []string
 	if c.shardPeers != "" {
-		peers = strings.Split(c.shardPeers, ",")
-		if len(peers) != c.shardCount {
-			logger.Error("--shard.peers must list one URL per shard", "shards", c.shardCount, "peers", len(peers))
+		peerURLs = strings.Split(c.shardPeers, ",")
+		if len(peerURLs) != c.shardCount {
+			logger.Error("--shard.peers must list one URL per shard", "shards", c.shardCount, "peers", len(peerURLs))
 			return 1
 		}
 	}
@@ -82,10 +93,24 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	// once.
 	var digests *digest.Runner
 	if c.shardIndex == 0 {
-		opts := digestOptions(c)
-		opts.Metrics = digest.NewMetrics(live)
-		digests = digest.NewRunner(cfg, e.Snapshot, st, opts)
+		dopts := digestOptions(c)
+		dopts.Metrics = digest.NewMetrics(live)
+		digests = digest.NewRunner(cfg, e.Snapshot, st, dopts)
 		go digests.Run(ctx)
+	}
+
+	if opts.backupPath != "" {
+		backups, err := backup.NewSchedule(st, opts.backupPath, time.Duration(opts.backupInterval), opts.backupKeep, logger)
+		if err != nil {
+			logger.Error("cannot schedule backups", "err", err)
+			return 1
+		}
+		live.MustRegister(backups)
+		go backups.Run(ctx)
+	}
+	var admin http.Handler
+	if opts.adminAPI {
+		admin = backup.Handler(st, logger)
 	}
 
 	sched := engine.NewScheduler(e, logger)
@@ -123,7 +148,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peers,
+			Peers: peerURLs, Shards: shardPeers(peerURLs, c), Backup: admin,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -198,4 +223,13 @@ loop:
 	stop()
 	logger.Info("stopped")
 	return code
+}
+
+// shardPeers asks the other replicas for their parts of the plan, or is nil
+// where this replica is the whole plan (or does not know its peers).
+func shardPeers(urls []string, c *commonFlags) *peers.Peers {
+	if len(urls) < 2 {
+		return nil
+	}
+	return &peers.Peers{URLs: urls, Self: c.shardIndex, Client: peers.NewClient(), Timeout: c.peerTimeout}
 }

@@ -7,7 +7,9 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
   // A channel's series joined with another of the same channel on the same
   // replica: with N shards each channel has a series per replica.
   local channelJoin = std.join(', ', c.instanceLabels + ['channel']),
-  local cfg = c { kpiJoin: kpiJoin, channelJoin: channelJoin },
+  // A replica's series joined with another of the same replica.
+  local instanceJoin = std.join(', ', c.instanceLabels),
+  local cfg = c { kpiJoin: kpiJoin, channelJoin: channelJoin, instanceJoin: instanceJoin },
   local detail = '%(grafanaURL)s/d/kpi-detail/kpi-detail?var-kpi={{ $labels.kpi }}' % c,
   local health = '%(grafanaURL)s/d/kpi-health/kpi-collector-health' % c,
   local runbook(name) = '%s#%s' % [c.runbookURL, std.asciiLower(name)],
@@ -178,6 +180,24 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
             description: 'The last {{ $value }} sends of digest {{ $labels.digest }} did not reach every destination, after retries. The collector log says which destination failed and why ("the digest was not sent"); `collector digest --name {{ $labels.digest }}` sends one now.',
             dashboard: health,
             runbook_url: runbook('KPIDigestFailing'),
+          },
+        },
+        {
+          alert: 'KPIStoreBackupTooOld',
+          // Only where scheduled backups are on (--storage.backup.path): the
+          // interval's series is exported only then. A replica with none
+          // taken yet exports 0, so a first backup that keeps failing fires.
+          expr: |||
+            time() - kpi_store_last_backup_timestamp_seconds{%(selector)s}
+              > on (%(instanceJoin)s) %(backupIntervals)d * kpi_store_backup_interval_seconds{%(selector)s}
+          ||| % cfg,
+          'for': c.backupFor,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'The store of kpi-collector has not been backed up for %(backupIntervals)d intervals' % cfg,
+            description: 'The last scheduled backup of the store of {{ $labels.instance }} is {{ $value | humanizeDuration }} old (more than %(backupIntervals)d of its --storage.backup.interval). A lost disk now loses the history since. The log says why ("the scheduled backup failed").' % cfg,
+            dashboard: health,
+            runbook_url: runbook('KPIStoreBackupTooOld'),
           },
         },
       ],

@@ -21,6 +21,8 @@
     noDataFor: '2d',  // a KPI never read for this long
     downFor: '5m',
     digestFailures: 2,  // digests in a row that did not reach every destination
+    backupIntervals: 2,  // the last backup older than this many --storage.backup.interval
+    backupFor: '15m',
 
     // Where the alerts link to: Grafana's base URL ('' keeps the links
     // relative, for a Grafana on the same host as the alert's reader).

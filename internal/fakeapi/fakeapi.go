@@ -161,6 +161,7 @@ func (s *Server) Close() {
 //
 //	youtube: quota, html, server;  twitter: credits, rate, forbidden;  twitter_v1: 453, rate, none;
 //	graph: app_limit, page_limit, ig_limit, not_found, ppca, permission, server;  linkedin: version, rate;
+//	linkedin_share: rate, denied;  linkedin_posts: rate, denied, version, no_created;
 //	twitter_followers: no_metrics;  bluesky_followers: no_counts;
 //	bluesky: rate, invalid;  mastodon: rate;  feed, http_json: server;  any: hang.
 func (s *Server) Fail(api API, mode string) {

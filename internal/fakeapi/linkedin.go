@@ -1,11 +1,13 @@
 package fakeapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // LinkedInToken is the access token the fake accepts.
@@ -15,6 +17,7 @@ const LinkedInToken = "AQVFAKE-linkedin-access-token"
 const (
 	LinkedIn      API = "linkedin"       // networkSizes
 	LinkedInShare API = "linkedin_share" // organizationalEntityShareStatistics
+	LinkedInPosts API = "linkedin_posts" // posts?q=author
 )
 
 func init() {
@@ -25,6 +28,7 @@ func init() {
 			{API: LinkedInShare, Serve: (*Server).linkedInShare, Match: func(r *http.Request) bool {
 				return r.URL.Path == "/rest/organizationalEntityShareStatistics"
 			}},
+			{API: LinkedInPosts, Serve: (*Server).linkedInPosts, Match: func(r *http.Request) bool { return r.URL.Path == "/rest/posts" }},
 		},
 		Channels: map[string]string{"linkedin": `type: linkedin
 api_url: {{URL}}
@@ -34,11 +38,13 @@ rivals: ["5180000"]`},
 		KPIs: map[string]string{
 			"li":             `{channel: linkedin, metric: followers, milestones: [{due: 2026-12-31, target: 250000}]}`,
 			"li_engagements": `{channel: linkedin, metric: engagements_in_window, milestones: [{due: 2026-12-31, target: 2500}]}`,
+			"li_per_post":    `{channel: linkedin, metric: engagement_per_post, milestones: [{due: 2026-12-31, target: 100}]}`,
 		},
-		// One organization a call: the rival costs one of each.
-		Calls:     map[API]int{LinkedIn: 2, LinkedInShare: 2},
+		// One organization a call: the rival costs one of each, and two
+		// pages of posts (its 120 posts of the window take more than one).
+		Calls:     map[API]int{LinkedIn: 2, LinkedInShare: 2, LinkedInPosts: 3},
 		Fail:      map[API]string{LinkedIn: "version"},
-		FailPosts: map[API]string{LinkedInShare: "denied"},
+		FailPosts: map[API]string{LinkedInPosts: "denied"},
 	})
 }
 
@@ -115,4 +121,79 @@ func (s *Server) linkedInShare(w http.ResponseWriter, r *http.Request, mode stri
 		}
 	}
 	replyJSON(w, map[string]any{"paging": all.Paging, "elements": in})
+}
+
+// linkedInPostsTimes are the made-up organizations' posts (5<N>): one every
+// six hours, newest first, from 21:00 UTC on 31 August 2026 back 120 days.
+var linkedInPostsTimes = func() []int64 {
+	newest := time.Date(2026, 8, 31, 21, 0, 0, 0, time.UTC)
+	out := make([]int64, 480)
+	for i := range out {
+		out[i] = newest.Add(-time.Duration(i) * 6 * time.Hour).UnixMilli()
+	}
+	return out
+}()
+
+// linkedInPosts answers the Posts API's author finder
+// (GET /rest/posts?author=<URN>&q=author&count=N&start=S&sortBy=CREATED),
+// newest first, count at a time from start. Organization 1234567's posts are
+// recorded (testdata/linkedin/posts.json, see its README: reshares, a dark
+// post, posts on the window's edges); the made-up ones post every six hours;
+// the rest have none. Modes: rate (429), denied (403 ACCESS_DENIED: no
+// r_organization_social), version (426), no_created (a post without
+// createdAt, a shape not seen but not excluded).
+func (s *Server) linkedInPosts(w http.ResponseWriter, r *http.Request, mode string) {
+	q := r.URL.Query()
+	count, countErr := strconv.Atoi(q.Get("count"))
+	start, startErr := strconv.Atoi(cmp.Or(q.Get("start"), "0"))
+	switch {
+	case r.Header.Get("Authorization") != "Bearer "+LinkedInToken:
+		reply(w, http.StatusUnauthorized, File("linkedin/invalid_token.json"))
+		return
+	case r.Header.Get("LinkedIn-Version") == "":
+		reply(w, http.StatusBadRequest, File("linkedin/version_missing.json"), "X-Restli-Gateway-Error", "true")
+		return
+	case r.Header.Get("LinkedIn-Version") == RetiredLinkedInVersion || mode == "version":
+		reply(w, http.StatusUpgradeRequired, File("linkedin/nonexistent_version.json"))
+		return
+	case mode == "rate":
+		reply(w, http.StatusTooManyRequests, File("linkedin/throttled.json"))
+		return
+	case mode == "denied":
+		reply(w, http.StatusForbidden, File("linkedin/posts_access_denied.json"))
+		return
+	case r.Header.Get("X-Restli-Protocol-Version") != "2.0.0" || q.Get("q") != "author" || q.Get("sortBy") != "CREATED" ||
+		!strings.HasPrefix(q.Get("author"), "urn:li:organization:") || !strings.Contains(r.URL.RawQuery, "author=urn%3Ali%3Aorganization%3A"):
+		reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"q=author, sortBy=CREATED, an encoded organization URN and X-Restli-Protocol-Version 2.0.0 are required"}`))
+		return
+	case countErr != nil || startErr != nil || count < 1 || count > 100 || start < 0:
+		reply(w, http.StatusBadRequest, []byte(`{"status":400,"message":"Invalid paging: count and start"}`))
+		return
+	}
+	org := strings.TrimPrefix(q.Get("author"), "urn:li:organization:")
+	var all []json.RawMessage
+	if org == "1234567" {
+		var rec struct {
+			Elements []json.RawMessage `json:"elements"`
+		}
+		recorded("linkedin/posts.json", &rec)
+		all = rec.Elements
+	} else if _, ok := generated(org, "5"); ok {
+		for i, at := range linkedInPostsTimes {
+			all = append(all, json.RawMessage(fmt.Sprintf(`{"id":"urn:li:share:%d","author":"urn:li:organization:%s","commentary":"Post %d","createdAt":%d,"publishedAt":%d,"lifecycleState":"PUBLISHED","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","thirdPartyDistributionChannels":[]}}`,
+				7300000000000000000+i, org, i, at, at+500)))
+		}
+	}
+	page := []json.RawMessage{}
+	if start < len(all) {
+		page = all[start:min(start+count, len(all))]
+	}
+	if mode == "no_created" && len(page) > 0 {
+		var first map[string]any
+		_ = json.Unmarshal(page[0], &first)
+		delete(first, "createdAt")
+		b, _ := json.Marshal(first)
+		page = append([]json.RawMessage{b}, page[1:]...)
+	}
+	replyJSON(w, map[string]any{"paging": map[string]any{"start": start, "count": count, "links": []any{}}, "elements": page})
 }

@@ -34,7 +34,10 @@ accounts: ["3", "4", "5"]`},
 // site 5 had no visit in the window ([]), site 9 is not the token's to
 // view. A token_auth in the URL is refused as Matomo refuses secure-only
 // tokens there. Modes: lockout (Matomo's brute-force answer, a 200),
-// legacy_auth (a bad token as Matomo 4 says it, with a 200).
+// legacy_auth (a bad token as Matomo 4 says it, with a 200), goals_off
+// (the Goals plugin deactivated: Goals.get is an unknown method, Matomo 5's
+// 400, while VisitsSummary.get answers; that a deactivated plugin's method
+// answers exactly so is [UNVERIFIED], the shape is the documented one).
 func (s *Server) matomo(w http.ResponseWriter, r *http.Request, mode string) {
 	if r.URL.Query().Has("token_auth") {
 		reply(w, http.StatusUnauthorized, []byte(`{"result":"error","message":"Unable to authenticate with the provided token. It is either invalid, expired or is required to be sent as a POST parameter."}`))
@@ -57,6 +60,10 @@ func (s *Server) matomo(w http.ResponseWriter, r *http.Request, mode string) {
 		return
 	case f.Get("module") != "API" || f.Get("format") != "JSON" || f.Get("period") != "range" || !strings.Contains(f.Get("date"), ","):
 		reply(w, http.StatusBadRequest, File("matomo/unknown_method.json"))
+		return
+	}
+	if mode == "goals_off" && f.Get("method") == "Goals.get" {
+		reply(w, http.StatusBadRequest, File("matomo/goals_off.json"))
 		return
 	}
 	site := f.Get("idSite")

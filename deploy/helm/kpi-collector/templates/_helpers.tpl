@@ -57,6 +57,11 @@ spec:
       args:
         - --config.file=/etc/kpi-collector/config.yml
         - --storage.path=/var/lib/kpi-collector
+        {{- if .Values.backup.enabled }}
+        - --storage.backup.path=/var/lib/kpi-collector-backups
+        - --storage.backup.interval={{ .Values.backup.interval }}
+        - --storage.backup.keep={{ .Values.backup.keep }}
+        {{- end }}
         {{- if gt (int .Values.shards) 1 }}
         - --shard.count={{ .Values.shards }}
         - --shard.index=-1
@@ -101,6 +106,10 @@ spec:
           readOnly: true
         - name: data
           mountPath: /var/lib/kpi-collector
+        {{- if .Values.backup.enabled }}
+        - name: backups
+          mountPath: /var/lib/kpi-collector-backups
+        {{- end }}
   volumes:
     - name: plan
       configMap:
@@ -113,5 +122,10 @@ spec:
       {{- else }}
       emptyDir: {}
       {{- end }}
+    {{- if .Values.backup.enabled }}
+    - name: backups
+      persistentVolumeClaim:
+        claimName: {{ include "kpi-collector.fullname" . }}-backups
+    {{- end }}
     {{- end }}
 {{- end -}}

@@ -1,0 +1,114 @@
+// Package peers shows the whole plan on any replica of a sharded deployment.
+//
+// Each replica evaluates only the KPIs of its own shard (--shard.count,
+// --shard.index), so that a Service in front of three replicas would show a
+// different third of the plan on every refresh. Here a replica serves its
+// own part to the others (PartPath), and asks them for theirs (Peers) when
+// the status page, the JSON API, the milestone calendar or a KPI page is
+// asked for: the parts are merged back in the plan's order. A peer that does
+// not answer within its deadline is named, never hidden: the merged view
+// says which shards are missing and how many KPIs they hold.
+//
+// Two forms of a part travel between replicas, both internal to one
+// release's replicas: "states" (encoding/gob of the evaluated KPIs and the
+// channels' health, all that the pages draw) and "rows" (the JSON API's rows,
+// ready-made, each framed by its place in the plan), which the API streams
+// for plans too large to hold whole.
+package peers
+
+import (
+	"bufio"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/kpi-collector/kpi-collector/report"
+	"github.com/kpi-collector/kpi-collector/snapshot"
+)
+
+// PartPath serves a replica's own part of the plan to its peers. It answers
+// from the local snapshot only and never asks another replica, so that
+// replicas asking each other cannot loop.
+const PartPath = "/api/v1/part"
+
+// The forms of a part (the form query parameter).
+const (
+	FormStates = "states"
+	FormRows   = "rows"
+)
+
+// Content types of the two forms.
+const (
+	statesType = "application/vnd.kpi-collector.part-states+gob"
+	rowsType   = "application/vnd.kpi-collector.part-rows"
+)
+
+// rowIndent is where a row sits in the JSON API's document: two levels in,
+// as report.WriteJSON indents it, so that merged rows read the same.
+const rowIndent = "    "
+
+// header opens a part: whose it is, when it was evaluated, and how many KPIs
+// follow; in the states form also the channels' health.
+type header struct {
+	Shard    int                     `json:"shard"`
+	At       time.Time               `json:"at"`
+	KPIs     int                     `json:"kpis"`
+	Channels []snapshot.ChannelState `json:"-"`
+}
+
+// ServePart answers a peer's request for this replica's part of snap.
+func ServePart(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot) {
+	h := header{Shard: snap.Plan.ShardIndex, At: snap.At, KPIs: len(snap.KPIs)}
+	switch form := r.URL.Query().Get("form"); form {
+	case FormStates:
+		h.Channels = snap.Channels
+		w.Header().Set("Content-Type", statesType)
+		_ = writeStates(w, h, snap.KPIs)
+	case FormRows:
+		w.Header().Set("Content-Type", rowsType)
+		_ = writeRows(w, h, snap)
+	default:
+		http.Error(w, fmt.Sprintf("form %q is not one of %q and %q", form, FormStates, FormRows), http.StatusBadRequest)
+	}
+}
+
+func writeStates(w io.Writer, h header, kpis []snapshot.KPIState) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := gob.NewEncoder(bw)
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	for i := range kpis {
+		if err := enc.Encode(&kpis[i]); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// writeRows writes a header line (JSON), then each KPI's row of the JSON API
+// as "<position> <length>\n" and that many bytes of indented JSON.
+func writeRows(w io.Writer, h header, snap *snapshot.Snapshot) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	line, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	_, _ = bw.Write(append(line, '\n'))
+	loc := snap.Plan.StartTime.Location()
+	for i := range snap.KPIs {
+		k := &snap.KPIs[i]
+		row, err := json.MarshalIndent(report.NewRow(*k, loc), rowIndent, "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "%d %d\n", k.Position, len(row))
+		if _, err := bw.Write(row); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
