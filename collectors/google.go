@@ -2,7 +2,10 @@ package collectors
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -216,6 +219,19 @@ func checkServiceAccount(ch *config.Channel) error {
 		return fmt.Errorf("credentials: service_account is a key of type %q; a service account's JSON key has type service_account", k.Type)
 	case k.Email == "" || k.PrivateKey == "":
 		return errors.New("credentials: service_account lacks client_email or private_key; download the key again")
+	}
+	// As the oauth2 library reads it to sign with: a PEM block of an RSA
+	// key, PKCS #8 or PKCS #1. Only the problem is said, none of the key.
+	block, _ := pem.Decode([]byte(k.PrivateKey))
+	if block == nil {
+		return errors.New("credentials: service_account's private_key is not a PEM private key; download the key again")
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		parsed, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	}
+	if _, rsaKey := parsed.(*rsa.PrivateKey); err != nil || !rsaKey {
+		return errors.New("credentials: service_account's private_key is not an RSA private key that can be read; download the key again")
 	}
 	return nil
 }

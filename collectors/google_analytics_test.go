@@ -188,10 +188,13 @@ kpis:
 // showing any of it.
 func TestServiceAccountKeyChecked(t *testing.T) {
 	for name, tt := range map[string]struct{ key, want string }{
-		"not JSON":          {"-----BEGIN PRIVATE KEY-----", "service_account is not JSON"},
-		"an OAuth client":   {`{"installed":{"client_id":"x","client_secret":"s3cr3t"}}`, `a key of type ""`},
-		"no private key":    {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com"}`, "lacks client_email or private_key"},
-		"a user credential": {`{"type":"authorized_user","refresh_token":"s3cr3t"}`, `a key of type "authorized_user"`},
+		"not JSON":                      {"-----BEGIN PRIVATE KEY-----", "service_account is not JSON"},
+		"an OAuth client":               {`{"installed":{"client_id":"x","client_secret":"s3cr3t"}}`, `a key of type ""`},
+		"no private key":                {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com"}`, "lacks client_email or private_key"},
+		"a user credential":             {`{"type":"authorized_user","refresh_token":"s3cr3t"}`, `a key of type "authorized_user"`},
+		"a private key that is not PEM": {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com","private_key":"s3cr3t"}`, "private_key is not a PEM private key"},
+		"a PEM block that is no key":    {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\nczNjcjN0\n-----END PRIVATE KEY-----\n"}`, "private_key is not an RSA private key"},
+		"a key cut short":               {`{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"}`, "private_key is not a PEM private key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ch := &config.Channel{Credentials: config.NewCredentials("service_account", tt.key)}
@@ -203,5 +206,13 @@ func TestServiceAccountKeyChecked(t *testing.T) {
 	}
 	if err := checkServiceAccount(&config.Channel{Credentials: config.NewCredentials("service_account", fakeapi.GoogleServiceAccountKey())}); err != nil {
 		t.Errorf("a real key: %v", err)
+	}
+	// `collector check` says it at the credentials' line.
+	yml := "plan: {name: p, goal: seo, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  sc:\n    type: search_console\n" +
+		`    credentials: {service_account: '{"type":"service_account","client_email":"a@b.iam.gserviceaccount.com","private_key":"s3cr3t"}'}` +
+		"\n    accounts: [sc-domain:acme.example]\nkpis:\n  - {name: clicks, channel: sc, metric: clicks, milestones: [{due: 2026-12-31, target: 5}]}\n"
+	_, err := config.Load("t.yml", []byte(yml), Types())
+	if err == nil || !strings.Contains(err.Error(), "t.yml:5: channels.sc.credentials: service_account's private_key is not a PEM private key") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("a config with a key that is not PEM: %v", err)
 	}
 }

@@ -52,6 +52,14 @@ type countingTransport struct {
 	limiter *Limiter
 }
 
+// CloseIdleConnections closes the idle connections of the transport below,
+// so that http.Client.CloseIdleConnections reaches them.
+func (t *countingTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // RoundTrip refuses a request to a host that asked us to wait, sets the
 // User-Agent, counts the call and reads the answer's rate-limit headers.
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {

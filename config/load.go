@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -59,6 +60,10 @@ func Load(file string, data []byte, types Types, opts ...LoadOption) (*Config, e
 		return nil, Problems{{File: file, Msg: fmt.Sprintf("the file is %d bytes, more than the %d a config may have", len(data), MaxFileSize)}}
 	}
 
+	if !utf8.Valid(data) {
+		return nil, Problems{{File: file, Line: firstInvalidLine(data), Msg: "this line is not UTF-8 text; save the file as UTF-8"}}
+	}
+
 	if len(data) > piecewiseAbove {
 		if rest, kpis, ok := splitKPIs(data); ok {
 			if cfg, read, err := load(file, data, rest, kpis, types, opts); read {
@@ -71,6 +76,22 @@ func Load(file string, data []byte, types Types, opts ...LoadOption) (*Config, e
 }
 
 var kpiType = reflect.TypeOf(&KPI{})
+
+// firstInvalidLine is the line of data's first byte that is not UTF-8.
+func firstInvalidLine(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size == 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
+}
 
 // load is Load of text, which is data whole or, with kpis, the rest of data
 // with its kpis list taken out (pieces.go). read is false when the pieces
@@ -191,6 +212,12 @@ func readAccountsFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 			if a == "" || strings.HasPrefix(a, "#") {
 				continue
 			}
+			if !utf8.ValidString(a) {
+				// A Latin-1 name in a label makes the whole exposition
+				// invalid: Prometheus would mark the target down.
+				ps.list = append(ps.list, Problem{File: path, Line: i + 1, Msg: fmt.Sprintf("channels.%s.accounts: line %d is not UTF-8 text; save the file as UTF-8", name, i+1)})
+				continue
+			}
 			ch.accountLines[len(ch.Accounts)] = i + 1
 			ch.Accounts = append(ch.Accounts, a)
 		}
@@ -239,17 +266,58 @@ func recordLines(n *yaml.Node, k *KPI) {
 	}
 }
 
+// readLimited reads a config or accounts file whole: a regular file of at
+// most MaxFileSize bytes. A larger one is refused, never cut; anything but
+// a regular file (a FIFO, a device) is refused before it is opened, so that
+// neither `collector check` nor a reload waits on it.
 func readLimited(file string) ([]byte, error) {
-	f, err := os.Open(file) //nolint:gosec // G304: the config file is the operator's choice
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := readRegular(file, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the config: %w", err)
 	}
 	return data, nil
+}
+
+// readRegular reads a regular file of at most limit bytes.
+func readRegular(file string, limit int64) ([]byte, error) {
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", file, fileKind(info.Mode()))
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d it may have", file, info.Size(), limit)
+	}
+	f, err := os.Open(file) //nolint:gosec // G304: the files are the operator's choice
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit { // it grew since the Stat
+		return nil, fmt.Errorf("%s is more than the %d bytes it may have", file, limit)
+	}
+	return data, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	default:
+		return m.Type().String()
+	}
 }
 
 var (
@@ -404,6 +472,11 @@ func expandEnv(ps *problems, n *yaml.Node) {
 			}
 			return v
 		})
+		if !utf8.ValidString(n.Value) {
+			// Not quoted: the value may be a secret.
+			ps.at(n, "the value here, from the environment, is not UTF-8 text; set the variable in UTF-8")
+			n.Value = strings.ToValidUTF8(n.Value, "\uFFFD")
+		}
 		if n.Tag == "!!null" || n.Tag == "" {
 			n.Tag = "!!str"
 		}
@@ -497,19 +570,17 @@ func readSecretFiles(ps *problems, cfg *Config, dir string, fp io.Writer) {
 	}
 }
 
+// MaxSecretFileSize bounds a *_file: a service account's JSON key is 2–3 KB.
+const MaxSecretFileSize = 64 << 10
+
 func readSecretFile(path string) (string, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: secret files are named by the operator's config
+	data, err := readRegular(path, MaxSecretFileSize)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			return "", fmt.Errorf("cannot read %s: %w", path, pe.Err)
 		}
-		return "", fmt.Errorf("cannot read %s", path)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return "", fmt.Errorf("cannot read %s", path)
+		return "", err
 	}
 	s := strings.TrimSpace(string(data))
 	if s == "" {

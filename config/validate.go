@@ -149,6 +149,8 @@ func validatePlan(ps *problems, p *Plan) *time.Location {
 	at := func(key string) []any { return []any{"plan", key} }
 	if p.Name == "" {
 		ps.path(at("name"), "plan.name is missing; it labels every series of kpi_plan_info")
+	} else if why := vocab.NotPrintable(p.Name); why != "" {
+		ps.path(at("name"), "plan.name %s %s; a name is printable text", vocab.Quote(p.Name), why)
 	}
 	if p.Goal == "" {
 		ps.path(at("goal"), "plan.goal is missing; give one of %s", strings.Join(Goals, ", "))
@@ -179,6 +181,10 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 	if ch == nil {
 		ps.path(at(), "channels.%s is empty; give at least its type", name)
 		return
+	}
+	if why := vocab.NotPrintable(name); why != "" {
+		ps.path(at(), "channels: the channel name %s %s; a name is printable text", vocab.Quote(name), why)
+		return // every other message would show the name
 	}
 	if len(name) > MaxLabelLength {
 		ps.path(at(), "channels: a channel name is longer than %d characters", MaxLabelLength)
@@ -234,6 +240,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		switch {
 		case strings.TrimSpace(a) == "":
 			report("channels.%s.accounts[%d] is empty", name, i)
+		case vocab.NotPrintable(a) != "":
+			report("channels.%s.accounts: %s %s; an account is printable text", name, vocab.Quote(a), vocab.NotPrintable(a))
 		case a == EveryAccount:
 			report("channels.%s.accounts: %q is not an account; it means every account in a KPI", name, a)
 		case seen[a]:
@@ -251,6 +259,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		switch {
 		case strings.TrimSpace(r) == "":
 			ps.path(at("rivals", i), "channels.%s.rivals[%d] is empty", name, i)
+		case vocab.NotPrintable(r) != "":
+			ps.path(at("rivals", i), "channels.%s.rivals: %s %s; an account is printable text", name, vocab.Quote(r), vocab.NotPrintable(r))
 		case seen[r]:
 			ps.path(at("rivals", i), "channels.%s.rivals: %q is one of the channel's own accounts (or listed twice); a rival is someone else's", name, r)
 		case spec.AccountCheck != nil:
@@ -337,12 +347,17 @@ func hasCredential(c Credentials, keys []string) bool {
 func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, accounts map[string]bool) {
 	at := func(path ...any) []any { return append([]any{"kpis", i}, path...) }
 	label := fmt.Sprintf("kpis[%d]", i)
-	if k.Name != "" {
+	why := vocab.NotPrintable(k.Name)
+	if k.Name != "" && why == "" {
 		label = fmt.Sprintf("kpi %s", k.Name)
 	}
 	switch {
 	case k.Name == "":
 		ps.path(at(), "%s has no name; give it one, it becomes the kpi label", label)
+	case why != "":
+		// A newline would let the name write a second KPI into --suggest's
+		// YAML; an escape sequence would run in a terminal.
+		ps.path(at("name"), "kpi %s: the name %s; a name is printable text", vocab.Quote(k.Name), why)
 	case len(k.Name) > MaxLabelLength:
 		ps.path(at("name"), "%s: the name is longer than %d characters", label, MaxLabelLength)
 	}
@@ -363,9 +378,9 @@ func validateKPI(ps *problems, cfg *Config, p Plan, i int, k *KPI, types Types, 
 		ps.path(at("channel"), "%s: channel %q is not among channels (%s)", label, k.Channel, strings.Join(slices.Sorted(maps.Keys(cfg.Channels)), ", "))
 	default:
 		if k.Account == "" {
-			ps.path(at(), "%s names no account, and channel %s has %d; give account: one of %s", label, k.Channel, len(ch.Accounts), strings.Join(ch.Accounts, ", "))
+			ps.path(at(), "%s names no account, and channel %s has %d; give account: one of %s", label, k.Channel, len(ch.Accounts), vocab.FewOf(ch.Accounts))
 		} else if !accounts[k.Account] {
-			ps.path(at("account"), "%s: account %q is not among channel %s's accounts (%s)", label, k.Account, k.Channel, strings.Join(ch.Accounts, ", "))
+			ps.path(at("account"), "%s: account %s is not among channel %s's %d accounts (%s)", label, vocab.Quote(k.Account), k.Channel, len(ch.Accounts), vocab.FewOf(ch.Accounts))
 		}
 		if spec, ok := types[ch.Type]; ok {
 			validateMetric(ps, at("metric"), label, k.Metric, ch, spec)

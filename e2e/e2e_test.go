@@ -203,11 +203,12 @@ func start(t *testing.T, configFile, storage string) *daemon {
 }
 
 // startAt starts the daemon listening on addr, with extra flags, and waits
-// until it is ready.
+// until it is ready. It lets POST /-/reload reload (--web.enable-lifecycle),
+// as the tests of reloads post it.
 func startAt(t *testing.T, addr, configFile, storage string, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug"}, extra...)...)
+	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug", "--web.enable-lifecycle"}, extra...)...)
 	d.cmd.Env = env()
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
@@ -403,6 +404,17 @@ func TestEndToEnd(t *testing.T) {
 		!strings.Contains(string(out), "youtube_subscribers,youtube,UC_x5XG1OV2P6uZZ5FSM9Ttw,subscribers,2510000,") ||
 		!strings.Contains(string(out), ",no_data,,,subscribers hidden by the account,,,\n") {
 		t.Errorf("report CSV:\n%s", out)
+	}
+	// The HTML report from the same store: a chart per KPI, every KPI named.
+	htmlReport := exec.Command(binary, "report", "--config.file="+configFile, "--storage.path="+storage, "--format=html")
+	htmlReport.Env = env()
+	out, err = htmlReport.Output()
+	if err != nil {
+		t.Fatalf("collector report --format=html: %v", err)
+	}
+	if n := strings.Count(string(out), "<svg "); n != strings.Count(string(out), `<div class="kpi">`) || n == 0 ||
+		!strings.Contains(string(out), "<h3>youtube_subscribers</h3>") || strings.Contains(string(out), "<script") {
+		t.Errorf("report HTML: %d charts\n%s", n, out)
 	}
 	d.stop(t)
 

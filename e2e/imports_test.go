@@ -35,7 +35,7 @@ func goList(t *testing.T, format, pkg string) []string {
 // arithmetic, redaction and the series map depend on nothing of the module;
 // and what shows the snapshot imports neither the collectors nor the store.
 func TestImportRules(t *testing.T) {
-	downstream := []string{"engine", "snapshot", "metrics", "web", "report", "peers"}
+	downstream := []string{"engine", "snapshot", "metrics", "web", "report", "peers", "chart"}
 	for _, pkg := range []string{"plan", "collectors", "store", "config", "vocab", "internal/redact"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if slices.Contains(downstream, dep) {
@@ -46,7 +46,7 @@ func TestImportRules(t *testing.T) {
 	// The store keeps its series ids in a series map, a leaf like vocab.
 	leaves := map[string][]string{
 		"vocab": {"vocab"}, "plan": {"vocab"}, "internal/redact": {"vocab"}, "internal/seriesmap": {"vocab"}, "internal/gzipsplice": nil,
-		"store": {"vocab", "internal/seriesmap"},
+		"store": {"vocab", "internal/seriesmap"}, "internal/idempotency": nil,
 		// Backups read the store and nothing after it in the flow.
 		"backup": {"store", "vocab", "internal/seriesmap"},
 	}
@@ -58,11 +58,12 @@ func TestImportRules(t *testing.T) {
 		}
 	}
 	// What shows the snapshot depends, through anything, on the snapshot
-	// and the words it is written in (and the gzip splicer, a leaf), and
+	// and the words it is written in (and two leaves: the gzip splicer and
+	// the recording API's idempotency keys; and the drawing of charts), and
 	// nothing else of the module: not the engine, the collectors, the store
 	// or the config.
-	shows := []string{"snapshot", "plan", "vocab", "report", "peers", "internal/gzipsplice"}
-	for _, pkg := range []string{"snapshot", "metrics", "web", "report", "peers"} {
+	shows := []string{"snapshot", "plan", "vocab", "report", "peers", "internal/gzipsplice", "internal/idempotency", "chart"}
+	for _, pkg := range []string{"snapshot", "metrics", "web", "report", "peers", "chart"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if !slices.Contains(shows, dep) {
 				t.Errorf("%s depends on %s; it should read the snapshot only", pkg, dep)

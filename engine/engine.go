@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -84,6 +85,9 @@ type builtCollector struct {
 	channel   *config.Channel
 	collector collectors.Collector
 	calls     *atomic.Int64 // calls made, for the quota
+	// client is the collector's HTTP client: a replaced one's idle
+	// connections are closed.
+	client *http.Client
 }
 
 // health is what the engine knows of a channel's runs.
@@ -271,6 +275,7 @@ func (e *Engine) ApplyConfig(ctx context.Context, cfg *config.Config) {
 	for name, b := range e.collectors {
 		if ch, ok := cfg.Channels[name]; !ok || !sameChannel(ch, b.channel) {
 			delete(e.collectors, name)
+			b.client.CloseIdleConnections()
 		}
 	}
 	e.reload = snapshot.ReloadState{Success: true, LastSuccess: e.now()}

@@ -79,7 +79,7 @@ func (e *Engine) checkChannel(cfg *config.Config, m *vocab.ManualReading) error 
 	case m.Channel == "":
 		return badInput("channel is missing")
 	case !ok:
-		return badInput("channel %q is not in the config", m.Channel)
+		return badInput("channel %s is not in the config", vocab.Quote(m.Channel))
 	case !e.types[ch.Type].Manual:
 		return badInput("channel %q is a %s channel; only manual channels take recorded values", m.Channel, ch.Type)
 	}
@@ -101,10 +101,10 @@ func (e *Engine) checkManual(cfg *config.Config, m *vocab.ManualReading, now tim
 		m.Account = ch.Accounts[0]
 	}
 	if !slices.Contains(ch.Accounts, m.Account) {
-		return badInput("account %q is not among channel %q's accounts (%s)", m.Account, m.Channel, strings.Join(ch.Accounts, ", "))
+		return badInput("account %s is not among channel %q's %d accounts (%s)", vocab.Quote(m.Account), m.Channel, len(ch.Accounts), vocab.FewOf(ch.Accounts))
 	}
 	if metrics := MetricsMeasured(cfg, m.Channel); !slices.Contains(metrics, m.Metric) {
-		return badInput("metric %q is not measured by any KPI on channel %q (%s)", m.Metric, m.Channel, strings.Join(metrics, ", "))
+		return badInput("metric %s is not measured by any KPI on channel %q (%s)", vocab.Quote(m.Metric), m.Channel, strings.Join(metrics, ", "))
 	}
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) || m.Value < 0 {
 		return badInput("the number must be finite and not negative")

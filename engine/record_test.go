@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +85,44 @@ func TestRecordingSkipsAWaitThatCannotEnd(t *testing.T) {
 	<-call.done
 	if k := kpi(e.Snapshot(), "relationships"); !k.HasValue || k.Value != 4 {
 		t.Errorf("after the publish the KPI is %+v, want 4", k.Evaluation)
+	}
+}
+
+// A recording for an unknown account of a manual channel with 200,000
+// accounts is refused in a line that names a few and the count, not every
+// account.
+func TestUnknownAccountNamesAFew(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("plan: {name: p, goal: networking, timezone: UTC, start: 2026-07-01, end: 2026-12-31}\nchannels:\n  offline:\n    type: manual\n    credentials: {token: t}\n    accounts: [")
+	for i := range 200_000 {
+		fmt.Fprintf(&b, "acc%d,", i)
+	}
+	b.WriteString("]\nkpis:\n  - {name: rel, channel: offline, account: acc0, metric: relationships, count: growth, milestones: [{due: 2026-07-31, target: 5}]}\n")
+	e, st := newEngine(t, t.TempDir(), loadYAML(t, b.String()), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	_, err := e.Record(context.Background(), vocab.ManualReading{Channel: "offline", Account: "nope", Metric: "relationships", Value: 1})
+	want := `account "nope" is not among channel "offline"'s 200000 accounts (acc0, acc1, acc2, … and 199997 more)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %.300v\nwant %s", err, want)
+	}
+}
+
+// Each reload builds the channels' HTTP clients anew; the old ones' idle
+// connections are closed, not left to the transport's 90 s idle time-out
+// (two goroutines and a descriptor each).
+func TestReloadClosesIdleConnections(t *testing.T) {
+	a := newAPI(t)
+	e, st := newEngine(t, t.TempDir(), testConfig(t, a.URL), time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC))
+	defer st.Close()
+	ctx := context.Background()
+	e.RunChannel(ctx, "blog")
+	for range 30 {
+		e.ApplyConfig(ctx, testConfig(t, a.URL)) // a config of new pointers: new clients
+		e.RunChannel(ctx, "blog")
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if n := strings.Count(stacks, "net/http.(*persistConn).readLoop"); n > 2 {
+		t.Errorf("%d connections of old clients stay open after 30 reloads", n)
 	}
 }

@@ -71,6 +71,9 @@ func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool)
 		rep.Errors = []*collectors.Error{collectors.Fail(vocab.Server, err)}
 		return e.finish(ctx, ch, spec, rep, collectors.Result{}, time.Now(), 0)
 	}
+	// A reload during the run replaced this client: the connections it
+	// gives back when the run ends are closed then, not kept idle.
+	defer e.closeIfReplaced(name, built)
 
 	started := time.Now()
 	callsBefore := built.calls.Load()
@@ -237,6 +240,8 @@ func (e *Engine) collectorFor(cfg *config.Config, ch *config.Channel) (builtColl
 	defer e.mu.Unlock()
 	if b, ok := e.collectors[ch.Name]; ok && b.channel == ch {
 		return b, nil
+	} else if ok {
+		b.client.CloseIdleConnections()
 	}
 	name := ch.Name
 	calls := &atomic.Int64{}
@@ -258,9 +263,20 @@ func (e *Engine) collectorFor(cfg *config.Config, ch *config.Channel) (builtColl
 	if c == nil {
 		return builtCollector{}, errors.New("channel type " + ch.Type + " has no collector")
 	}
-	b = builtCollector{channel: ch, collector: c, calls: calls}
+	b = builtCollector{channel: ch, collector: c, calls: calls, client: client}
 	e.collectors[name] = b
 	return b, nil
+}
+
+// closeIfReplaced closes the idle connections of a collector's client that
+// is no longer the channel's.
+func (e *Engine) closeIfReplaced(name string, b builtCollector) {
+	e.mu.Lock()
+	current := e.collectors[name]
+	e.mu.Unlock()
+	if current.client != b.client {
+		b.client.CloseIdleConnections()
+	}
 }
 
 // quotaLimit is a channel's daily budget: its quota key, else its type's.

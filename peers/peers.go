@@ -160,8 +160,6 @@ func (p *Peers) fetchAll(ctx context.Context, auth string) []part {
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(ctx, p.timeout())
-			defer cancel()
 			parts[i].kpis, parts[i].chans, parts[i].err = p.fetchStates(ctx, parts[i].shard, auth)
 		})
 	}
@@ -169,13 +167,20 @@ func (p *Peers) fetchAll(ctx context.Context, auth string) []part {
 	return parts
 }
 
-func (p *Peers) fetchStates(ctx context.Context, shard int, auth string) ([]snapshot.KPIState, []snapshot.ChannelState, error) {
+// fetchStates reads a peer's part in the states form: the peer has the
+// deadline to begin, then may pause up to idleFactor times it between reads
+// (a large part takes longer than the deadline to send).
+func (p *Peers) fetchStates(parent context.Context, shard int, auth string) ([]snapshot.KPIState, []snapshot.ChannelState, error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	quiet := time.AfterFunc(p.timeout(), cancel)
+	defer quiet.Stop()
 	body, err := p.open(ctx, shard, FormStates, auth)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer body.Close()
-	dec := gob.NewDecoder(body)
+	dec := gob.NewDecoder(&watchdog{r: body, quiet: quiet, idle: idleFactor * p.timeout()})
 	var h header
 	if err := dec.Decode(&h); err != nil {
 		return nil, nil, p.readError(ctx, err)
@@ -307,4 +312,20 @@ func addMap[K comparable](into, from map[K]float64) map[K]float64 {
 		into[k] += v
 	}
 	return into
+}
+
+// watchdog puts off its timer at each read that brings something: a peer is
+// given up on once it goes quiet, not while it is sending.
+type watchdog struct {
+	r     io.Reader
+	quiet *time.Timer
+	idle  time.Duration
+}
+
+func (w *watchdog) Read(b []byte) (int, error) {
+	n, err := w.r.Read(b)
+	if n > 0 {
+		w.quiet.Reset(w.idle)
+	}
+	return n, err
 }

@@ -196,13 +196,24 @@ func WriteCSV(w io.Writer, doc Document) error {
 		return err
 	}
 	for _, r := range doc.KPIs {
-		if err := cw.Write([]string{r.KPI, r.Channel, r.Account, r.Metric, plain(r.Value), plain(r.Expected),
-			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), r.Note, r.Advice, plain(r.PostsInWindow), r.versusText()}); err != nil {
+		if err := cw.Write([]string{cell(r.KPI), cell(r.Channel), cell(r.Account), cell(r.Metric), plain(r.Value), plain(r.Expected),
+			plain(r.Target), r.Due, r.Status, plain(r.Progress), plain(r.Forecast), cell(r.Note), cell(r.Advice), plain(r.PostsInWindow), cell(r.versusText())}); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cell is a text cell of the CSV: one a spreadsheet would take for a
+// formula (it starts with =, +, -, @, a tab or a carriage return) gets a
+// leading ', which shows it as text (OWASP's advice against CSV injection).
+// Numbers are written by plain and stay numbers.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func plain(v *float64) string {

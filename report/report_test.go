@@ -152,3 +152,29 @@ func compareGolden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file:\n%s", path, got)
 	}
 }
+
+// A text cell a spreadsheet would take for a formula (=, +, -, @, a tab or a
+// carriage return first) is written with a leading ', as OWASP advises for
+// CSV injection; numbers stay numbers.
+func TestCSVCellsAreNotFormulas(t *testing.T) {
+	doc := Document{KPIs: []Row{
+		{KPI: `=HYPERLINK("http://evil.example","x")`, Channel: "+chan", Account: "-acc", Metric: "@metric", Note: "\tnote", Advice: "\rplain"},
+		{KPI: "plain", Channel: "c", Account: "a", Metric: "m", Value: ptr(-3)},
+	}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if want := `"'=HYPERLINK(""http://evil.example"",""x"")",'+chan,'-acc,'@metric,`; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("got %s\nwant %s…", lines[1], want)
+	}
+	if !strings.Contains(lines[1], ",'\tnote,") || !strings.Contains(b.String(), ",\"'\rplain\"") {
+		t.Errorf("a note or advice starting with a tab or CR is not neutralized: %q", lines[1])
+	}
+	if !strings.HasPrefix(lines[2], "plain,c,a,m,-3,") {
+		t.Errorf("a number was changed: %s", lines[2])
+	}
+}
+
+func ptr(v float64) *float64 { return &v }

@@ -156,6 +156,10 @@ const newFilePragmas = "?_pragma=auto_vacuum(INCREMENTAL)&" + pragmaList
 // readOnlyPragma keeps a reading command's connections from writing.
 const readOnlyPragma = "&_pragma=query_only(1)"
 
+// BusyTimeout is the busy_timeout of pragmaList: the longest a write waits
+// for another process's write lock.
+const BusyTimeout = 10 * time.Second
+
 // The other files of the storage folder: the marker the store leaves beside
 // its file, holding its id, and the engine's cache checkpoint. Either shows
 // that the folder held a store.

@@ -39,8 +39,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"day": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Add(-time.Nanosecond).Format(time.DateOnly)
 	},
-	"spark":  sparkline,
-	"advice": func(k snapshot.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
+	"spark":   sparkline,
+	"kpiPath": kpiPath,
+	"advice":  func(k snapshot.KPIState, loc *time.Location) string { return plan.Advice(k.Evaluation, loc) },
 	"days": func(t, from time.Time) string {
 		d := t.Sub(from).Hours() / 24
 		if d < 0 {

@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/internal/idempotency"
 	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
@@ -45,17 +50,26 @@ type Server struct {
 	TelemetryPath string
 	// Reload reloads the config; it returns the reason a new config was refused.
 	Reload func(context.Context) error
-	Logger *slog.Logger
+	// EnableLifecycle lets POST /-/reload reload (--web.enable-lifecycle),
+	// as Prometheus gates it: the endpoint takes no credential, and any web
+	// page can make a browser post to it. SIGHUP always reloads.
+	EnableLifecycle bool
+	Logger          *slog.Logger
 	// Peers are the base URLs of every replica, in shard order
 	// (--shard.peers): a recording for an account another shard owns is
 	// forwarded to it, so that a Service may send it to any replica.
 	Peers []string
-	// PeerClient forwards recordings (default: a client with a 10 s
-	// time-out).
+	// PeerClient forwards recordings (default: a client that waits
+	// ForwardTimeout of a 10 s busy time-out). It never follows a redirect,
+	// whatever its CheckRedirect.
 	PeerClient *http.Client
 	// Backup serves GET /api/v1/backup (the backup package's handler,
 	// given with --web.enable-admin-api); nil: the path is not found.
 	Backup http.Handler
+	// IdempotencyKeys remembers the answers to recordings sent with an
+	// Idempotency-Key (default: kept IdempotencyKeysKept, in memory).
+	IdempotencyKeys *idempotency.Keys
+	keysOnce        sync.Once
 	// Shards, where set, asks the other replicas for their parts of the
 	// plan, so that the page, the JSON API, the calendar and the KPI pages
 	// show the whole plan (nil: this replica's part is the whole plan).
@@ -75,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.Handle("GET "+path, s.Metrics)
 	mux.HandleFunc("GET /{$}", s.statusPage)
+	mux.HandleFunc("GET /kpi/{name}", s.kpiPage)
 	mux.Handle("GET /static/", staticFiles)
 	mux.HandleFunc("GET /-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "Healthy.\n") })
 	mux.HandleFunc("GET /-/ready", s.ready)
@@ -98,6 +113,10 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if !s.EnableLifecycle {
+		http.Error(w, "Lifecycle API is not enabled: start with --web.enable-lifecycle, or send the process SIGHUP.", http.StatusForbidden)
+		return
+	}
 	if err := s.Reload(r.Context()); err != nil {
 		http.Error(w, "The new config was refused; the old one keeps running.\n"+err.Error(), http.StatusBadRequest)
 		return
@@ -265,7 +284,31 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		}
 		m.Time, m.Backdated = t, true
 	}
+	var claim *idempotency.Claim
+	if key, ok := idempotencyKey(r); ok {
+		c, replay, err := s.idempotency().Begin(key, raw)
+		switch {
+		case errors.Is(err, idempotency.ErrBadKey):
+			fail(w, http.StatusBadRequest, "%s: %v", IdempotencyKeyHeader, err)
+			return
+		case errors.Is(err, idempotency.ErrInFlight):
+			fail(w, http.StatusConflict, "%v", err)
+			return
+		case errors.Is(err, idempotency.ErrReused):
+			fail(w, http.StatusUnprocessableEntity, "%v", err)
+			return
+		case replay != nil:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(replay.Code)
+			_, _ = w.Write(replay.Body)
+			return
+		}
+		claim = c
+	}
 	stored, err := s.Engine.Record(r.Context(), m)
+	if err != nil && claim != nil {
+		claim.Forget() // nothing was stored: a retry is recorded anew
+	}
 	switch {
 	case errors.As(err, &bad):
 		fail(w, http.StatusBadRequest, "%s", bad.Msg)
@@ -275,13 +318,56 @@ func (s *Server) observations(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, "the observation could not be stored")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as writeJSON
+	_ = enc.Encode(map[string]any{
 		"channel": stored.Channel, "account": stored.Account, "metric": stored.Metric, "value": stored.Value, "time": stored.Time.Format(time.RFC3339),
 	})
+	answer := buf.Bytes()
+	if claim != nil {
+		claim.Keep(idempotency.Answer{Code: http.StatusOK, Body: answer})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(answer)
+}
+
+// IdempotencyKeyHeader names a recording, so that sending it again counts
+// it once (the IETF httpapi draft's header).
+const IdempotencyKeyHeader = "Idempotency-Key"
+
+// IdempotencyKeysKept is how long a recording's idempotency key is kept.
+const IdempotencyKeysKept = 24 * time.Hour
+
+// idempotencyKey is the request's Idempotency-Key, bare or as a quoted
+// string (the draft's Structured Field form).
+func idempotencyKey(r *http.Request) (string, bool) {
+	vs := r.Header.Values(IdempotencyKeyHeader)
+	if len(vs) == 0 {
+		return "", false
+	}
+	v := strings.TrimSpace(vs[0])
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v, true
+}
+
+func (s *Server) idempotency() *idempotency.Keys {
+	s.keysOnce.Do(func() {
+		if s.IdempotencyKeys == nil {
+			s.IdempotencyKeys = idempotency.New(IdempotencyKeysKept, time.Now)
+		}
+	})
+	return s.IdempotencyKeys
 }
 
 // forward sends a recording to the replica that owns its account and relays
-// the answer.
+// its answer, when the answer is the API's own: a 200 with the stored
+// reading, or an error status with a reason. Anything else (a redirect, a
+// proxy's page, a torn, oversized or late body) is a 502 that says whether
+// the recording may have been stored. No redirect is followed: the token
+// goes to the replicas of --shard.peers and nowhere else.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, owner int, body []byte) {
 	switch {
 	case r.Header.Get(ForwardedHeader) != "":
@@ -291,33 +377,105 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, owner int, body
 		fail(w, http.StatusMisdirectedRequest, "shard %d owns this account; record on that replica, or give every replica --shard.peers so that any of them forwards it", owner)
 		return
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, strings.TrimSuffix(s.Peers[owner], "/")+"/api/v1/observations", bytes.NewReader(body))
+	// Whether the body went out decides what a failure may mean: before it,
+	// nothing was stored; after it, the owner may have stored the recording.
+	var sent atomic.Bool
+	ctx := httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { sent.Store(true) },
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(s.Peers[owner], "/")+"/api/v1/observations", bytes.NewReader(body))
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "forwarding to shard %d: %v", owner, err)
 		return
 	}
-	for _, h := range []string{"Authorization", TokenHeader, "Content-Type"} {
+	for _, h := range []string{"Authorization", TokenHeader, "Content-Type", IdempotencyKeyHeader} {
 		if v := r.Header.Get(h); v != "" {
 			req.Header.Set(h, v)
 		}
 	}
 	req.Header.Set(ForwardedHeader, "1")
-	client := s.PeerClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req) //nolint:gosec // the peers are the operator's --shard.peers
+	resp, err := s.peerClient().Do(req) //nolint:gosec // the peers are the operator's --shard.peers
 	if err != nil {
 		s.Logger.Error("forwarding a recording to its shard failed", "shard", owner, "err", err)
-		fail(w, http.StatusBadGateway, "shard %d, which owns this account, did not answer", owner)
+		if !sent.Load() {
+			fail(w, http.StatusBadGateway, "shard %d, which owns this account, could not be reached; the recording was not stored", owner)
+			return
+		}
+		fail(w, http.StatusBadGateway, "shard %d, which owns this account, did not answer: %s", owner, mayBeStored)
 		return
 	}
 	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		w.Header().Set("Content-Type", ct)
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	reason := ""
+	switch {
+	case err != nil:
+		reason = "its answer broke off"
+	case len(answer) > MaxBodySize:
+		reason = fmt.Sprintf("its answer is larger than the API's (over %d bytes)", MaxBodySize)
+	default:
+		reason = apiAnswer(resp, answer)
 	}
+	if reason != "" {
+		s.Logger.Error("a shard's answer to a forwarded recording is not the API's", "shard", owner, "status", resp.StatusCode, "reason", reason)
+		fail(w, http.StatusBadGateway, "shard %d, which owns this account, answered %d, but %s: %s", owner, resp.StatusCode, reason, mayBeStored)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, io.LimitReader(resp.Body, MaxBodySize))
+	_, _ = w.Write(answer)
+}
+
+// mayBeStored ends every 502 of a recording whose body reached the owner.
+const mayBeStored = "the recording may have been stored; look at GET /api/v1/kpis before recording it again, or send it again with the same " + IdempotencyKeyHeader + " header, which counts it once"
+
+// ForwardTimeout is how long a replica waits for the owner of a recording,
+// given the longest the owner may take to answer one (its store's busy
+// time-out and the publish wait): longer, so that a slow but successful
+// recording is not reported as lost.
+func ForwardTimeout(ownersLongestWait time.Duration) time.Duration {
+	return ownersLongestWait + 5*time.Second
+}
+
+// peerClient is PeerClient (by default one that waits ForwardTimeout of a
+// 10 s busy time-out) made to follow no redirect.
+func (s *Server) peerClient() *http.Client {
+	c := http.Client{Timeout: ForwardTimeout(10 * time.Second)}
+	if s.PeerClient != nil {
+		c = *s.PeerClient
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// apiAnswer says why a peer's answer is not one the recording API gives, or
+// "" where it is: JSON, and for a 200 the stored reading, for a 4xx or 5xx
+// an error with its reason.
+func apiAnswer(resp *http.Response, body []byte) string {
+	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return fmt.Sprintf("as %q, not the API's JSON", resp.Header.Get("Content-Type"))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		var got struct {
+			Channel, Account, Metric, Time *string
+			Value                          *float64
+		}
+		if dec.Decode(&got) != nil || got.Channel == nil || got.Account == nil || got.Metric == nil || got.Time == nil || got.Value == nil {
+			return "not with the reading stored"
+		}
+	case resp.StatusCode >= 400 && resp.StatusCode <= 599:
+		var got apiError
+		if dec.Decode(&got) != nil || got.Error == "" {
+			return "not with the API's reason"
+		}
+	default:
+		return "the API answers 200 or an error"
+	}
+	if dec.More() {
+		return "with more than one JSON value"
+	}
+	return ""
 }
 
 // TokenHeader carries a manual channel's token where the Authorization

@@ -62,7 +62,7 @@ func newServer(t testing.TB) (*httptest.Server, *engine.Engine, *bool) {
 		t.Fatal(err)
 	}
 	reloadFails := false
-	s := &Server{Engine: e, Metrics: metrics.Handler(metrics.NewCache(e.Snapshot, logger), prometheus.NewRegistry(), logger), Logger: logger, Reload: func(context.Context) error {
+	s := &Server{Engine: e, EnableLifecycle: true, Metrics: metrics.Handler(metrics.NewCache(e.Snapshot, logger), prometheus.NewRegistry(), logger), Logger: logger, Reload: func(context.Context) error {
 		if reloadFails {
 			return errors.New("test.yml:3: plan.goal: \"sales\" is not a goal")
 		}
@@ -206,6 +206,19 @@ func TestPagesAndAPI(t *testing.T) {
 	*reloadFails = true
 	if code, body := post(t, srv.URL+"/-/reload", "", ""); code != 400 || !strings.Contains(body, "is not a goal") {
 		t.Errorf("a refused reload: %d %s", code, body)
+	}
+	if code, _, _ := get("/nope"); code != 404 {
+		t.Errorf("/nope: %d", code)
+	}
+	// Without --web.enable-lifecycle, a post (such as a web page's form
+	// would make) reloads nothing.
+	*reloadFails = false
+	reloads := 0
+	off := &Server{Engine: nil, Metrics: http.NotFoundHandler(), Reload: func(context.Context) error { reloads++; return nil }}
+	offSrv := httptest.NewServer(off.Handler())
+	defer offSrv.Close()
+	if code, body := post(t, offSrv.URL+"/-/reload", "", ""); code != http.StatusForbidden || !strings.Contains(body, "--web.enable-lifecycle") || reloads != 0 {
+		t.Errorf("a reload without --web.enable-lifecycle: %d %s, %d reloads", code, body, reloads)
 	}
 	if code, _, _ := get("/nope"); code != 404 {
 		t.Errorf("/nope: %d", code)

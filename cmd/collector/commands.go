@@ -293,6 +293,8 @@ func runReport(c *commonFlags, f reportFlags) int {
 		err = report.WriteCSV(stdout, doc)
 	case f.format == "json":
 		err = report.WriteJSON(stdout, doc)
+	case f.format == "html":
+		err = report.WriteHTML(stdout, e.Snapshot())
 	case f.format == "markdown":
 		err = report.WriteMarkdown(stdout, doc)
 	default:

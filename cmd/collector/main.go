@@ -42,6 +42,7 @@ func run(args []string) int {
 	serveCmd.Flag("storage.backup.path", "A folder to take scheduled backups of the store into (none without it).").StringVar(&serveOpts.backupPath)
 	serveCmd.Flag("storage.backup.interval", "The time between two scheduled backups.").Default("24h").SetValue(&serveOpts.backupInterval)
 	serveCmd.Flag("storage.backup.keep", "How many scheduled backups to keep; the oldest beyond are removed.").Default("7").IntVar(&serveOpts.backupKeep)
+	serveCmd.Flag("web.enable-lifecycle", "Let POST /-/reload reload the config (SIGHUP always does); as in Prometheus, it is off by default, since the endpoint takes no credential.").BoolVar(&serveOpts.enableLifecycle)
 	serveCmd.Flag("shard.peers", "The base URLs of every replica in shard order, comma-separated (http://kpi-collector-0.kpi-collector:9469,…): a recording for an account another shard owns is forwarded to it, and the page, the JSON API and the calendar show the whole plan.").StringVar(&common.shardPeers)
 	serveCmd.Flag("shard.peer-timeout", "How long another replica has to answer with its part of the plan before the page and the API show the plan without it, naming the shard missing.").Default("1s").DurationVar(&common.peerTimeout)
 
@@ -70,7 +71,7 @@ func run(args []string) int {
 	rep := reportFlags{}
 	reportCmd.Flag("at", "Evaluate as of this moment: RFC 3339, or a date meaning the end of that day in the plan's zone (default: now).").StringVar(&rep.at)
 	reportCmd.Flag("suggest", "Print, for each KPI behind or projected to miss, the target its recent pace would meet by the due date, as YAML to paste into the plan (nothing is changed).").BoolVar(&rep.suggest)
-	reportCmd.Flag("format", "table, csv, json or markdown (a table to paste into a wiki or chat).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown")
+	reportCmd.Flag("format", "table, csv, json, markdown (a table to paste into a wiki or chat) or html (one self-contained file with a chart per KPI, to send or print to PDF).").Default("table").EnumVar(&rep.format, "table", "csv", "json", "markdown", "html")
 	reportCmd.Flag("url", "Read the plan from a running collector at this base URL (its /api/v1/kpis) instead of the store: no config, store or API secret needed; a sharded deployment answers with the whole plan.").StringVar(&rep.url.url)
 	reportCmd.Flag("basic-auth-user", "With --url: the user of the collector's basic auth (--web.config.file).").StringVar(&rep.url.basicUser)
 	reportCmd.Flag("basic-auth-password-file", "With --url: a file holding that user's password.").StringVar(&rep.url.basicPasswordFile)

@@ -45,6 +45,11 @@ func runReportURL(f reportFlags) int {
 	case f.suggest:
 		fmt.Fprintln(stderr, "collector report: --suggest needs the store; it cannot be read from --url")
 		return 2
+	case f.format == "html":
+		// The charts need each KPI's milestones and values over the plan,
+		// which the JSON API does not carry.
+		fmt.Fprintln(stderr, "collector report: --format=html needs the store (its charts draw each KPI's values over the plan); it cannot be read from --url")
+		return 2
 	}
 	doc, err := fetchReport(f.url)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/peers"
+	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/web"
 )
 
@@ -38,6 +39,8 @@ type serveFlags struct {
 	backupPath     string
 	backupInterval model.Duration
 	backupKeep     int
+	// enableLifecycle lets POST /-/reload reload the config.
+	enableLifecycle bool
 }
 
 func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string, opts *serveFlags) int {
@@ -147,8 +150,8 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 
 	srv := &http.Server{
 		Handler: (&web.Server{
-			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, Logger: logger,
-			Peers: peerURLs, Shards: shardPeers(peerURLs, c), Backup: admin,
+			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, EnableLifecycle: opts.enableLifecycle, Logger: logger,
+			Peers: peerURLs, PeerClient: peerClient(), Shards: shardPeers(peerURLs, c), Backup: admin,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -223,6 +226,14 @@ loop:
 	stop()
 	logger.Info("stopped")
 	return code
+}
+
+// peerClient forwards recordings to the replica that owns their account. It
+// waits longer than the owner may take to store one (its store's busy
+// time-out) and publish it, so that a slow owner's stored recording is not
+// answered as lost.
+func peerClient() *http.Client {
+	return &http.Client{Timeout: web.ForwardTimeout(store.BusyTimeout + engine.RecordPublishWait)}
 }
 
 // shardPeers asks the other replicas for their parts of the plan, or is nil
