@@ -6,9 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -33,7 +30,6 @@ import (
 	"github.com/kpi-collector/kpi-collector/digest"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/internal/fakesmtp"
-	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -87,24 +83,6 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
-}
-
-// linePNG stands in for a KPI's chart: the mail's parts and their
-// rendering are what is tested here.
-func linePNG(_ *snapshot.Snapshot, k *snapshot.KPIState) ([]byte, error) {
-	img := image.NewRGBA(image.Rect(0, 0, 320, 120))
-	for x := range 320 {
-		for y := range 120 {
-			img.Set(x, y, color.White)
-		}
-		y := 110 - int(float64(x)/320*100*k.Progress)
-		if y >= 0 && y < 120 {
-			img.Set(x, y, color.RGBA{9, 105, 218, 255})
-		}
-	}
-	var b bytes.Buffer
-	err := png.Encode(&b, img)
-	return b.Bytes(), err
 }
 
 // A week under an injected clock: the first digest on Monday 14
@@ -161,7 +139,7 @@ func TestDigestOverAWeek(t *testing.T) {
 	record("relationships", 8, at(8, 1, 10, 0))
 	record("relationships", 17, at(9, 10, 10, 0))
 
-	opts := digest.Options{ExternalURL: "https://kpi.acme.example/", Charts: linePNG, Now: clk.Now,
+	opts := digest.Options{ExternalURL: "https://kpi.acme.example/", Charts: digest.ChartPNG, Now: clk.Now,
 		TLS: &tls.Config{RootCAs: smtpSrv.Roots}, Sleep: func(context.Context, time.Duration) error { return nil }}
 	runner := digest.NewRunner(cfg, e.Snapshot, st, opts)
 	tick := func(when time.Time) {

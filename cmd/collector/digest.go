@@ -33,7 +33,7 @@ func checkExternalURL(raw string) error {
 
 // digestOptions are the options every digest is made with.
 func digestOptions(c *commonFlags) digest.Options {
-	return digest.Options{ExternalURL: c.externalURL, Charts: chartPNG, Logger: c.logger}
+	return digest.Options{ExternalURL: c.externalURL, Charts: digest.ChartPNG, Logger: c.logger}
 }
 
 // runDigest sends the named digest now and records it, or with --dry-run
