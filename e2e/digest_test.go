@@ -354,3 +354,100 @@ func renderMail(t *testing.T, html string, images map[string][]byte) {
 		}
 	}
 }
+
+// `collector digest`: --dry-run prints the digest and where it goes (no
+// webhook URL), sends nothing and records nothing; without it the digest is
+// posted and recorded; a webhook that refuses it exits 1 without showing
+// its URL. The daemon exposes kpi_digest_sent_total and
+// kpi_digest_failures_in_a_row for it, which promtool accepts.
+func TestDigestCommand(t *testing.T) {
+	var mu sync.Mutex
+	var posts [][]byte
+	refuse := false
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"message": "Unknown Webhook", "code": 10015}`)
+			return
+		}
+		posts = append(posts, body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "plan.yml")
+	writePlan(t, cfg, `plan: {name: cli, goal: networking, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  offline: {type: manual, credentials: {token: "${E2E_RECORD_TOKEN}"}}
+kpis:
+  - {name: relationships, channel: offline, metric: relationships, count: growth, milestones: [{due: 2027-06-30, target: 100}]}
+digests:
+  weekly:
+    schedule: "0 8 * * MON"
+    webhooks: [{type: discord, url: "`+hook.URL+`/api/webhooks/1/cli-secret-token"}]
+`)
+	storage := filepath.Join(dir, "data")
+	run := func(args ...string) (string, string, int) {
+		cmd := exec.Command(binary, append([]string{args[0], "--config.file=" + cfg, "--storage.path=" + storage}, args[1:]...)...)
+		cmd.Env = env()
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		if err != nil {
+			code = cmd.ProcessState.ExitCode()
+		}
+		return out.String(), errOut.String(), code
+	}
+	if _, e, code := run("record", "--channel=offline", "--metric=relationships", "--value=3"); code != 0 {
+		t.Fatalf("record: %s", e)
+	}
+	out, e, code := run("digest", "--name=weekly", "--dry-run", "--web.external-url=https://kpi.acme.example")
+	if code != 0 || !strings.Contains(out, "KPI digest") || !strings.Contains(out, "relationships: 3 (new in this digest)") ||
+		!strings.Contains(out, "It would go to:\n  discord webhook 1\n") || !strings.Contains(out, "https://kpi.acme.example/") {
+		t.Errorf("--dry-run exited %d:\n%s%s", code, out, e)
+	}
+	if strings.Contains(out+e, "cli-secret-token") || len(posts) != 0 {
+		t.Errorf("--dry-run showed the URL or posted (%d posts)", len(posts))
+	}
+	if _, e, code := run("digest", "--name=monthly"); code != 1 || !strings.Contains(e, `no digest "monthly"`) {
+		t.Errorf("an unknown digest: exit %d, %s", code, e)
+	}
+	if _, e, code := run("digest", "--name=weekly", "--web.external-url=kpi.acme.example"); code != 2 || !strings.Contains(e, "not an http or https URL") {
+		t.Errorf("a bad external URL: exit %d, %s", code, e)
+	}
+	out, e, code = run("digest", "--name=weekly")
+	if code != 0 || len(posts) != 1 || !strings.Contains(out, "Digest weekly sent to 1 destination(s).") {
+		t.Fatalf("digest exited %d with %d posts: %s%s", code, len(posts), out, e)
+	}
+	mu.Lock()
+	refuse = true
+	mu.Unlock()
+	_, e, code = run("digest", "--name=weekly")
+	if code != 1 || !strings.Contains(e, "Unknown Webhook") || strings.Contains(e, "cli-secret-token") || strings.Contains(e, hook.URL) {
+		t.Errorf("a refused digest: exit %d, %s", code, e)
+	}
+
+	// The daemon counts digests from the store's record: one failure in a
+	// row so far.
+	d := start(t, cfg, storage)
+	resp, err := http.Get("http://" + d.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`kpi_digest_sent_total{digest="weekly",result="failure"} 0`,
+		`kpi_digest_sent_total{digest="weekly",result="success"} 0`,
+		`kpi_digest_failures_in_a_row{digest="weekly"} 1`,
+	} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	promtoolCheck(t, string(raw))
+}
