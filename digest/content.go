@@ -33,11 +33,15 @@ type KPIThen struct {
 type Content struct {
 	// Digest is the digest's name.
 	Digest string
-	// At is the digest's moment; Since the last digest's (zero for the
-	// first), Next the next one's (zero when the schedule has none).
+	// At is the digest's moment; Since where its period starts (the last
+	// digest's moment, or one schedule interval back for the first), Next
+	// the next one's (zero when the schedule has none).
 	At, Since, Next time.Time
 	Location        *time.Location
-	Plan            report.Plan
+	// First is true where no digest before this one said anything to
+	// compare with.
+	First bool
+	Plan  report.Plan
 	// Statuses counts the KPIs in each status, in vocab.Statuses' order.
 	Statuses []StatusCount
 	// KPIs is every KPI's value then and now.
@@ -122,6 +126,7 @@ func Build(name string, snap *snapshot.Snapshot, then *Then, since, next time.Ti
 	if then != nil {
 		c.Since = then.At
 	}
+	c.First = then == nil
 	if externalURL != "" {
 		c.Link = strings.TrimSuffix(externalURL, "/") + "/"
 	}

@@ -48,13 +48,13 @@ func discordPayload(c *Content) discordMessage {
 	if c.Link != "" {
 		head += c.Link + "\n"
 	}
+	if runes(head) > discordMaxContent-80 { // room for the note below
+		head = string([]rune(head)[:discordMaxContent-81]) + "…\n"
+	}
 	msg := discordMessage{
-		Content: fit(head, nil, "", discordMaxContent),
+		Content: head,
 		// A digest mentions no one, whatever a KPI's name says.
 		AllowedMentions: map[string]any{"parse": []string{}},
-	}
-	if runes(msg.Content) > discordMaxContent {
-		msg.Content = string([]rune(msg.Content)[:discordMaxContent-1]) + "…"
 	}
 	left := discordMaxEmbedsTotal
 	for i, s := range sections {
@@ -77,7 +77,7 @@ func discordPayload(c *Content) discordMessage {
 		msg.Embeds = append(msg.Embeds, e)
 	}
 	if n := len(sections) - len(msg.Embeds); n > 0 {
-		msg.Content = fit(msg.Content, []string{fmt.Sprintf("(%d more sections: too long for one message.)\n", n)}, "", discordMaxContent)
+		msg.Content += fmt.Sprintf("(%d more sections: too long for one message.)\n", n)
 	}
 	return msg
 }

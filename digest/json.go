@@ -16,8 +16,9 @@ type jsonSender struct{ webhook }
 // JSONDigest is the json webhook's body.
 type JSONDigest struct {
 	Digest string `json:"digest"`
-	// Since is the last digest's moment (null for the first), Next the
-	// next one's.
+	// Since is where the period the digest covers starts: the last
+	// digest's moment, or one schedule interval back for the first. Next
+	// is the next digest's moment (null where the schedule has none).
 	Since      *string         `json:"since"`
 	Next       *string         `json:"next"`
 	Link       string          `json:"link,omitempty"`

@@ -26,6 +26,8 @@ func (c *Content) period() string {
 	switch {
 	case c.Since.IsZero():
 		return fmt.Sprintf("As of %s (the first digest).", c.moment(c.At))
+	case c.First:
+		return fmt.Sprintf("From %s to %s (the first digest: no values before to compare with).", c.moment(c.Since), c.moment(c.At))
 	default:
 		return fmt.Sprintf("From %s to %s.", c.moment(c.Since), c.moment(c.At))
 	}
