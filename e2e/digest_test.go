@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,8 +181,11 @@ func TestDigestOverAWeek(t *testing.T) {
 	runner = digest.NewRunner(cfg, e.Snapshot, st, opts)
 	tick(at(9, 21, 9, 30))
 	tick(at(9, 21, 9, 31))
-	if sent() != 2 || len(posts) != 2 {
-		t.Fatalf("%d mails and %d posts after the second Monday, want 2 each", sent(), len(posts))
+	mu.Lock()
+	got := slices.Clone(posts)
+	mu.Unlock()
+	if sent() != 2 || len(got) != 2 {
+		t.Fatalf("%d mails and %d posts after the second Monday, want 2 each", sent(), len(got))
 	}
 	at2, failures, _, err := st.DigestRecord(ctx, "weekly")
 	if err != nil || !at2.Equal(at(9, 21, 8, 0)) || failures != 0 {
@@ -196,7 +200,7 @@ func TestDigestOverAWeek(t *testing.T) {
 	text, html, images := mailParts(t, m.Data)
 	goldenFile(t, "testdata/digest_week.txt", []byte(text))
 	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, posts[1], "", "  "); err != nil {
+	if err := json.Indent(&pretty, got[1], "", "  "); err != nil {
 		t.Fatal(err)
 	}
 	goldenFile(t, "testdata/digest_week.json", append(pretty.Bytes(), '\n'))
@@ -390,6 +394,11 @@ digests:
     webhooks: [{type: discord, url: "`+hook.URL+`/api/webhooks/1/cli-secret-token"}]
 `)
 	storage := filepath.Join(dir, "data")
+	posted := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(posts)
+	}
 	run := func(args ...string) (string, string, int) {
 		cmd := exec.Command(binary, append([]string{args[0], "--config.file=" + cfg, "--storage.path=" + storage}, args[1:]...)...)
 		cmd.Env = env()
@@ -410,8 +419,8 @@ digests:
 		!strings.Contains(out, "It would go to:\n  discord webhook 1\n") || !strings.Contains(out, "https://kpi.acme.example/") {
 		t.Errorf("--dry-run exited %d:\n%s%s", code, out, e)
 	}
-	if strings.Contains(out+e, "cli-secret-token") || len(posts) != 0 {
-		t.Errorf("--dry-run showed the URL or posted (%d posts)", len(posts))
+	if strings.Contains(out+e, "cli-secret-token") || posted() != 0 {
+		t.Errorf("--dry-run showed the URL or posted (%d posts)", posted())
 	}
 	if _, e, code := run("digest", "--name=monthly"); code != 1 || !strings.Contains(e, `no digest "monthly"`) {
 		t.Errorf("an unknown digest: exit %d, %s", code, e)
@@ -420,8 +429,8 @@ digests:
 		t.Errorf("a bad external URL: exit %d, %s", code, e)
 	}
 	out, e, code = run("digest", "--name=weekly")
-	if code != 0 || len(posts) != 1 || !strings.Contains(out, "Digest weekly sent to 1 destination(s).") {
-		t.Fatalf("digest exited %d with %d posts: %s%s", code, len(posts), out, e)
+	if code != 0 || posted() != 1 || !strings.Contains(out, "Digest weekly sent to 1 destination(s).") {
+		t.Fatalf("digest exited %d with %d posts: %s%s", code, posted(), out, e)
 	}
 	mu.Lock()
 	refuse = true
