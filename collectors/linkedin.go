@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 func init() {
@@ -75,7 +76,8 @@ func checkLinkedInAccount(s string) error {
 }
 
 // linkedIn reads an organization's follower count from the Community
-// Management API's networkSizes, one organization a call.
+// Management API's networkSizes, one organization a call, and, for
+// engagement, its share statistics and its own posts (see engagement).
 type linkedIn struct {
 	env      Env
 	settings *linkedInSettings

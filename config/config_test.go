@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -477,8 +478,9 @@ kpis:
 			if want := fmt.Sprintf("t.yml:%d:", tt.line); !strings.Contains(err.Error(), want) {
 				t.Errorf("not at %s: %v", want, err)
 			}
-			if n := len(err.(config.Problems)); n != 1 {
-				t.Errorf("%d problems, want the one: %v", n, err)
+			var problems config.Problems
+			if !errors.As(err, &problems) || len(problems) != 1 {
+				t.Errorf("%d problems, want the one: %v", len(problems), err)
 			}
 		})
 	}

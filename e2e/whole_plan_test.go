@@ -176,6 +176,19 @@ func TestWholePlanOnEveryReplica(t *testing.T) {
 	if got := values(fromURL); got != first {
 		t.Errorf("report --url shows %s\nwant %s", got, first)
 	}
+	// The HTML report draws every KPI's chart from the whole plan too.
+	html, code := reportURL(t, "http://"+addrs[2], passwordFile, "html")
+	if code != 0 {
+		t.Fatalf("report --url --format=html exited %d: %s", code, html)
+	}
+	for i, name := range channels {
+		if !strings.Contains(html, fmt.Sprintf("kpi_%d_%s", i, name)) {
+			t.Errorf("the HTML report from --url lacks kpi_%d_%s", i, name)
+		}
+	}
+	if n := strings.Count(html, "<svg"); n < len(channels) {
+		t.Errorf("the HTML report from --url has %d charts, want one per KPI (%d)", n, len(channels))
+	}
 	if _, code := reportURL(t, "http://"+addrs[1], filepath.Join(dir, "no-such-file")); code == 0 {
 		t.Errorf("report --url without the password exited 0")
 	}
@@ -247,9 +260,9 @@ func startAuthed(t *testing.T, addr, configFile, storage string, extra ...string
 
 // reportURL runs `collector report --url` in an empty folder, with no
 // config file, store or secret in its environment.
-func reportURL(t *testing.T, url, passwordFile string) (string, int) {
+func reportURL(t *testing.T, url, passwordFile string, format ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, "report", "--url="+url, "--format=json", "--basic-auth-user=marketer", "--basic-auth-password-file="+passwordFile)
+	cmd := exec.Command(binary, "report", "--url="+url, "--format="+append(format, "json")[0], "--basic-auth-user=marketer", "--basic-auth-password-file="+passwordFile)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	var out bytes.Buffer

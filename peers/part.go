@@ -42,7 +42,8 @@ const (
 
 // Content types of the two forms.
 const (
-	statesType = "application/vnd.kpi-collector.part-states+gob"
+	// StatesType is the states form's.
+	StatesType = "application/vnd.kpi-collector.part-states+gob"
 	rowsType   = "application/vnd.kpi-collector.part-rows"
 )
 
@@ -57,6 +58,46 @@ type header struct {
 	At       time.Time               `json:"at"`
 	KPIs     int                     `json:"kpis"`
 	Channels []snapshot.ChannelState `json:"-"`
+	// Plan and Missing are the whole plan's frame and the shards missing
+	// from it, in the states form of the whole plan (ScopeWhole).
+	Plan    snapshot.PlanInfo `json:"-"`
+	Missing []report.Missing  `json:"-"`
+}
+
+// ScopeWhole (the scope query parameter) asks, in the states form, for the
+// whole plan as the answering replica shows it, its peers' parts merged:
+// what `collector report --url` draws the HTML report from.
+const ScopeWhole = "whole"
+
+// WriteWhole answers a request for the whole plan in the states form: snap
+// is the merged plan and missing the shards it lacks.
+func WriteWhole(w http.ResponseWriter, snap *snapshot.Snapshot, missing []report.Missing) {
+	w.Header().Set("Content-Type", StatesType)
+	_ = writeStates(w, header{Shard: snap.Plan.ShardIndex, At: snap.At, KPIs: len(snap.KPIs), Channels: snap.Channels, Plan: snap.Plan, Missing: missing}, snap.KPIs)
+}
+
+// ReadWhole reads the whole plan in the states form, as WriteWhole wrote it,
+// with its times in the plan's zone (gob keeps only their offsets).
+func ReadWhole(r io.Reader) (*snapshot.Snapshot, []report.Missing, error) {
+	dec := gob.NewDecoder(r)
+	var h header
+	if err := dec.Decode(&h); err != nil {
+		return nil, nil, fmt.Errorf("the answer is not a plan: %w", err)
+	}
+	loc, err := time.LoadLocation(h.Plan.Timezone)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the plan's time zone %q is not known here: %w", h.Plan.Timezone, err)
+	}
+	s := &snapshot.Snapshot{At: h.At.In(loc), Plan: h.Plan, Channels: h.Channels, KPIs: make([]snapshot.KPIState, 0, min(h.KPIs, 1<<16))}
+	s.Plan.StartTime, s.Plan.EndTime = s.Plan.StartTime.In(loc), s.Plan.EndTime.In(loc)
+	for range h.KPIs {
+		var k snapshot.KPIState
+		if err := dec.Decode(&k); err != nil {
+			return nil, nil, fmt.Errorf("the plan's answer broke off after %d of %d KPIs: %w", len(s.KPIs), h.KPIs, err)
+		}
+		s.KPIs = append(s.KPIs, k)
+	}
+	return s, h.Missing, nil
 }
 
 // ServePart answers a peer's request for this replica's part of snap.
@@ -65,7 +106,7 @@ func ServePart(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot) 
 	switch form := r.URL.Query().Get("form"); form {
 	case FormStates:
 		h.Channels = snap.Channels
-		w.Header().Set("Content-Type", statesType)
+		w.Header().Set("Content-Type", StatesType)
 		_ = writeStates(w, h, snap.KPIs)
 	case FormRows:
 		w.Header().Set("Content-Type", rowsType)

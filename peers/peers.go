@@ -234,7 +234,7 @@ func (p *Peers) open(ctx context.Context, shard int, form, auth string) (io.Read
 		}
 		return nil, errors.New("it could not be reached")
 	}
-	want := statesType
+	want := StatesType
 	if form == FormRows {
 		want = rowsType
 	}

@@ -117,7 +117,11 @@ type rowHeap []*cursor
 func (h rowHeap) Len() int           { return len(h) }
 func (h rowHeap) Less(i, j int) bool { return h[i].pos < h[j].pos }
 func (h rowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *rowHeap) Push(x any)        { *h = append(*h, x.(*cursor)) }
+
+// Push is heap.Interface's.
+func (h *rowHeap) Push(x any) { *h = append(*h, x.(*cursor)) }
+
+// Pop is heap.Interface's.
 func (h *rowHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]

@@ -147,6 +147,12 @@ func (s *Server) whole(w http.ResponseWriter, r *http.Request) (*snapshot.Snapsh
 
 // part serves this replica's own part of the plan to the other replicas.
 func (s *Server) part(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("scope") == peers.ScopeWhole {
+		if snap, missing := s.whole(w, r); snap != nil {
+			peers.WriteWhole(w, snap, missing)
+		}
+		return
+	}
 	if snap := s.published(w); snap != nil {
 		peers.ServePart(w, r, snap)
 	}

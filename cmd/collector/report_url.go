@@ -14,7 +14,9 @@ import (
 
 	promconfig "github.com/prometheus/common/config"
 
+	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/report"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // urlFlags are `collector report --url`'s: where a running collector is and
@@ -35,43 +37,39 @@ const exitPartial = 3
 // few hundred megabytes of JSON.
 const reportURLTimeout = 5 * time.Minute
 
-// runReportURL prints the plan as a running collector's JSON API shows it,
-// with no config, store or API secret.
+// runReportURL prints the plan as a running collector shows it, with no
+// config, store or API secret: the rows from its JSON API, and the HTML
+// report and the suggestions, which draw on each KPI's milestones and
+// values, from the whole plan's evaluated KPIs (peers.ScopeWhole).
 func runReportURL(f reportFlags) int {
-	switch {
-	case f.at != "":
+	if f.at != "" {
 		fmt.Fprintln(stderr, "collector report: --at needs the store; a running collector reports as of now")
 		return 2
-	case f.suggest:
-		fmt.Fprintln(stderr, "collector report: --suggest needs the store; it cannot be read from --url")
-		return 2
-	case f.format == "html":
-		// The charts need each KPI's milestones and values over the plan,
-		// which the JSON API does not carry.
-		fmt.Fprintln(stderr, "collector report: --format=html needs the store (its charts draw each KPI's values over the plan); it cannot be read from --url")
-		return 2
 	}
-	doc, err := fetchReport(f.url)
-	if err != nil {
-		fmt.Fprintf(stderr, "collector report: %v\n", err)
-		return 1
-	}
-	switch f.format {
-	case "csv":
-		err = report.WriteCSV(stdout, doc)
-	case "json":
-		err = report.WriteJSON(stdout, doc)
-	case "markdown":
-		err = report.WriteMarkdown(stdout, doc)
-	default:
-		err = report.WriteTable(stdout, doc, isTerminal(stdout))
+	var missing []report.Missing
+	var err error
+	if f.format == "html" || f.suggest {
+		var snap *snapshot.Snapshot
+		if snap, missing, err = fetchWhole(f.url); err == nil {
+			if f.suggest {
+				err = report.WriteSuggestions(stdout, snap)
+			} else {
+				err = report.WriteHTML(stdout, snap)
+			}
+		}
+	} else {
+		var doc report.Document
+		if doc, err = fetchReport(f.url); err == nil {
+			missing = doc.Missing
+			err = writeRows(f.format, doc)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "collector report: %v\n", err)
 		return 1
 	}
-	if doc.Partial {
-		for _, m := range doc.Missing {
+	if len(missing) > 0 {
+		for _, m := range missing {
 			fmt.Fprintf(stderr, "collector report: the plan is partial: shard %d (%d KPIs) is missing: %s\n", m.Shard, m.KPIs, m.Error)
 		}
 		return exitPartial
@@ -79,12 +77,57 @@ func runReportURL(f reportFlags) int {
 	return 0
 }
 
+func writeRows(format string, doc report.Document) error {
+	switch format {
+	case "csv":
+		return report.WriteCSV(stdout, doc)
+	case "json":
+		return report.WriteJSON(stdout, doc)
+	case "markdown":
+		return report.WriteMarkdown(stdout, doc)
+	default:
+		return report.WriteTable(stdout, doc, isTerminal(stdout))
+	}
+}
+
 // fetchReport reads a running collector's /api/v1/kpis.
 func fetchReport(f urlFlags) (report.Document, error) {
 	var doc report.Document
+	body, where, err := get(f, "/api/v1/kpis", nil, "application/json")
+	if err != nil {
+		return doc, err
+	}
+	defer body.Close()
+	if err := json.NewDecoder(io.LimitReader(body, 1<<30)).Decode(&doc); err != nil {
+		return doc, fmt.Errorf("%s's answer is not the JSON API's: %w", where, err)
+	}
+	if doc.Plan.Name == "" || doc.KPIs == nil {
+		return doc, fmt.Errorf("%s's answer has no plan: is --url the collector's base URL?", where)
+	}
+	return doc, nil
+}
+
+// fetchWhole reads the whole plan's evaluated KPIs from a running collector.
+func fetchWhole(f urlFlags) (*snapshot.Snapshot, []report.Missing, error) {
+	body, where, err := get(f, peers.PartPath, url.Values{"form": {peers.FormStates}, "scope": {peers.ScopeWhole}}, peers.StatesType)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer body.Close()
+	snap, missing, err := peers.ReadWhole(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return snap, missing, nil
+}
+
+// get asks the collector at f.url for path and returns the answer's body
+// once it is known to be of mediaType, and the URL asked (without a
+// password) to name in messages.
+func get(f urlFlags, path string, query url.Values, mediaType string) (io.ReadCloser, string, error) {
 	base, err := url.Parse(f.url)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return doc, fmt.Errorf("--url %q is not an http or https URL", f.url)
+		return nil, "", fmt.Errorf("--url %q is not an http or https URL", f.url)
 	}
 	cfg := promconfig.HTTPClientConfig{TLSConfig: f.tls}
 	if f.basicUser != "" || f.basicPasswordFile != "" {
@@ -94,49 +137,58 @@ func fetchReport(f urlFlags) (report.Document, error) {
 		cfg.Authorization = &promconfig.Authorization{Type: "Bearer", CredentialsFile: f.bearerTokenFile}
 	}
 	if err := cfg.Validate(); err != nil {
-		return doc, err
+		return nil, "", err
 	}
 	// No redirect is followed: the credentials go to the URL given only.
 	cfg.FollowRedirects = false
 	client, err := promconfig.NewClientFromConfig(cfg, "kpi-collector-report")
 	if err != nil {
-		return doc, err
+		return nil, "", err
 	}
-	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), reportURLTimeout)
-	defer cancel()
-	base.Path = strings.TrimSuffix(base.Path, "/") + "/api/v1/kpis"
+	base.Path = strings.TrimSuffix(base.Path, "/") + path
+	base.RawQuery = query.Encode()
+	where := base.Redacted()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String(), nil)
 	if err != nil {
-		return doc, err
+		cancel()
+		return nil, "", err
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", mediaType)
 	resp, err := client.Do(req)
 	if err != nil {
+		cancel()
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return doc, fmt.Errorf("%s could not be read: %w", redactedURL(base), err)
+		return nil, "", fmt.Errorf("%s could not be read: %w", where, err)
 	}
-	defer resp.Body.Close()
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	got, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		return doc, fmt.Errorf("%s answered 401: give --basic-auth-user and --basic-auth-password-file (or --bearer-token-file)", redactedURL(base))
+		err = fmt.Errorf("%s answered 401: give --basic-auth-user and --basic-auth-password-file (or --bearer-token-file)", where)
 	case resp.StatusCode != http.StatusOK:
-		return doc, fmt.Errorf("%s answered %s", redactedURL(base), resp.Status)
-	case mediaType != "application/json":
-		return doc, fmt.Errorf("%s answered %s, not the JSON API: is --url the collector's base URL?", redactedURL(base), mediaType)
+		err = fmt.Errorf("%s answered %s", where, resp.Status)
+	case got != mediaType:
+		err = fmt.Errorf("%s answered %s, not %s: is --url the collector's base URL?", where, got, mediaType)
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<30)).Decode(&doc); err != nil {
-		return doc, fmt.Errorf("%s's answer is not the JSON API's: %w", redactedURL(base), err)
+	if err != nil {
+		_ = resp.Body.Close()
+		cancel()
+		return nil, "", err
 	}
-	if doc.Plan.Name == "" || doc.KPIs == nil {
-		return doc, fmt.Errorf("%s's answer has no plan: is --url the collector's base URL?", redactedURL(base))
-	}
-	return doc, nil
+	return &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}, where, nil
 }
 
-// redactedURL is a URL without a password it may carry.
-func redactedURL(u *url.URL) string { return u.Redacted() }
+// cancelOnClose ends a request's context once its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
