@@ -46,7 +46,8 @@ type SMTP struct {
 	To           []string `yaml:"to"`
 }
 
-// The chat services a webhook posts to, and json: the report's JSON.
+// WebhookTypes are the chat services a webhook posts to, and json: the
+// report's JSON to any endpoint.
 var WebhookTypes = []string{"slack", "teams", "mattermost", "discord", "json"}
 
 // Webhook is a chat service's incoming webhook. Its URL is a secret: for

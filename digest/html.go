@@ -64,6 +64,7 @@ type htmlView struct {
 	Charts []Chart
 }
 
+// DueDay is the day a due time ends, for the template.
 func (v htmlView) DueDay(t time.Time) string { return v.C.dueDay(t) }
 
 // StateLine and Period are for the template.

@@ -56,7 +56,7 @@ type Retry struct {
 var DefaultRetry = Retry{Attempts: 5, First: 10 * time.Second, Max: 2 * time.Minute, MaxAfter: 10 * time.Minute}
 
 // deliver sends to one destination, retrying with backoff what may pass.
-// sleep waits (a test's returns at once); a cancelled context ends it.
+// sleep waits (a test's returns at once); a canceled context ends it.
 func deliver(ctx context.Context, s sender, c *Content, charts []Chart, r Retry, sleep func(context.Context, time.Duration) error, logger *slog.Logger, red *redact.Redactor) error {
 	wait := r.First
 	var err error

@@ -31,7 +31,7 @@ type smtpSender struct {
 
 func (s *smtpSender) String() string { return "smtp " + s.cfg.Address() }
 
-// smtpTimeout bounds one delivery: connection, dialogue and data.
+// smtpTimeout bounds one delivery: connection, commands and data.
 const smtpTimeout = 2 * time.Minute
 
 func (s *smtpSender) send(ctx context.Context, c *Content, charts []Chart) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -26,7 +27,7 @@ import (
 
 // squarePNG draws a KPI's "chart" as a plain PNG: the mail's structure is
 // what is tested here, not the drawing.
-func squarePNG(_ *snapshot.Snapshot, k *snapshot.KPIState) ([]byte, error) {
+func squarePNG(_ *snapshot.Snapshot, _ *snapshot.KPIState) ([]byte, error) {
 	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
 	for x := range 64 {
 		img.Set(x, 16, color.RGBA{9, 105, 218, 255})
@@ -64,7 +65,7 @@ func parseMail(t *testing.T, data []byte) (*mail.Message, []Part) {
 	related := multipart.NewReader(msg.Body, params["boundary"])
 	for i := 0; ; i++ {
 		p, err := related.NextRawPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -78,7 +79,7 @@ func parseMail(t *testing.T, data []byte) (*mail.Message, []Part) {
 			alt := multipart.NewReader(p, pp["boundary"])
 			for {
 				ap, err := alt.NextRawPart()
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					break
 				}
 				if err != nil {

@@ -276,7 +276,7 @@ func TestWebhookRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
 			calls := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				mu.Lock()
 				a := tt.answers[min(calls, len(tt.answers)-1)]
 				calls++

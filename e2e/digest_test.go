@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -248,7 +249,7 @@ func mailParts(t *testing.T, data []byte) (text, html string, images map[string]
 	related := multipart.NewReader(msg.Body, params["boundary"])
 	for {
 		p, err := related.NextRawPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -260,7 +261,7 @@ func mailParts(t *testing.T, data []byte) (text, html string, images map[string]
 			alt := multipart.NewReader(p, pp["boundary"])
 			for {
 				ap, err := alt.NextRawPart()
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					break
 				}
 				if err != nil {

@@ -6,6 +6,7 @@
 package fakesmtp
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -75,9 +76,12 @@ func Start(t testing.TB, mode Mode, username, password string) *Server {
 	var err error
 	switch mode {
 	case Implicit:
-		l, err = tls.Listen("tcp", "127.0.0.1:0", tlsConfig)
+		l, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err == nil {
+			l = tls.NewListener(l, tlsConfig)
+		}
 	default:
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		l, err = (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if mode == StartTLS {
 			srv.TLSConfig = tlsConfig
 		}
@@ -111,6 +115,7 @@ func (s *Server) Refuse(replies ...*smtp.SMTPError) {
 
 type backend struct{ s *Server }
 
+// NewSession starts a client's session.
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{s: b.s, conn: c}, nil
 }
@@ -121,10 +126,12 @@ type session struct {
 	msg  Message
 }
 
+// AuthMechanisms offers PLAIN.
 func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
+// Auth checks PLAIN against the server's credentials.
 func (ss *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
+	return sasl.NewPlainServer(func(_, username, password string) error {
 		if ss.s.username == "" || username != ss.s.username || password != ss.s.password {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
 		}
@@ -133,6 +140,7 @@ func (ss *session) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
+// Mail refuses a sender before AUTH where the server has credentials.
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	if ss.s.username != "" && ss.msg.Authenticated == "" {
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
@@ -141,11 +149,13 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
+// Rcpt takes every recipient.
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.msg.To = append(ss.msg.To, to)
 	return nil
 }
 
+// Data keeps the message, or refuses it as Refuse asked.
 func (ss *session) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -165,11 +175,13 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
+// Reset starts the next message, still authenticated.
 func (ss *session) Reset() {
 	auth := ss.msg.Authenticated
 	ss.msg = Message{Authenticated: auth}
 }
 
+// Logout ends the session.
 func (ss *session) Logout() error { return nil }
 
 // certificate is a self-signed certificate for localhost and 127.0.0.1,
