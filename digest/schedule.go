@@ -142,9 +142,19 @@ func NewRunner(cfg *config.Config, snap func() *snapshot.Snapshot, records Recor
 // SetConfig takes a reloaded config's digests.
 func (r *Runner) SetConfig(cfg *config.Config) {
 	r.mu.Lock()
+	old := r.cfg
 	r.cfg = cfg
 	r.mu.Unlock()
 	if m := r.opts.Metrics; m != nil {
+		// A digest the new config no longer has leaves the exposition.
+		if old != nil {
+			for name := range old.Digests {
+				if cfg.Digests[name] == nil {
+					m.sent.DeletePartialMatch(prometheus.Labels{"digest": name})
+					m.failures.DeleteLabelValues(name)
+				}
+			}
+		}
 		for name := range cfg.Digests {
 			m.sent.WithLabelValues(name, ResultSuccess)
 			m.sent.WithLabelValues(name, ResultFailure)

@@ -13,6 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
@@ -347,5 +350,37 @@ func TestMilestoneOutcomes(t *testing.T) {
 				t.Errorf("outcomes %v, want %v (status %s)", got, tt.want, snap.KPIs[0].Status)
 			}
 		})
+	}
+}
+
+// The counters start at 0 for every digest of the config, count each send
+// by result, and a digest removed by a reload leaves the exposition.
+func TestMetrics(t *testing.T) {
+	at := time.Date(2026, 9, 21, 8, 0, 0, 0, stockholm)
+	snap := testSnapshot(at, weekKPIs(at)...)
+	svc := newService(t, "slack")
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(nil, &config.Webhook{Type: "slack", URL: config.Secret(svc.URL)})
+	r := NewRunner(cfg, func() *snapshot.Snapshot { return snap }, &memoryRecords{}, Options{Metrics: NewMetrics(reg), Now: func() time.Time { return at }, Sleep: (&noSleep{}).sleep})
+	if _, err := r.Send(context.Background(), "weekly", at); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP kpi_digest_failures_in_a_row How many of the digest's latest sends failed in a row (0 after a success); kept in the store across restarts.
+# TYPE kpi_digest_failures_in_a_row gauge
+kpi_digest_failures_in_a_row{digest="weekly"} 0
+# HELP kpi_digest_sent_total Digests sent, by result: success when every destination took it (after retries), else failure.
+# TYPE kpi_digest_sent_total counter
+kpi_digest_sent_total{digest="weekly",result="failure"} 0
+kpi_digest_sent_total{digest="weekly",result="success"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	next := testConfig(nil)
+	next.Digests = map[string]*config.Digest{}
+	r.SetConfig(next)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 0 {
+		t.Errorf("%d series after the digest was removed (%v)", n, err)
 	}
 }
