@@ -23,6 +23,8 @@ type Config struct {
 	Plan     Plan                `yaml:"plan"`
 	Channels map[string]*Channel `yaml:"channels"`
 	KPIs     []*KPI              `yaml:"kpis"`
+	// Digests are the plan's summaries sent on a schedule, by name.
+	Digests map[string]*Digest `yaml:"digests"`
 
 	// File is the path the config was read from.
 	File string `yaml:"-"`

@@ -173,6 +173,7 @@ func load(file string, data, text []byte, kpis *kpiPieces, types Types, opts []L
 	fp := sha256.New()
 	fp.Write(data)
 	readSecretFiles(ps, cfg, filepath.Dir(file), fp)
+	readDigestSecretFiles(ps, cfg, filepath.Dir(file), fp)
 	cfg.Fingerprint = hex.EncodeToString(fp.Sum(nil))
 
 	readAccountsFiles(ps, cfg, filepath.Dir(file), fp)

@@ -57,5 +57,5 @@ func (c *Config) Secrets() []string {
 	for _, ch := range c.Channels {
 		out = append(out, ch.Credentials.Values()...)
 	}
-	return out
+	return append(out, c.digestSecrets()...)
 }

@@ -35,6 +35,7 @@ func applyDefaults(cfg *Config, types Types) {
 	if cfg.Plan.Timezone == "" {
 		cfg.Plan.Timezone = "UTC"
 	}
+	applyDigestDefaults(cfg)
 	for name, ch := range cfg.Channels {
 		if ch == nil {
 			continue
@@ -125,6 +126,7 @@ func validate(ps *problems, cfg *Config, types Types) {
 		seen[k.Name] = k.index
 		validateKPI(ps, cfg, p, k.index, k, types, accountSets[k.Channel])
 	}
+	validateDigests(ps, cfg)
 }
 
 // resolve sets what a valid config resolves to: the plan's time zone and

@@ -35,7 +35,7 @@ func goList(t *testing.T, format, pkg string) []string {
 // arithmetic, redaction and the series map depend on nothing of the module;
 // and what shows the snapshot imports neither the collectors nor the store.
 func TestImportRules(t *testing.T) {
-	downstream := []string{"engine", "snapshot", "metrics", "web", "report", "peers", "chart"}
+	downstream := []string{"engine", "snapshot", "metrics", "web", "report", "peers", "chart", "digest"}
 	for _, pkg := range []string{"plan", "collectors", "store", "config", "vocab", "internal/redact"} {
 		for _, dep := range goList(t, `{{join .Deps " "}}`, pkg) {
 			if slices.Contains(downstream, dep) {
@@ -68,6 +68,15 @@ func TestImportRules(t *testing.T) {
 			if !slices.Contains(shows, dep) {
 				t.Errorf("%s depends on %s; it should read the snapshot only", pkg, dep)
 			}
+		}
+	}
+	// Digests read the snapshot as the report does, and the config for
+	// their destinations; the store's records come through an interface
+	// the daemon fills: never the engine, the collectors or the store.
+	digestMay := append(slices.Clone(shows), "config", "internal/redact")
+	for _, dep := range goList(t, `{{join .Deps " "}}`, "digest") {
+		if !slices.Contains(digestMay, dep) {
+			t.Errorf("digest depends on %s; it should read the snapshot and the config only", dep)
 		}
 	}
 }

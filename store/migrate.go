@@ -114,6 +114,21 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		// Per digest (by name): the moment of the last one sent or tried,
+		// how many in a row failed, and what the last one delivered
+		// everywhere said (JSON, as package digest writes it), so that a
+		// restart neither skips nor repeats a digest (see digests.go).
+		name: "digests: each digest's last moment, failures in a row and what it said",
+		steps: []string{
+			`CREATE TABLE digests (
+				name     TEXT PRIMARY KEY,
+				at_ms    INTEGER NOT NULL,
+				failures INTEGER NOT NULL DEFAULT 0,
+				state    BLOB
+			)`,
+		},
+	},
 }
 
 // migration takes a store from one layout version to the next.

@@ -38,6 +38,7 @@ type commonFlags struct {
 	shardCount  int
 	shardIndex  int
 	shardPeers  string
+	externalURL string
 	peerTimeout time.Duration
 	logger      *slog.Logger
 }

@@ -34,6 +34,7 @@ func run(args []string) int {
 	app.Flag("shard.count", "How many replicas share the accounts (1: no sharding).").Default("1").IntVar(&common.shardCount)
 	app.Flag("shard.index", "Which of them this one is, from 0; -1 takes it from the host name's last number (a StatefulSet pod's ordinal).").Default("0").IntVar(&common.shardIndex)
 	memRatio := app.Flag("auto-gomemlimit.ratio", "Set Go's memory limit (GOMEMLIMIT) to this share of the container's memory limit (cgroup v2 or v1), from 0 to 1; 0 turns it off. GOMEMLIMIT set in the environment wins.").Default(strconv.FormatFloat(memlimit.DefaultRatio, 'g', -1, 64)).Float64()
+	app.Flag("web.external-url", "The URL under which users reach the collector (https://kpi.acme.example/): digests link to its pages. Without it, digests carry no links.").StringVar(&common.externalURL)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 
@@ -85,6 +86,11 @@ func run(args []string) int {
 	reportCmd.Flag("tls.server-name", "With --url: the name the collector's certificate must carry, where the URL's host differs.").StringVar(&rep.url.tls.ServerName)
 	reportCmd.Flag("tls.insecure-skip-verify", "With --url: do not check the collector's certificate (tests only).").BoolVar(&rep.url.tls.InsecureSkipVerify)
 
+	digestCmd := app.Command("digest", "Send a digest of the config now, to every destination it names (and record it as sent), or print it with --dry-run.")
+	dig := digestFlags{}
+	digestCmd.Flag("name", "The digest, as named under digests:.").Required().StringVar(&dig.name)
+	digestCmd.Flag("dry-run", "Print the digest and where it would go; send and record nothing.").BoolVar(&dig.dryRun)
+
 	healthCmd := app.Command("healthcheck", "Ask a running collector whether it is ready (exit 0) or not (exit 1): a container healthcheck for an image without a shell or curl.")
 	healthURL := healthCmd.Flag("url", "The URL to ask.").Default("http://127.0.0.1:9469/-/ready").String()
 
@@ -129,6 +135,8 @@ func run(args []string) int {
 		return runImport(common, imp)
 	case "report":
 		return runReport(common, rep)
+	case "digest":
+		return runDigest(common, dig)
 	case "backup":
 		return runBackup(common, *backupTo)
 	default:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kpi-collector/kpi-collector/backup"
 	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/digest"
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/peers"
@@ -48,6 +49,10 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	cfg, err := c.load()
 	if err != nil {
 		logger.Error("the config is not valid", "file", c.configFile, "err", err)
+		return 1
+	}
+	if err := checkExternalURL(c.externalURL); err != nil {
+		logger.Error("bad flag", "err", err)
 		return 1
 	}
 	var peerURLs []string
@@ -86,6 +91,16 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 		promcollectors.NewGoCollector(),
 		promcollectors.NewProcessCollector(promcollectors.ProcessCollectorOpts{}),
 	)
+
+	// Digests go out from shard 0 only, so that a sharded plan sends each
+	// once.
+	var digests *digest.Runner
+	if c.shardIndex == 0 {
+		dopts := digestOptions(c)
+		dopts.Metrics = digest.NewMetrics(live)
+		digests = digest.NewRunner(cfg, e.Snapshot, st, dopts)
+		go digests.Run(ctx)
+	}
 
 	if opts.backupPath != "" {
 		backups, err := backup.NewSchedule(st, opts.backupPath, time.Duration(opts.backupInterval), opts.backupKeep, logger)
@@ -126,7 +141,10 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 			logger.Error("rescheduling after reload failed", "err", err)
 			return err
 		}
-		logger.Info("config reloaded", "channels", len(next.Channels), "kpis", len(next.KPIs))
+		if digests != nil {
+			digests.SetConfig(next)
+		}
+		logger.Info("config reloaded", "channels", len(next.Channels), "kpis", len(next.KPIs), "digests", len(next.Digests))
 		return nil
 	}
 

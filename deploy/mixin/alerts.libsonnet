@@ -206,6 +206,20 @@ local kpiLabels = ['kpi', 'channel', 'account', 'metric'];
           },
         },
         {
+          alert: 'KPIDigestFailing',
+          // The daemon keeps the count in its store, so a restart between
+          // two failed digests does not hide them (a weekly digest's
+          // counter would rarely show two failures in any window).
+          expr: 'kpi_digest_failures_in_a_row{%(selector)s} >= %(digestFailures)d' % cfg,
+          labels: { severity: 'warning' },
+          annotations: {
+            summary: 'Digest {{ $labels.digest }} failed {{ $value }} times in a row',
+            description: 'The last {{ $value }} sends of digest {{ $labels.digest }} did not reach every destination, after retries. The collector log says which destination failed and why ("the digest was not sent"); `collector digest --name {{ $labels.digest }}` sends one now.',
+            dashboard: health,
+            runbook_url: runbook('KPIDigestFailing'),
+          },
+        },
+        {
           alert: 'KPIStoreBackupTooOld',
           // Only where scheduled backups are on (--storage.backup.path): the
           // interval's series is exported only then. A replica with none

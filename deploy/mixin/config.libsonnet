@@ -24,6 +24,7 @@
     credentialFor: '1h',
     versionRetiringWithinDays: 30,  // warn this long before an API version is retired
     versionFor: '1h',
+    digestFailures: 2,  // digests in a row that did not reach every destination
     backupIntervals: 2,  // the last backup older than this many --storage.backup.interval
     backupFor: '15m',
 

@@ -123,15 +123,15 @@ type Server struct {
 	// oauth is LinkedIn's OAuth state: the tokens minted.
 	oauth linkedInOAuth
 
-	mu     sync.Mutex
-	fail   map[API]string
-	calls  map[API]int
-	hang   chan struct{}
-	n      atomic.Int64
-	routes []Route
-	onCall func(API)
-	now    func() time.Time // growing accounts' clock (growing.go)
-	served []ServedCount
+	mu        sync.Mutex
+	fail      map[API]string
+	calls     map[API]int
+	hang      chan struct{}
+	n         atomic.Int64
+	routes    []Route
+	onCall    func(API)
+	growClock func() time.Time // growing accounts' clock (growing.go)
+	served    []ServedCount
 }
 
 // OnCall makes fn be called with the API of every call from now on, as the

@@ -37,13 +37,13 @@ type ServedCount struct {
 // time.Now).
 func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
-	s.now = now
+	s.growClock = now
 	s.mu.Unlock()
 }
 
 func (s *Server) clock() time.Time {
 	s.mu.Lock()
-	now := s.now
+	now := s.growClock
 	s.mu.Unlock()
 	if now == nil {
 		return time.Now()
