@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 func init() {

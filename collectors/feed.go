@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kpi-collector/kpi-collector/config"
 	"io"
 	"mime"
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html/charset"

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/api/analyticsdata/v1beta"
+	analyticsdata "google.golang.org/api/analyticsdata/v1beta"
 
 	"github.com/kpi-collector/kpi-collector/config"
 )

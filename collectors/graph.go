@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kpi-collector/kpi-collector/config"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 func init() {

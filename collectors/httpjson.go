@@ -3,7 +3,6 @@ package collectors
 import (
 	"context"
 	"fmt"
-	"github.com/kpi-collector/kpi-collector/config"
 	"math"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 
 	"github.com/tidwall/gjson"
 )

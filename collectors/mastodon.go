@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kpi-collector/kpi-collector/config"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 )
 
 func init() {

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kpi-collector/kpi-collector/config"
 	"math"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kpi-collector/kpi-collector/config"
 
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
