@@ -31,6 +31,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/digest"
 	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/internal/browsertest"
 	"github.com/kpi-collector/kpi-collector/internal/fakesmtp"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/vocab"
@@ -297,13 +298,6 @@ func mailParts(t *testing.T, data []byte) (text, html string, images map[string]
 // every image loaded, and keeps a screenshot for README with -update.
 func renderMail(t *testing.T, html string, images map[string][]byte) {
 	t.Helper()
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium)")
-	}
 	cids := regexp.MustCompile(`cid:([^"]+)`)
 	missing := 0
 	resolved := cids.ReplaceAllStringFunc(html, func(ref string) string {
@@ -322,13 +316,7 @@ func renderMail(t *testing.T, html string, images map[string][]byte) {
 	if err := os.WriteFile(page, []byte(resolved), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.WindowSize(800, 1200))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	ctx := browsertest.New(t, chromedp.WindowSize(800, 1200))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelTimeout()
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kpi-collector/kpi-collector/internal/browsertest"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 )
 
@@ -14,13 +15,7 @@ import (
 // console error, shows every KPI, and renders to a screenshot at a phone's
 // width.
 func TestStatusPageInChromium(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium)")
-	}
+	browser := browsertest.Path(t)
 	api := fakeapi.New()
 	defer api.Close()
 	dir := t.TempDir()

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kpi-collector/kpi-collector/internal/browsertest"
 )
 
 // Recording from the status page, in headless Chromium driven over the
@@ -20,13 +20,6 @@ import (
 // letters and a wrong token are refused with a message, and the console
 // stays free of errors. The page runs under its strict Content-Security-Policy.
 func TestRecordFromTheStatusPage(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium)")
-	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "plan.yml")
 	writePlan(t, cfg, `plan: {name: page, goal: networking, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
@@ -37,13 +30,7 @@ kpis:
 `)
 	d := start(t, cfg, filepath.Join(dir, "data"))
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(filepath.Join(dir, "profile")))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	ctx := browsertest.New(t)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelTimeout()
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kpi-collector/kpi-collector/internal/browsertest"
 )
 
 var screenshots = flag.Bool("screenshots", false, "rewrite docs/kpi-page-*.png from the KPI page in Chromium")
@@ -24,22 +25,8 @@ var screenshots = flag.Bool("screenshots", false, "rewrite docs/kpi-page-*.png f
 // the screen, the browser logs nothing (a Content-Security-Policy violation
 // would be logged) and asks for nothing but the page and its style sheets.
 func TestKPIPageInChromium(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium)")
-	}
 	srv := newKPIServer(t)
-	dir := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(filepath.Join(dir, "profile")))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	ctx := browsertest.New(t)
 	var mu sync.Mutex
 	var requests, problems []string
 	if err := chromedp.Listen(ctx, func(ev any) {
