@@ -207,6 +207,13 @@ func start(t *testing.T, configFile, storage string) *daemon {
 // as the tests of reloads post it.
 func startAt(t *testing.T, addr, configFile, storage string, extra ...string) *daemon {
 	t.Helper()
+	return startAs(t, "", "", addr, configFile, storage, extra...)
+}
+
+// startAs is startAt for a daemon behind basic auth (--web.config.file):
+// user and password, where given, ask whether it is ready.
+func startAs(t *testing.T, user, password, addr, configFile, storage string, extra ...string) *daemon {
+	t.Helper()
 	d := &daemon{addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr, "--log.level=debug", "--web.enable-lifecycle"}, extra...)...)
 	d.cmd.Env = env()
@@ -225,7 +232,11 @@ func startAt(t *testing.T, addr, configFile, storage string, extra ...string) *d
 		}
 	})
 	waitFor(t, "ready", func() bool {
-		resp, err := http.Get("http://" + d.addr + "/-/ready")
+		req, _ := http.NewRequest(http.MethodGet, "http://"+d.addr+"/-/ready", nil)
+		if user != "" {
+			req.SetBasicAuth(user, password)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return false
 		}

@@ -71,7 +71,7 @@ func TestWholePlanOnEveryReplica(t *testing.T) {
 	}
 	ds := make([]*daemon, shards)
 	for i := range ds {
-		ds[i] = startAuthed(t, addrs[i], cfg, filepath.Join(dir, fmt.Sprint("data", i)), flags(i)...)
+		ds[i] = startAs(t, "marketer", "s3cret-pass", addrs[i], cfg, filepath.Join(dir, fmt.Sprint("data", i)), flags(i)...)
 	}
 
 	get := func(addr, path string) (int, string) {
@@ -219,43 +219,10 @@ func TestWholePlanOnEveryReplica(t *testing.T) {
 	}
 
 	// Restarted, with its store: whole again everywhere.
-	ds[2] = startAuthed(t, addrs[2], cfg, filepath.Join(dir, "data2"), flags(2)...)
+	ds[2] = startAs(t, "marketer", "s3cret-pass", addrs[2], cfg, filepath.Join(dir, "data2"), flags(2)...)
 	for _, addr := range addrs {
 		waitFor(t, addr+" to show the whole plan again", func() bool { return wholeOn(addr) })
 	}
-}
-
-// startAuthed starts a daemon behind basic auth and waits until it is ready.
-func startAuthed(t *testing.T, addr, configFile, storage string, extra ...string) *daemon {
-	t.Helper()
-	d := &daemon{addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, append([]string{"--config.file=" + configFile, "--storage.path=" + storage, "--web.listen-address=" + d.addr}, extra...)...)
-	d.cmd.Env = env()
-	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.done <- d.cmd.Wait() }()
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
-		if t.Failed() {
-			t.Logf("collector logs:\n%s", d.logs)
-		}
-	})
-	waitFor(t, "ready", func() bool {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+d.addr+"/-/ready", nil)
-		req.SetBasicAuth("marketer", "s3cret-pass")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return d
 }
 
 // reportURL runs `collector report --url` in an empty folder, with no
