@@ -52,8 +52,7 @@ func BenchmarkWholePlanAPI(b *testing.B) {
 	state := func(pos int) snapshot.KPIState {
 		due := time.Date(2026, 12, 31, 0, 0, 0, 0, stockholm)
 		return snapshot.KPIState{
-			Position: pos, Name: fmt.Sprintf("kpi_%07d", pos), Channel: "youtube", Account: fmt.Sprintf("UCgen%d", pos), Metric: "subscribers",
-			Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 1000}},
+			KPI: &snapshot.KPI{Position: pos, Name: fmt.Sprintf("kpi_%07d", pos), Channel: "youtube", Account: fmt.Sprintf("UCgen%d", pos), Metric: "subscribers", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 1000}}},
 			Evaluation: kpiplan.Evaluation{Status: vocab.Behind, HasValue: true, Value: float64(pos % 900), Expected: 500, HasTarget: true, Target: 1000, Due: due,
 				HasProgress: true, Progress: float64(pos%900) / 500, HasPace: true, DailyGrowth: 2, Forecast: 800},
 		}

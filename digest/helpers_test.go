@@ -38,8 +38,10 @@ func testSnapshot(at time.Time, kpis ...testKPI) *snapshot.Snapshot {
 	}}
 	for _, k := range kpis {
 		ev := plan.Evaluate(start, plan.KPI{Count: k.count, Tolerance: 0.05, Milestones: k.milestones, Interval: 6 * time.Hour}, k.readings, at)
-		s.KPIs = append(s.KPIs, snapshot.KPIState{Name: k.name, Channel: k.channel, Account: "acme", Metric: "followers",
-			Count: k.count, Tolerance: 0.05, Milestones: k.milestones, Evaluation: ev})
+		s.KPIs = append(s.KPIs, snapshot.KPIState{
+			KPI:        &snapshot.KPI{Name: k.name, Channel: k.channel, Account: "acme", Metric: "followers", Count: k.count, Tolerance: 0.05, Milestones: k.milestones},
+			Evaluation: ev,
+		})
 	}
 	return s
 }

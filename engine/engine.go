@@ -52,6 +52,10 @@ type Engine struct {
 	// order is where publishing finds the KPIs' and the accounts' series,
 	// kept between publishes (see seriesOrder).
 	order seriesOrder
+	// kpis is what the snapshots of one config say of its KPIs, shared by
+	// them (see snapshot.KPIState.KPI); kpisOf is that config.
+	kpis   []snapshot.KPI
+	kpisOf *config.Config
 
 	// runLocks keeps a channel's runs from overlapping, across reloads too.
 	runLocks sync.Map // channel name -> *sync.Mutex

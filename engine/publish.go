@@ -48,6 +48,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 	e.logHiddenLocked(hidden)
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
 	order := e.orderedSeries(cfg)
+	defs := e.kpisLocked(cfg)
 	for i, k := range cfg.KPIs {
 		ch := cfg.Channels[k.Channel]
 		spec := e.types[ch.Type]
@@ -98,13 +99,10 @@ func (e *Engine) publishLocked(_ context.Context) {
 			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
 		}
 		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
-			Position: k.Position,
-			Name:     k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
-			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
+			KPI:        &defs[i],
 			Evaluation: ev,
 			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
 			Resolution: resolution, ResolutionNote: note,
-			Manual:           spec.Manual,
 			Recent:           shown,
 			Versus:           versus,
 			HasPostsInWindow: posts.HasValue, PostsInWindow: posts.Value,
@@ -158,6 +156,25 @@ func (e *Engine) publishLocked(_ context.Context) {
 	case e.published <- struct{}{}:
 	default:
 	}
+}
+
+// kpisLocked returns what the snapshots of cfg say of its KPIs, in its
+// order, made once for each config. Caller holds mu.
+func (e *Engine) kpisLocked(cfg *config.Config) []snapshot.KPI {
+	if e.kpisOf == cfg {
+		return e.kpis
+	}
+	defs := make([]snapshot.KPI, len(cfg.KPIs))
+	for i, k := range cfg.KPIs {
+		defs[i] = snapshot.KPI{
+			Position: k.Position,
+			Name:     k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
+			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
+			Manual: e.types[cfg.Channels[k.Channel].Type].Manual,
+		}
+	}
+	e.kpis, e.kpisOf = defs, cfg
+	return defs
 }
 
 // logHiddenLocked says at info, once per count, that an API withholds it.

@@ -36,7 +36,7 @@ func sampleSnapshot() *snapshot.Snapshot {
 			Start: "2026-07-01", End: "2026-12-31"},
 		KPIs: []snapshot.KPIState{
 			{
-				Name: "youtube_subscribers", Channel: "youtube", Account: "UC1", Metric: "subscribers", Count: vocab.Total,
+				KPI: &snapshot.KPI{Name: "youtube_subscribers", Channel: "youtube", Account: "UC1", Metric: "subscribers", Count: vocab.Total},
 				Evaluation: plan.Evaluation{
 					Status: vocab.Behind, HasValue: true, Value: 1100, LastObservation: time.Date(2026, 7, 16, 6, 0, 0, 0, utc),
 					Expected: 1150, HasTarget: true, Target: 1200, Due: due, HasProgress: true, Progress: 1100.0 / 1150,
@@ -44,7 +44,7 @@ func sampleSnapshot() *snapshot.Snapshot {
 				},
 			},
 			{
-				Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth,
+				KPI:        &snapshot.KPI{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth},
 				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 2.5, HasTarget: true, Target: 5, Due: due},
 			},
 		},

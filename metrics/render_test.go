@@ -47,7 +47,7 @@ func bigSnapshot(n int) *snapshot.Snapshot {
 	s.KPIs, s.Accounts = nil, nil
 	for i := range n {
 		s.KPIs = append(s.KPIs, snapshot.KPIState{
-			Name: fmt.Sprintf("kpi_%05d", n-i), Channel: "youtube", Account: fmt.Sprintf("UC\"odd\\%d\n", i%7), Metric: "subscribers",
+			KPI: &snapshot.KPI{Name: fmt.Sprintf("kpi_%05d", n-i), Channel: "youtube", Account: fmt.Sprintf("UC\"odd\\%d\n", i%7), Metric: "subscribers"},
 			Evaluation: plan.Evaluation{Status: vocab.Statuses[i%6], HasValue: i%3 != 0, Value: float64(i) * 1.5, Expected: 1e7 / float64(i+1),
 				HasTarget: true, Target: 1e9, Due: time.Unix(1798758000, 0), HasProgress: i%2 == 0, Progress: 0.1 * float64(i%13),
 				HasPace: true, Forecast: float64(i) * 1e-9, DailyGrowth: -3, HasRequired: true, RequiredDailyGrowth: 1e21},

@@ -20,11 +20,13 @@ import (
 	"bufio"
 	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
@@ -42,8 +44,11 @@ const (
 
 // Content types of the two forms.
 const (
-	// StatesType is the states form's.
-	StatesType = "application/vnd.kpi-collector.part-states+gob"
+	// StatesType is the states form's. Its version changes with
+	// snapshot.KPIState's shape, so that a replica of another release is
+	// named as missing instead of read wrong (v2: the KPI's definition
+	// apart from its evaluation).
+	StatesType = "application/vnd.kpi-collector.part-states.v2+gob"
 	rowsType   = "application/vnd.kpi-collector.part-rows"
 )
 
@@ -91,13 +96,56 @@ func ReadWhole(r io.Reader) (*snapshot.Snapshot, []report.Missing, error) {
 	s := &snapshot.Snapshot{At: h.At.In(loc), Plan: h.Plan, Channels: h.Channels, KPIs: make([]snapshot.KPIState, 0, min(h.KPIs, 1<<16))}
 	s.Plan.StartTime, s.Plan.EndTime = s.Plan.StartTime.In(loc), s.Plan.EndTime.In(loc)
 	for range h.KPIs {
-		var k snapshot.KPIState
-		if err := dec.Decode(&k); err != nil {
+		k, err := decodeState(dec)
+		if err != nil {
 			return nil, nil, fmt.Errorf("the plan's answer broke off after %d of %d KPIs: %w", len(s.KPIs), h.KPIs, err)
 		}
 		s.KPIs = append(s.KPIs, k)
 	}
 	return s, h.Missing, nil
+}
+
+// wireState is a KPI's state as the states form carries it: KPIState's
+// fields, its definition held by value. Gob fills a field promoted through
+// an embedded pointer by following the pointer, and panics where it is nil:
+// a stream that named such a field (as a state did before the definition
+// stood apart) would have crashed the replica reading it.
+type wireState struct {
+	KPI              snapshot.KPI
+	Evaluation       plan.Evaluation
+	Hidden           string
+	Resolution       float64
+	ResolutionNote   string
+	Versus           *snapshot.Versus
+	PostsInWindow    float64
+	Recent           []plan.Point
+	HasPostsInWindow bool
+}
+
+func toWire(k *snapshot.KPIState) wireState {
+	return wireState{
+		KPI: *k.KPI, Evaluation: k.Evaluation, Hidden: k.Hidden, Resolution: k.Resolution, ResolutionNote: k.ResolutionNote,
+		Versus: k.Versus, PostsInWindow: k.PostsInWindow, Recent: k.Recent, HasPostsInWindow: k.HasPostsInWindow,
+	}
+}
+
+func (w *wireState) state() snapshot.KPIState {
+	return snapshot.KPIState{
+		KPI: &w.KPI, Evaluation: w.Evaluation, Hidden: w.Hidden, Resolution: w.Resolution, ResolutionNote: w.ResolutionNote,
+		Versus: w.Versus, PostsInWindow: w.PostsInWindow, Recent: w.Recent, HasPostsInWindow: w.HasPostsInWindow,
+	}
+}
+
+// decodeState reads one KPI's state of the states form.
+func decodeState(dec *gob.Decoder) (snapshot.KPIState, error) {
+	w := new(wireState)
+	if err := dec.Decode(w); err != nil {
+		return snapshot.KPIState{}, err
+	}
+	if w.KPI.Name == "" {
+		return snapshot.KPIState{}, errors.New("a KPI's state came without its definition")
+	}
+	return w.state(), nil
 }
 
 // ServePart answers a peer's request for this replica's part of snap.
@@ -123,7 +171,7 @@ func writeStates(w io.Writer, h header, kpis []snapshot.KPIState) error {
 		return err
 	}
 	for i := range kpis {
-		if err := enc.Encode(&kpis[i]); err != nil {
+		if err := enc.Encode(toWire(&kpis[i])); err != nil {
 			return err
 		}
 	}

@@ -190,8 +190,8 @@ func (p *Peers) fetchStates(parent context.Context, shard int, auth string) ([]s
 	}
 	kpis := make([]snapshot.KPIState, 0, min(h.KPIs, 1<<16))
 	for range h.KPIs {
-		var k snapshot.KPIState
-		if err := dec.Decode(&k); err != nil {
+		k, err := decodeState(dec)
+		if err != nil {
 			return nil, nil, p.readError(ctx, err)
 		}
 		kpis = append(kpis, k)

@@ -3,11 +3,13 @@ package peers
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,9 +46,7 @@ func wholePlan(n, count int) *snapshot.Snapshot {
 	for i := range n {
 		due := time.Date(2026, 10, 1, 0, 0, 0, 0, stockholm)
 		s.KPIs = append(s.KPIs, snapshot.KPIState{
-			Position: i, Name: fmt.Sprintf("kpi_%03d", i), Channel: fmt.Sprintf("ch%d", i%4), Account: fmt.Sprintf("acct%d", i),
-			Metric: "followers", Count: vocab.Growth, Tolerance: 0.05,
-			Milestones: []vocab.Milestone{{Due: due, Target: float64(100 + i)}},
+			KPI: &snapshot.KPI{Position: i, Name: fmt.Sprintf("kpi_%03d", i), Channel: fmt.Sprintf("ch%d", i%4), Account: fmt.Sprintf("acct%d", i), Metric: "followers", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: float64(100 + i)}}},
 			Evaluation: plan.Evaluation{
 				Status: vocab.OnTrack, HasValue: true, Value: float64(10 * i), Expected: float64(10*i + 1),
 				HasTarget: true, Target: float64(100 + i), Due: due, HasPace: i%2 == 0, DailyGrowth: 1.5, Forecast: float64(20 * i),
@@ -188,6 +188,21 @@ func TestMissingShardsAreNamed(t *testing.T) {
 			w.Header().Set("Content-Type", StatesType)
 			_, _ = w.Write([]byte{0x1f, 0xff, 0x00})
 		}, "its answer could not be read"},
+		{"another release", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/vnd.kpi-collector.part-states+gob")
+			_, _ = w.Write([]byte{0x1f, 0xff, 0x00})
+		}, "it answered 200 OK (application/vnd.kpi-collector.part-states+gob), not its part of the plan"},
+		{"states without their KPIs", func(w http.ResponseWriter, _ *http.Request) {
+			// The shape of a state before the KPI's definition stood apart:
+			// gob fills the evaluation and leaves the definition out.
+			w.Header().Set("Content-Type", StatesType)
+			enc := gob.NewEncoder(w)
+			_ = enc.Encode(header{Shard: 2, KPIs: 1})
+			_ = enc.Encode(struct {
+				Name       string
+				Evaluation plan.Evaluation
+			}{"kpi_002", plan.Evaluation{Status: vocab.OnTrack}})
+		}, "its answer could not be read: a KPI's state came without its definition"},
 		{"refused", nil, "it could not be reached"},
 	}
 	for _, tc := range cases {
@@ -332,5 +347,26 @@ func TestWholeReadsBack(t *testing.T) {
 	}
 	if _, _, err := ReadWhole(strings.NewReader("<html>")); err == nil {
 		t.Error("a page that is not a plan was read as one")
+	}
+}
+
+// The states form carries every field of a KPI's state: one added to
+// snapshot.KPIState and not to wireState would be lost between replicas.
+func TestWireStateHasEveryField(t *testing.T) {
+	wire := reflect.TypeFor[wireState]()
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[snapshot.KPIState]()) {
+		if len(f.Index) > 1 {
+			continue // promoted: carried with its struct
+		}
+		want := f.Type
+		if f.Name == "KPI" {
+			want = want.Elem() // by value on the wire
+		}
+		if w, ok := wire.FieldByName(f.Name); !ok || w.Type != want {
+			t.Errorf("wireState lacks %s %s", f.Name, want)
+		}
+	}
+	if a, b := wire.NumField(), reflect.TypeFor[snapshot.KPIState]().NumField(); a != b {
+		t.Errorf("wireState has %d fields, KPIState %d", a, b)
 	}
 }

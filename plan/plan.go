@@ -85,16 +85,17 @@ type Point struct {
 }
 
 // Evaluation is a KPI's state at one moment. Fields whose Has flag is false
-// are unknown and must not be shown as numbers.
+// are unknown and must not be shown as numbers. The flags sit together at the
+// end: a snapshot holds an Evaluation per KPI, and each flag set between two
+// numbers took 8 bytes of it.
 type Evaluation struct {
 	Status Status
 	// Direction is the KPI's (Down: lower is better), for those who word
 	// the figures.
 	Direction Direction
-	// HasValue is false while no reading exists at or before the moment.
-	HasValue bool
-	Value    float64
-	// LastObservation is the time of the latest reading used.
+	// Value is the latest reading at or before the moment (HasValue), and
+	// LastObservation its time.
+	Value           float64
 	LastObservation time.Time
 
 	Expected float64
@@ -103,14 +104,14 @@ type Evaluation struct {
 	Baseline  float64
 	Reference float64
 	// Target and Due are the next milestone not yet due, or the last one once
-	// all are due. HasTarget is false for a KPI without milestones.
-	HasTarget bool
-	Target    float64
-	Due       time.Time
+	// all are due (HasTarget: false for a KPI without milestones).
+	Target float64
+	Due    time.Time
 
-	// HasProgress is false where the expected value is 0.
-	HasProgress bool
-	Progress    float64
+	// Progress is the value over the expected one (the expected over the
+	// value where lower is better): 1 on the glide path. HasProgress is
+	// false where the divisor is 0.
+	Progress float64
 
 	// DailyGrowth is the recent pace, per day, never measured over less
 	// than a day. For a scheduled channel it is the slope of a least-squares
@@ -125,21 +126,27 @@ type Evaluation struct {
 	//
 	// HasPace is false without a reading, and for a scheduled channel with
 	// fewer than two readings at distinct times.
-	HasPace     bool
 	DailyGrowth float64
 	Forecast    float64
 
-	// HasReach is true where the recent pace, above 0, carries a value
-	// still under its next target up to it: ReachTime is when.
-	HasReach  bool
+	// ReachTime is when the recent pace, above 0, carries a value still
+	// under its next target up to it (HasReach).
 	ReachTime time.Time
 
-	// HasRequired is false once every milestone is due.
-	HasRequired         bool
+	// RequiredDailyGrowth is the pace that reaches the next target by its
+	// due time, 0 where it is reached (HasRequired: false once every
+	// milestone is due).
 	RequiredDailyGrowth float64
 
 	// MissedMilestone is the earliest missed milestone when Status is Missed.
 	MissedMilestone *Milestone
+
+	HasValue    bool
+	HasTarget   bool
+	HasProgress bool
+	HasPace     bool
+	HasReach    bool
+	HasRequired bool
 }
 
 // down reports whether lower is better for k.

@@ -84,8 +84,11 @@ func monthsSnapshot() *snapshot.Snapshot {
 				recent = append(recent, plan.Point{Time: p.Time, Value: p.Value - ev.Reference})
 			}
 		}
-		s.KPIs = append(s.KPIs, snapshot.KPIState{Name: k.name, Channel: k.channel, Account: k.account, Metric: k.metric, Count: k.count, Tolerance: 0.05,
-			Milestones: k.ms, Evaluation: ev, Manual: k.manual, Recent: recent})
+		s.KPIs = append(s.KPIs, snapshot.KPIState{
+			KPI:        &snapshot.KPI{Name: k.name, Channel: k.channel, Account: k.account, Metric: k.metric, Count: k.count, Tolerance: 0.05, Milestones: k.ms, Manual: k.manual},
+			Evaluation: ev,
+			Recent:     recent,
+		})
 	}
 	return s
 }

@@ -29,25 +29,38 @@ func sampleSnapshot() *snapshot.Snapshot {
 			Start: "2026-07-01", End: "2026-12-31",
 			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc)},
 		KPIs: []snapshot.KPIState{
-			{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 8}},
+			{
+				KPI: &snapshot.KPI{Name: "blog_articles", Channel: "blog", Account: "https://blog.acme.example/feed.xml", Metric: "posts", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 8}}},
 				Evaluation: plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 2, Expected: 3.9, HasTarget: true, Target: 8, Due: due,
-					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25}},
-			{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
-				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due}},
-			{Name: "odd|name_with *markup* and\na line", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
-				Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 2, Expected: 2, HasTarget: true, Target: 5, Due: due, HasProgress: true, Progress: 1}},
-			{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 1200}},
+					HasProgress: true, Progress: 2 / 3.9, HasPace: true, Forecast: 4.25},
+			},
+			{
+				KPI:        &snapshot.KPI{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}}},
+				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 2.4, HasTarget: true, Target: 5, Due: due},
+			},
+			{
+				KPI:        &snapshot.KPI{Name: "odd|name_with *markup* and\na line", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Milestones: []vocab.Milestone{{Due: due, Target: 5}}},
+				Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 2, Expected: 2, HasTarget: true, Target: 5, Due: due, HasProgress: true, Progress: 1},
+			},
+			{
+				KPI:        &snapshot.KPI{Name: "youtube_subscribers", Channel: "youtube", Account: "UCHiddenSubs000000000000", Metric: "subscribers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 1200}}},
 				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 1100, HasTarget: true, Target: 1200, Due: due},
-				Hidden:     "hidden by the account"},
-			{Name: "share_of_voice", Channel: "bluesky", Account: "acme.bsky.social", Metric: "followers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 0.25}},
+				Hidden:     "hidden by the account",
+			},
+			{
+				KPI:        &snapshot.KPI{Name: "share_of_voice", Channel: "bluesky", Account: "acme.bsky.social", Metric: "followers", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 0.25}}},
 				Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 0.2, Expected: 0.2, HasTarget: true, Target: 0.25, Due: due, HasProgress: true, Progress: 1},
 				Versus: &snapshot.Versus{Compare: vocab.Share,
 					Own: snapshot.Standing{Account: "acme.bsky.social", HasValue: true, Value: 2000, HasPace: true, DailyGrowth: 14.29},
 					Rivals: []snapshot.Standing{{Account: "rival.bsky.social", HasValue: true, Value: 5000, HasPace: true, DailyGrowth: 7.1},
-						{Account: "other.bsky.social", HasValue: true, Value: 3000}}}},
-			{Name: "engagement", Channel: "bluesky", Account: "acme.bsky.social", Metric: "engagement_per_post", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 40}},
+						{Account: "other.bsky.social", HasValue: true, Value: 3000}}},
+			},
+			{
+				KPI:              &snapshot.KPI{Name: "engagement", Channel: "bluesky", Account: "acme.bsky.social", Metric: "engagement_per_post", Count: vocab.Total, Milestones: []vocab.Milestone{{Due: due, Target: 40}}},
 				Evaluation:       plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 25, Expected: 33, HasTarget: true, Target: 40, Due: due, HasProgress: true, Progress: 25.0 / 33},
-				HasPostsInWindow: true, PostsInWindow: 12},
+				HasPostsInWindow: true,
+				PostsInWindow:    12,
+			},
 		},
 	}
 }
@@ -101,18 +114,26 @@ func TestSuggestions(t *testing.T) {
 	s := sampleSnapshot()
 	due := time.Date(2026, 8, 1, 0, 0, 0, 0, loc)
 	s.KPIs = []snapshot.KPIState{
-		{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}},
+		{
+			KPI: &snapshot.KPI{Name: "new_relationships", Channel: "offline", Account: "default", Metric: "relationships", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}, {Due: time.Date(2026, 9, 1, 0, 0, 0, 0, loc), Target: 10}}},
 			Evaluation: plan.Evaluation{Status: vocab.Behind, HasValue: true, Value: 2, Expected: 2.6, HasTarget: true, Target: 5, Due: due,
-				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2}},
-		{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}},
-			Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18}},
+				HasPace: true, DailyGrowth: 0.1, Forecast: 3.6, HasReach: true, ReachTime: time.Date(2026, 8, 15, 12, 0, 0, 0, loc), HasRequired: true, RequiredDailyGrowth: 0.2},
+		},
+		{
+			KPI:        &snapshot.KPI{Name: "on:track", Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Count: vocab.Growth, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 5}}},
+			Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 3, HasTarget: true, Target: 5, Due: due, HasPace: true, DailyGrowth: 1, Forecast: 18},
+		},
 		// Lower is better: a position forecast at 11.84 falls short of 11,
 		// and the pace's target is 11.9; one forecast under its target is fine.
-		{Name: "position", Channel: "offline", Account: "default", Metric: "position", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 11}},
+		{
+			KPI: &snapshot.KPI{Name: "position", Channel: "offline", Account: "default", Metric: "position", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 11}}},
 			Evaluation: plan.Evaluation{Status: vocab.OnTrack, Direction: vocab.Down, HasValue: true, Value: 12.3, Expected: 12.2, HasTarget: true, Target: 11, Due: due,
-				HasPace: true, DailyGrowth: -0.03, Forecast: 11.84, HasRequired: true, RequiredDailyGrowth: -0.08}},
-		{Name: "bounce", Channel: "offline", Account: "default", Metric: "bounce_rate", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 0.5}},
-			Evaluation: plan.Evaluation{Status: vocab.OnTrack, Direction: vocab.Down, HasValue: true, Value: 0.52, HasTarget: true, Target: 0.5, Due: due, HasPace: true, DailyGrowth: -0.01, Forecast: 0.4}},
+				HasPace: true, DailyGrowth: -0.03, Forecast: 11.84, HasRequired: true, RequiredDailyGrowth: -0.08},
+		},
+		{
+			KPI:        &snapshot.KPI{Name: "bounce", Channel: "offline", Account: "default", Metric: "bounce_rate", Count: vocab.Total, Tolerance: 0.05, Milestones: []vocab.Milestone{{Due: due, Target: 0.5}}},
+			Evaluation: plan.Evaluation{Status: vocab.OnTrack, Direction: vocab.Down, HasValue: true, Value: 0.52, HasTarget: true, Target: 0.5, Due: due, HasPace: true, DailyGrowth: -0.01, Forecast: 0.4},
+		},
 	}
 	var b bytes.Buffer
 	if err := WriteSuggestions(&b, s); err != nil {

@@ -60,23 +60,15 @@ type PlanInfo struct {
 
 // KPIState is one KPI evaluated.
 type KPIState struct {
-	// Position is the KPI's place in the whole plan's list of KPIs; on a
-	// shard, the KPIs of the snapshot are a part of that list, in order.
-	Position   int
-	Name       string
-	Channel    string
-	Account    string
-	Metric     string
-	Count      vocab.Count
-	Tolerance  float64
-	Milestones []vocab.Milestone
+	// KPI is what the plan says of the KPI. It is the same for every
+	// snapshot of one config and shared between them: a snapshot of 100,000
+	// KPIs, built while the one before it is still read, then adds its
+	// evaluations only.
+	*KPI
 	plan.Evaluation
 	// Hidden, where set, is why the API withholds the KPI's count ("hidden
 	// by the account"): the KPI has no new value, and this says why.
 	Hidden string
-	// Manual is true for a KPI of a manual channel: values are recorded
-	// by hand (the status page offers a form).
-	Manual bool
 	// Resolution, where more than 1, is the step in which the API shows the
 	// count at its latest size; ResolutionNote says why.
 	Resolution     float64
@@ -87,13 +79,30 @@ type KPIState struct {
 	Versus *Versus
 	// PostsInWindow, for a KPI on an engagement metric, is how many posts
 	// its value is over (HasPostsInWindow false where unknown).
-	HasPostsInWindow bool
-	PostsInWindow    float64
+	PostsInWindow float64
 	// Recent is a few of the KPI's values (readings counted as its count
 	// says) since the plan started, for sparklines: the value at moments
 	// spread evenly over the plan, up to now, and the latest; at most
 	// SparkPoints.
-	Recent []plan.Point
+	Recent           []plan.Point
+	HasPostsInWindow bool
+}
+
+// KPI is a KPI as the plan defines it, for those who show its state.
+type KPI struct {
+	// Position is the KPI's place in the whole plan's list of KPIs; on a
+	// shard, the KPIs of the snapshot are a part of that list, in order.
+	Position   int
+	Name       string
+	Channel    string
+	Account    string
+	Metric     string
+	Count      vocab.Count
+	Tolerance  float64
+	Milestones []vocab.Milestone
+	// Manual is true for a KPI of a manual channel: values are recorded
+	// by hand (the status page offers a form).
+	Manual bool
 }
 
 // Versus is a KPI's comparison with the channel's rivals: how its value sets

@@ -180,10 +180,11 @@ func TestKPIPageOfAnotherShard(t *testing.T) {
 		Plan: snapshot.PlanInfo{Name: "acme", Goal: "networking", Timezone: "Europe/Stockholm", Start: "2026-07-01", End: "2026-12-31",
 			StartTime: time.Date(2026, 7, 1, 0, 0, 0, 0, loc), EndTime: time.Date(2027, 1, 1, 0, 0, 0, 0, loc), ShardKPIs: []int{1, 1}}}
 	local, remote := frame, frame
-	local.KPIs = []snapshot.KPIState{{Name: "here", Channel: "offline", Metric: "talks", Position: 0}}
+	local.KPIs = []snapshot.KPIState{{KPI: &snapshot.KPI{Name: "here", Channel: "offline", Metric: "talks", Position: 0}}}
 	remote.Plan.ShardIndex = 1
-	remote.KPIs = []snapshot.KPIState{{Name: "over there", Channel: "offline", Metric: "talks", Position: 1,
-		Milestones: []vocab.Milestone{{Due: time.Date(2026, 12, 1, 0, 0, 0, 0, loc), Target: 4}}}}
+	remote.KPIs = []snapshot.KPIState{{
+		KPI: &snapshot.KPI{Name: "over there", Channel: "offline", Metric: "talks", Position: 1, Milestones: []vocab.Milestone{{Due: time.Date(2026, 12, 1, 0, 0, 0, 0, loc), Target: 4}}},
+	}}
 	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { peers.ServePart(w, r, &remote) }))
 	defer peer.Close()
 	gone := httptest.NewServer(http.NotFoundHandler())

@@ -38,12 +38,15 @@ func TestBarFollowsTheDirection(t *testing.T) {
 
 // A KPI versus rivals shows where each stands; an engagement KPI, its posts.
 func TestRivalsTable(t *testing.T) {
-	k := snapshot.KPIState{Name: "share", Channel: "bluesky", Account: "acme", Metric: "followers",
+	k := snapshot.KPIState{
+		KPI:        &snapshot.KPI{Name: "share", Channel: "bluesky", Account: "acme", Metric: "followers"},
 		Evaluation: plan.Evaluation{Status: vocab.OnTrack, HasValue: true, Value: 0.2, HasTarget: true, Target: 0.25},
 		Versus: &snapshot.Versus{Compare: vocab.Share,
 			Own:    snapshot.Standing{Account: "acme", HasValue: true, Value: 2000, HasPace: true, DailyGrowth: 14.3},
 			Rivals: []snapshot.Standing{{Account: "rival-one", HasValue: true, Value: 5000, HasPace: true, DailyGrowth: 7.1}, {Account: "rival-two"}}},
-		HasPostsInWindow: true, PostsInWindow: 12}
+		HasPostsInWindow: true,
+		PostsInWindow:    12,
+	}
 	var b strings.Builder
 	err := page.Execute(&b, pageData{Snap: &snapshot.Snapshot{}, Loc: time.UTC, Channels: []pageChannel{{ChannelState: snapshot.ChannelState{Name: "bluesky"}, KPIs: []snapshot.KPIState{k}}}})
 	if err != nil {
