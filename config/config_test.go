@@ -603,3 +603,30 @@ kpis:
 		t.Fatal(err)
 	}
 }
+
+// KPIs with the same milestones share one list of due times: a plan of
+// 100,000 KPIs on a few schedules holds a few lists.
+func TestSameMilestonesShareOneList(t *testing.T) {
+	cfg, err := config.Load("plan.yml", []byte(`plan: {name: p, goal: seo, timezone: Europe/Stockholm, start: 2026-07-01, end: 2026-12-31}
+channels:
+  yt: {type: youtube, credentials: {api_key: a-key-of-ours}, accounts: [UCa, UCb]}
+kpis:
+  - {name: a, channel: yt, account: UCa, metric: views, milestones: [{due: 2026-09-30, target: 10}, {due: 2026-12-31, target: 20}]}
+  - {name: b, channel: yt, account: UCb, metric: views, milestones: [{due: 2026-09-30, target: 10}, {due: 2026-12-31, target: 20}]}
+  - {name: c, channel: yt, account: UCa, metric: subscribers, milestones: [{due: 2026-09-30, target: 10}, {due: 2026-12-31, target: 21}]}
+  - {name: d, channel: yt, account: UCb, metric: subscribers, milestones: [{due: 2026-10-01, target: 10}, {due: 2026-12-31, target: 20}]}
+`), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c, d := cfg.KPIs[0].Due, cfg.KPIs[1].Due, cfg.KPIs[2].Due, cfg.KPIs[3].Due
+	if &a[0] != &b[0] {
+		t.Error("a and b have the same milestones but two lists")
+	}
+	if &a[0] == &c[0] || &a[0] == &d[0] || &c[0] == &d[0] {
+		t.Error("KPIs with other targets or dates share a list")
+	}
+	if c[1].Target != 21 || !d[0].Due.Equal(time.Date(2026, 10, 2, 0, 0, 0, 0, cfg.Plan.Location)) {
+		t.Errorf("c %v, d %v", c, d)
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -137,9 +138,24 @@ func resolve(cfg *Config) {
 		loc = time.UTC // not reached: validation refused the zone
 	}
 	cfg.Plan.Location = loc
+	// KPIs with the same milestones share one list (read only), as a plan
+	// of 100,000 KPIs on a few schedules has a few lists, not 100,000.
+	shared := map[string][]vocab.Milestone{}
+	var key []byte
 	for _, k := range cfg.KPIs {
 		at := func(path ...any) []any { return append([]any{"kpis", k.index}, path...) }
-		k.Due = milestonesOf(&problems{}, cfg.Plan, at, "", k)
+		due := milestonesOf(&problems{}, cfg.Plan, at, "", k)
+		key = key[:0]
+		for _, m := range due {
+			key = binary.LittleEndian.AppendUint64(key, uint64(m.Due.UnixNano()))
+			key = binary.LittleEndian.AppendUint64(key, math.Float64bits(m.Target))
+		}
+		if same, ok := shared[string(key)]; ok {
+			due = same
+		} else {
+			shared[string(key)] = due
+		}
+		k.Due = due
 	}
 }
 

@@ -111,7 +111,6 @@ func (e *Engine) publishLocked(_ context.Context) {
 	snap.Paces = e.pacesLocked(cfg, now)
 
 	for i, k := range order.keys {
-		key := k.key()
 		ps := order.series[i].s
 		if len(ps) == 0 {
 			continue
@@ -120,10 +119,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 		if last < 0 {
 			continue
 		}
-		snap.Accounts = append(snap.Accounts, snapshot.AccountValue{
-			Channel: key.channel, Account: key.account, Metric: key.metric,
-			Value: ps[last].value,
-		})
+		snap.Accounts = append(snap.Accounts, snapshot.AccountValue{ChannelMetric: k.name, Account: k.account, Value: ps[last].value})
 	}
 
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
@@ -250,28 +246,29 @@ func lastUpTo(ps []plan.Point, t time.Time) int {
 type seriesOrder struct {
 	cfg        *config.Config
 	cache      *cache
-	configured map[accountKey]bool
+	configured map[accountKey]bool // the config's accounts, made by insert
 	keys       []orderKey
 	series     []*samples // keys' readings, by index
 	kpis       []*samples // each KPI's readings, by its index in the config (nil: none yet)
-	names      map[[2]string]*[2]string
+	names      map[snapshot.ChannelMetric]*snapshot.ChannelMetric
 }
 
 // orderKey is a seriesKey in half the space (300,000 of them took 14 MB):
-// the channel and metric, which repeat, are one shared pair.
+// the channel and metric, which repeat, are one shared pair, which the
+// snapshots' account values share too.
 type orderKey struct {
-	name    *[2]string // channel, metric
+	name    *snapshot.ChannelMetric
 	account string
 }
 
-func (k orderKey) key() seriesKey { return seriesKey{k.name[0], k.account, k.name[1]} }
+func (k orderKey) key() seriesKey { return seriesKey{k.name.Channel, k.account, k.name.Metric} }
 
 // orderKey returns k as an orderKey, sharing the order's pair of its
 // channel and metric.
 func (o *seriesOrder) orderKey(k seriesKey) orderKey {
-	name, ok := o.names[[2]string{k.channel, k.metric}]
+	name, ok := o.names[snapshot.ChannelMetric{Channel: k.channel, Metric: k.metric}]
 	if !ok {
-		name = &[2]string{k.channel, k.metric}
+		name = &snapshot.ChannelMetric{Channel: k.channel, Metric: k.metric}
 		o.names[*name] = name
 	}
 	return orderKey{name, k.account}
@@ -280,16 +277,10 @@ func (o *seriesOrder) orderKey(k seriesKey) orderKey {
 // newSeriesOrder orders a cache's series for a config. It reads the cache
 // only: a cache no one else sees yet needs no lock; the engine's needs mu.
 func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
-	configured := make(map[accountKey]bool)
-	for name, ch := range cfg.Channels {
-		for _, a := range ch.AllAccounts() {
-			configured[accountKey{name, a}] = true
-		}
-	}
 	// In key order without sorting the keys: channels, their accounts and
 	// the cache's metrics of each channel are sorted apart (sorting 300,000
 	// keys by three strings took 0.4 s of a first run).
-	o := seriesOrder{cfg: cfg, cache: c, configured: configured, names: map[[2]string]*[2]string{}}
+	o := seriesOrder{cfg: cfg, cache: c, names: map[snapshot.ChannelMetric]*snapshot.ChannelMetric{}}
 	o.keys = make([]orderKey, 0, c.series.len())
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		metrics := slices.Sorted(c.series.m.Metrics(name))
@@ -342,6 +333,16 @@ func (c *cache) ordered(cfg *config.Config) seriesOrder {
 
 // insert puts series added to the cache in their places.
 func (o *seriesOrder) insert(added []seriesKey) {
+	if o.configured == nil {
+		// Made when first needed: most orders never insert (100,000
+		// accounts took 4 MB).
+		o.configured = make(map[accountKey]bool)
+		for name, ch := range o.cfg.Channels {
+			for _, a := range ch.AllAccounts() {
+				o.configured[accountKey{name, a}] = true
+			}
+		}
+	}
 	for _, k := range added {
 		if !o.configured[accountKey{k.channel, k.account}] {
 			continue

@@ -49,9 +49,9 @@ func sampleSnapshot() *snapshot.Snapshot {
 			},
 		},
 		Accounts: []snapshot.AccountValue{
-			{Channel: "youtube", Account: "UC1", Metric: "subscribers", Value: 1100},
-			{Channel: "youtube", Account: "UC1", Metric: "views", Value: 98765},
-			{Channel: "youtube", Account: "UCrival", Metric: "subscribers", Value: 2300},
+			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UC1", Value: 1100},
+			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}, Account: "UC1", Value: 98765},
+			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UCrival", Value: 2300},
 		},
 		Paces: []snapshot.AccountPace{
 			{Channel: "youtube", Account: "UCrival", Metric: "subscribers", DailyGrowth: 7.25},

@@ -45,6 +45,7 @@ func viaClientGolang(t testing.TB, snap *snapshot.Snapshot, extra ...prometheus.
 func bigSnapshot(n int) *snapshot.Snapshot {
 	s := sampleSnapshot()
 	s.KPIs, s.Accounts = nil, nil
+	views := &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}
 	for i := range n {
 		s.KPIs = append(s.KPIs, snapshot.KPIState{
 			KPI: &snapshot.KPI{Name: fmt.Sprintf("kpi_%05d", n-i), Channel: "youtube", Account: fmt.Sprintf("UC\"odd\\%d\n", i%7), Metric: "subscribers"},
@@ -52,7 +53,7 @@ func bigSnapshot(n int) *snapshot.Snapshot {
 				HasTarget: true, Target: 1e9, Due: time.Unix(1798758000, 0), HasProgress: i%2 == 0, Progress: 0.1 * float64(i%13),
 				HasPace: true, Forecast: float64(i) * 1e-9, DailyGrowth: -3, HasRequired: true, RequiredDailyGrowth: 1e21},
 		})
-		s.Accounts = append(s.Accounts, snapshot.AccountValue{Channel: "youtube", Account: fmt.Sprintf("UC%d", i), Metric: "views", Value: float64(i)})
+		s.Accounts = append(s.Accounts, snapshot.AccountValue{ChannelMetric: views, Account: fmt.Sprintf("UC%d", i), Value: float64(i)})
 	}
 	s.Quarantined = []snapshot.QuarantinedSeries{{Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Days: 1}, {Channel: "youtube", Account: "UC\"odd\\1\n", Metric: "views", Days: 3}}
 	return s

@@ -137,10 +137,18 @@ type AccountPace struct {
 
 // AccountValue is the latest reading of one metric of one account.
 type AccountValue struct {
-	Channel string
+	// ChannelMetric is one pair shared by every account's value of the
+	// metric, and by the snapshots of one config: at 100,000 accounts a
+	// snapshot holds 300,000 values, which took 17 MB with the names in each.
+	*ChannelMetric
 	Account string
-	Metric  string
 	Value   float64
+}
+
+// ChannelMetric names a metric of a channel.
+type ChannelMetric struct {
+	Channel string
+	Metric  string
 }
 
 // ChannelState is one channel's collection health.

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -567,11 +568,19 @@ type seriesReadings struct {
 // addAll adds one day's readings of many series, a thousand series at a
 // time: their existing chunks are read in one query, not one each, and no
 // more than a thousand are held.
-func (w *chunkWriter) addAll(ctx context.Context, day int64, groups []seriesReadings) error {
-	for start := 0; start < len(groups); start += seriesPerPart {
-		if err := w.addPart(ctx, day, groups[start:min(start+seriesPerPart, len(groups))]); err != nil {
-			return err
+func (w *chunkWriter) addAll(ctx context.Context, day int64, groups iter.Seq[seriesReadings]) error {
+	part := make([]seriesReadings, 0, seriesPerPart)
+	for g := range groups {
+		part = append(part, g)
+		if len(part) == seriesPerPart {
+			if err := w.addPart(ctx, day, part); err != nil {
+				return err
+			}
+			part = part[:0]
 		}
+	}
+	if len(part) > 0 {
+		return w.addPart(ctx, day, part)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"math"
 	"os"
@@ -545,28 +546,30 @@ func (s *Store) SaveRun(ctx context.Context, run Run) error {
 }
 
 // groupBySeries sorts the readings by their series' ids (ids[i] is the id of
-// readings[i]; the order of a series' own readings stays) and cuts them into
-// one group a series.
+// readings[i]; the order of a series' own readings stays) and yields them
+// one group a series, in order: the groups are cut as they are written, so
+// that a run of 300,000 series never holds a list of them (9.6 MB).
 //
 // It sorts readings and ids (each reading's series) together, in place: the
 // readings are SaveRun's (see there), and a sorted copy cost 29 MB in a run
 // of 300,000 (the sort takes 0.04 s of it). Readings already in order cost
 // only the check.
-func groupBySeries(ids []int64, readings []Reading) []seriesReadings {
+func groupBySeries(ids []int64, readings []Reading) iter.Seq[seriesReadings] {
 	byID := readingsByID{ids: ids[:len(readings)], readings: readings}
 	if !sort.IsSorted(byID) {
 		sort.Stable(byID)
 	}
-	var groups []seriesReadings
-	for n, id := range byID.ids {
-		if len(groups) == 0 || groups[len(groups)-1].id != id {
-			groups = append(groups, seriesReadings{id: id, rs: readings[n : n+1]})
-		} else {
-			g := &groups[len(groups)-1]
-			g.rs = readings[n-len(g.rs) : n+1]
+	return func(yield func(seriesReadings) bool) {
+		from := 0
+		for n := range byID.ids {
+			if n+1 == len(byID.ids) || byID.ids[n+1] != byID.ids[n] {
+				if !yield(seriesReadings{id: byID.ids[n], rs: readings[from : n+1]}) {
+					return
+				}
+				from = n + 1
+			}
 		}
 	}
-	return groups
 }
 
 // readingsByID sorts readings by their series' ids, moving both.

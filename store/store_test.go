@@ -539,7 +539,7 @@ func TestGroupBySeries(t *testing.T) {
 				readings[i] = at(i)
 			}
 			ids := append(slices.Clone(tt.ids), 99) // an id after the readings' stays
-			groups := groupBySeries(ids, readings)
+			groups := slices.Collect(groupBySeries(ids, readings))
 			if len(groups) != len(tt.want) {
 				t.Fatalf("%d groups, want %d", len(groups), len(tt.want))
 			}
