@@ -57,7 +57,7 @@ func (e *Engine) checkCredential(ctx context.Context, ch *config.Channel, b buil
 	default:
 		h.credential = nil
 	}
-	e.publishLocked(ctx)
+	e.publishHealthLocked(ctx)
 	e.mu.Unlock()
 	switch {
 	case err != nil:

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
 // Over three months of runs every twelve hours: Facebook's debug_token is
@@ -173,5 +175,67 @@ kpis:
 	_ = e.secrets() // returns while the refresh hangs
 	if rep := <-done; rep.OK() || rep.Errors[0].Reason != "timeout" {
 		t.Errorf("the hanging refresh: %v", rep.Errors)
+	}
+}
+
+// A credential checked and a reload refused change no KPI: the snapshot is
+// published again with the channels' health and the reload's outcome as
+// they are now, its evaluations shared with the one before (a second
+// evaluation of 100,000 KPIs built 37 MB while the first was still held).
+func TestHealthAloneSharesTheEvaluations(t *testing.T) {
+	a := fakeapi.New()
+	defer a.Close()
+	start := time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a.Now = clock
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  fb:
+    type: facebook
+    api_url: %[1]s
+    credentials: {access_token: %[2]s}
+    accounts: ["20531316728"]
+kpis:
+  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
+`, a.URL, fakeapi.GraphToken))
+	e, st := newEngine(t, t.TempDir(), cfg, start)
+	defer st.Close()
+	e.SetClock(clock)
+	ctx := context.Background()
+	if rep := e.RunChannel(ctx, "fb"); !rep.OK() {
+		t.Fatal(rep.Errors)
+	}
+	shared := func(before, after *snapshot.Snapshot) {
+		t.Helper()
+		if after == before || &after.KPIs[0] != &before.KPIs[0] || &after.Accounts[0] != &before.Accounts[0] || !after.At.Equal(before.At) {
+			t.Errorf("the evaluations were made again (at %v, before at %v)", after.At, before.At)
+		}
+	}
+
+	// A day later the credential is asked again, on its own.
+	mu.Lock()
+	now = now.Add(25 * time.Hour)
+	mu.Unlock()
+	before := e.Snapshot()
+	built, err := e.collectorFor(cfg, cfg.Channels["fb"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.checkCredential(ctx, cfg.Channels["fb"], built)
+	after := e.Snapshot()
+	shared(before, after)
+	if c := channel(after, "fb").Credential; c == nil || !c.Checked.Equal(now) {
+		t.Errorf("credential %+v, want the check of %v", c, now)
+	}
+
+	before = after
+	e.ReloadFailed(ctx, errors.New("plan.yml:3: a mistake"))
+	after = e.Snapshot()
+	shared(before, after)
+	if after.Reload.Success || after.Reload.Error != "plan.yml:3: a mistake" {
+		t.Errorf("reload %+v", after.Reload)
 	}
 }

@@ -348,7 +348,7 @@ func (e *Engine) ReloadFailed(ctx context.Context, err error) {
 	e.mu.Lock()
 	e.reload.Success = false
 	e.reload.Error = err.Error()
-	e.publishLocked(ctx)
+	e.publishHealthLocked(ctx)
 	e.mu.Unlock()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/seriesmap"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // keepRules say which readings of a series the plan can still ask for, so
@@ -51,9 +52,25 @@ func newKeepRules(cfg *config.Config) *keepRules {
 		start: cfg.Plan.StartTime(),
 		spark: sparkMoments(cfg.Plan.StartTime(), cfg.Plan.EndTime()),
 	}
+	// A series of one KPI shares its due times with the series of KPIs
+	// with the same milestones (config shares their lists); a series of
+	// several KPIs has its own, merged.
+	shared := map[*vocab.Milestone][]time.Time{}
 	for _, k := range cfg.KPIs {
 		key := seriesmap.Key{Channel: k.Channel, Account: k.Account, Metric: k.Metric}
-		ds, _ := r.dues.Get(key)
+		ds, ok := r.dues.Get(key)
+		if !ok && len(k.Due) > 0 {
+			if ds, ok = shared[&k.Due[0]]; !ok {
+				ds = make([]time.Time, len(k.Due))
+				for i, m := range k.Due {
+					ds[i] = m.Due
+				}
+				shared[&k.Due[0]] = ds
+			}
+			r.dues.Set(key, ds[:len(ds):len(ds)])
+			continue
+		}
+		ds = slices.Clone(ds)
 		for _, m := range k.Due {
 			ds = append(ds, m.Due)
 		}
