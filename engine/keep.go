@@ -12,7 +12,6 @@ import (
 	"github.com/kpi-collector/kpi-collector/internal/seriesmap"
 	"github.com/kpi-collector/kpi-collector/plan"
 	"github.com/kpi-collector/kpi-collector/snapshot"
-	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // keepRules say which readings of a series the plan can still ask for, so
@@ -52,20 +51,25 @@ func newKeepRules(cfg *config.Config) *keepRules {
 		start: cfg.Plan.StartTime(),
 		spark: sparkMoments(cfg.Plan.StartTime(), cfg.Plan.EndTime()),
 	}
-	// A series of one KPI shares its due times with the series of KPIs
-	// with the same milestones (config shares their lists); a series of
-	// several KPIs has its own, merged.
-	shared := map[*vocab.Milestone][]time.Time{}
+	// A series of one KPI shares its due times with every other such series
+	// of the same due times (a plan of 100,000 KPIs on one schedule holds
+	// one list); a series of several KPIs has its own, merged.
+	shared := map[string][]time.Time{}
+	var dueKey []byte
 	for _, k := range cfg.KPIs {
 		key := seriesmap.Key{Channel: k.Channel, Account: k.Account, Metric: k.Metric}
 		ds, ok := r.dues.Get(key)
 		if !ok && len(k.Due) > 0 {
-			if ds, ok = shared[&k.Due[0]]; !ok {
+			dueKey = dueKey[:0]
+			for _, m := range k.Due {
+				dueKey = binary.LittleEndian.AppendUint64(dueKey, uint64(m.Due.UnixNano())) //nolint:gosec // a map key: the bits, not the number
+			}
+			if ds, ok = shared[string(dueKey)]; !ok {
 				ds = make([]time.Time, len(k.Due))
 				for i, m := range k.Due {
 					ds[i] = m.Due
 				}
-				shared[&k.Due[0]] = ds
+				shared[string(dueKey)] = ds
 			}
 			r.dues.Set(key, ds[:len(ds):len(ds)])
 			continue

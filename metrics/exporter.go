@@ -261,17 +261,17 @@ func sortFamilies(fs []familySpec) []familySpec {
 // for all the families that list them.
 type order struct {
 	snap            *snapshot.Snapshot
-	kpiIdx, acctIdx []int
+	kpiIdx, acctIdx []int32 // 100,000s of them: half the space of ints
 }
 
-func (o *order) kpis() []int {
+func (o *order) kpis() []int32 {
 	if o.kpiIdx == nil {
 		o.kpiIdx = kpiOrder(o.snap.KPIs)
 	}
 	return o.kpiIdx
 }
 
-func (o *order) accounts() []int {
+func (o *order) accounts() []int32 {
 	if o.acctIdx == nil {
 		o.acctIdx = accountOrder(o.snap.Accounts)
 	}
@@ -284,10 +284,10 @@ var (
 )
 
 // kpiOrder sorts KPIs by their labels in name order: account, channel, kpi, metric.
-func kpiOrder(ks []snapshot.KPIState) []int {
-	idx := make([]int, len(ks))
+func kpiOrder(ks []snapshot.KPIState) []int32 {
+	idx := make([]int32, len(ks))
 	for i := range idx {
-		idx[i] = i
+		idx[i] = int32(i) //nolint:gosec // a snapshot's KPIs are far fewer than 2^31
 	}
 	sort.Slice(idx, func(a, b int) bool {
 		x, y := &ks[idx[a]], &ks[idx[b]]
@@ -306,10 +306,10 @@ func kpiOrder(ks []snapshot.KPIState) []int {
 }
 
 // accountOrder sorts account values by account, channel, metric.
-func accountOrder(as []snapshot.AccountValue) []int {
-	idx := make([]int, len(as))
+func accountOrder(as []snapshot.AccountValue) []int32 {
+	idx := make([]int32, len(as))
 	for i := range idx {
-		idx[i] = i
+		idx[i] = int32(i) //nolint:gosec // a snapshot's account values are far fewer than 2^31
 	}
 	sort.Slice(idx, func(a, b int) bool {
 		x, y := &as[idx[a]], &as[idx[b]]

@@ -189,7 +189,14 @@ func render(snap *snapshot.Snapshot, sizeHint int, extra ...prometheus.Collector
 	if err != nil {
 		return nil, err
 	}
-	return &Rendered{of: weak.Make(snap), Piece: gzipsplice.Piece{Deflate: gz.Bytes(), CRC: crc, Size: size}}, nil
+	deflate := gz.Bytes()
+	if cap(deflate)-len(deflate) > len(deflate)/8 {
+		// The page grew past its hint (the first run's values came): the
+		// buffer doubled, and its slack would be held until the next
+		// rendering (5 MB at 100,000 KPIs). A copy of its size is kept.
+		deflate = bytes.Clone(deflate)
+	}
+	return &Rendered{of: weak.Make(snap), Piece: gzipsplice.Piece{Deflate: deflate, CRC: crc, Size: size}}, nil
 }
 
 // labelOrder is the indexes of labels in name order, the order the text
