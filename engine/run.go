@@ -125,11 +125,15 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		ItemAccounts: res.ItemAccounts,
 		QuotaDay:     quotaDay(spec, now), QuotaUnits: calls,
 	}
-	run.Readings = make([]store.Reading, 0, len(res.Readings))
+	run.Values = make([]store.Value, 0, len(res.Readings))
 	for _, r := range res.Readings {
-		run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value, Time: r.Time})
+		if r.Time.IsZero() {
+			run.Values = append(run.Values, store.Value{Account: r.Account, Metric: r.Metric, Value: r.Value})
+		} else {
+			run.Readings = append(run.Readings, store.Reading{Account: r.Account, Metric: r.Metric, Value: r.Value, Time: r.Time})
+		}
 	}
-	readings := len(run.Readings)
+	readings := len(run.Values) + len(run.Readings)
 	res.Readings = nil // the report's, if it keeps them, stay
 	for _, it := range res.Items {
 		run.Items = append(run.Items, store.Item{Account: it.Account, ItemID: it.ID, Published: it.Published})
@@ -145,9 +149,9 @@ func (e *Engine) finish(ctx context.Context, ch *config.Channel, spec config.Typ
 		rep.SaveError = errors.New(redactor.String(err.Error()))
 	}
 	cancel()
-	// Stored, the readings are read back from the store; this copy (29 MB
+	// Stored, the readings are read back from the store; this copy (14 MB
 	// in a run of 300,000) need not stay alive through the publish.
-	run.Readings, run.Items = nil, nil
+	run.Values, run.Readings, run.Items = nil, nil, nil
 
 	e.mu.Lock()
 	h := e.healthOf(ch.Name)

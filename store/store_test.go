@@ -522,7 +522,7 @@ func TestSeriesIDs(t *testing.T) {
 // A run's readings are cut into one group a series, in the series' id
 // order, each series' readings in the order the run gave them.
 func TestGroupBySeries(t *testing.T) {
-	at := func(s int) Reading { return Reading{Time: time.Unix(int64(s), 0), Value: float64(s)} }
+	at := func(s int) Value { return Value{Value: float64(s)} }
 	tests := []struct {
 		name string
 		ids  []int64
@@ -534,30 +534,79 @@ func TestGroupBySeries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			readings := make([]Reading, len(tt.ids))
-			for i := range readings {
-				readings[i] = at(i)
+			values := make([]Value, len(tt.ids))
+			for i := range values {
+				values[i] = at(i)
 			}
-			ids := append(slices.Clone(tt.ids), 99) // an id after the readings' stays
-			groups := slices.Collect(groupBySeries(ids, readings))
+			ids := append(slices.Clone(tt.ids), 99) // an id after the values' stays
+			var groups []int64
+			for id, vs := range groupBySeries(ids, values) {
+				if n := len(groups); n > 0 && groups[n-1] >= id {
+					t.Errorf("group %d (series %d) after series %d", n, id, groups[n-1])
+				}
+				groups = append(groups, id)
+				var got []float64
+				for _, v := range vs {
+					got = append(got, v.Value)
+				}
+				if !slices.Equal(got, tt.want[id]) {
+					t.Errorf("series %d: %v, want %v", id, got, tt.want[id])
+				}
+			}
 			if len(groups) != len(tt.want) {
 				t.Fatalf("%d groups, want %d", len(groups), len(tt.want))
-			}
-			for n, g := range groups {
-				if n > 0 && groups[n-1].id >= g.id {
-					t.Errorf("group %d (series %d) after series %d", n, g.id, groups[n-1].id)
-				}
-				var got []float64
-				for _, r := range g.rs {
-					got = append(got, r.Value)
-				}
-				if !slices.Equal(got, tt.want[g.id]) {
-					t.Errorf("series %d: %v, want %v", g.id, got, tt.want[g.id])
-				}
 			}
 			if ids[len(ids)-1] != 99 {
 				t.Error("an id after the readings moved")
 			}
 		})
+	}
+}
+
+// A run's values (the engine's form) and the same readings given as
+// readings without a time store the same, beside a feed's posts count and a
+// dated reading, each with its source and time.
+func TestValuesStoreAsReadings(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	window := t0.Add(-72 * time.Hour)
+	stored := func(run Run) []Reading {
+		t.Helper()
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		run.Channel, run.Time, run.Success = "yt", t0, true
+		run.ItemAccounts = []string{"UC2"}
+		run.Readings = append(run.Readings, Reading{Account: "UC1", Metric: "clicks", Value: 4, Time: window})
+		if err := s.SaveRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Readings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Account+rs[i].Metric < rs[j].Account+rs[j].Metric })
+		return rs
+	}
+	asValues := stored(Run{Values: []Value{{Account: "UC2", Metric: "views", Value: 9}, {Account: "UC1", Metric: "views", Value: 7}, {Account: "UC1", Metric: "subscribers", Value: 1.5}}})
+	asReadings := stored(Run{Readings: []Reading{{Account: "UC2", Metric: "views", Value: 9}, {Account: "UC1", Metric: "views", Value: 7}, {Account: "UC1", Metric: "subscribers", Value: 1.5}}})
+	want := []Reading{
+		{Channel: "yt", Account: "UC1", Metric: "clicks", Time: window, Value: 4, Source: SourceAPI},
+		{Channel: "yt", Account: "UC1", Metric: "subscribers", Time: t0, Value: 1.5, Source: SourceAPI},
+		{Channel: "yt", Account: "UC1", Metric: "views", Time: t0, Value: 7, Source: SourceAPI},
+		{Channel: "yt", Account: "UC2", Metric: "posts", Time: t0, Value: 0, Source: SourceFeed},
+		{Channel: "yt", Account: "UC2", Metric: "views", Time: t0, Value: 9, Source: SourceAPI},
+	}
+	for _, got := range [][]Reading{asValues, asReadings} {
+		if len(got) != len(want) {
+			t.Fatalf("stored %+v, want %+v", got, want)
+		}
+		for i := range want {
+			if g, w := got[i], want[i]; g.Channel != w.Channel || g.Account != w.Account || g.Metric != w.Metric || !g.Time.Equal(w.Time) || g.Value != w.Value || g.Source != w.Source {
+				t.Errorf("reading %d: %+v, want %+v", i, g, w)
+			}
+		}
 	}
 }
