@@ -210,7 +210,7 @@ kpis:
 	}
 	shared := func(before, after *snapshot.Snapshot) {
 		t.Helper()
-		if after == before || &after.KPIs[0] != &before.KPIs[0] || &after.Accounts[0] != &before.Accounts[0] || !after.At.Equal(before.At) {
+		if after == before || &after.KPIs[0] != &before.KPIs[0] || &after.Accounts.Values[0] != &before.Accounts.Values[0] || !after.At.Equal(before.At) {
 			t.Errorf("the evaluations were made again (at %v, before at %v)", after.At, before.At)
 		}
 	}

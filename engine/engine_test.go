@@ -209,9 +209,9 @@ func TestFeedLedger(t *testing.T) {
 		t.Errorf("after items scrolled out: value %v at %v, want 3 at the last read", k.Value, k.LastObservation)
 	}
 	var posts float64
-	for _, av := range e.Snapshot().Accounts {
+	for av, v := range e.Snapshot().Accounts.All() {
 		if av.Channel == "blog" {
-			posts = av.Value
+			posts = v
 		}
 	}
 	if posts != 4 {
@@ -648,7 +648,7 @@ func TestAccountsFollowTheSeries(t *testing.T) {
 	ctx := context.Background()
 	listed := func() []string {
 		var out []string
-		for _, av := range e.Snapshot().Accounts {
+		for av := range e.Snapshot().Accounts.All() {
 			out = append(out, av.Channel+"/"+av.Account+"/"+av.Metric)
 		}
 		return out

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -28,9 +29,8 @@ func (e *Engine) publishLocked(_ context.Context) {
 			StartTime: cfg.Plan.StartTime(), EndTime: cfg.Plan.EndTime(), ShardIndex: cfg.ShardIndex,
 			ShardKPIs: cfg.ShardKPIs,
 		},
-		Reload:   e.reload,
-		KPIs:     make([]snapshot.KPIState, 0, len(cfg.KPIs)),
-		Accounts: make([]snapshot.AccountValue, 0, e.cache.series.len()),
+		Reload: e.reload,
+		KPIs:   make([]snapshot.KPIState, 0, len(cfg.KPIs)),
 	}
 	start := cfg.Plan.StartTime()
 	// A sparkline equal to the one in the same place of the last snapshot
@@ -104,16 +104,16 @@ func (e *Engine) publishLocked(_ context.Context) {
 	}
 	snap.Paces = e.pacesLocked(cfg, now)
 
-	for i, k := range order.keys {
-		ps := order.series[i].s
-		if len(ps) == 0 {
-			continue
+	// The names are the order's, shared (the order copies them before it
+	// changes them); the values are this snapshot's.
+	snap.Accounts = snapshot.AccountValues{Series: order.keys, Values: make([]float64, len(order.keys))}
+	for i := range order.keys {
+		snap.Accounts.Values[i] = math.NaN()
+		if ps := order.series[i].s; len(ps) > 0 {
+			if last := lastSampleUpTo(ps, now); last >= 0 {
+				snap.Accounts.Values[i] = ps[last].value
+			}
 		}
-		last := lastSampleUpTo(ps, now)
-		if last < 0 {
-			continue
-		}
-		snap.Accounts = append(snap.Accounts, snapshot.AccountValue{ChannelMetric: k.name, Account: k.account, Value: ps[last].value})
 	}
 
 	snap.Channels = e.channelsLocked(cfg, now, intervals)
@@ -286,32 +286,28 @@ func lastUpTo(ps []plan.Point, t time.Time) int {
 type seriesOrder struct {
 	cfg        *config.Config
 	cache      *cache
-	configured map[accountKey]bool // the config's accounts, made by insert
-	keys       []orderKey
-	series     []*samples // keys' readings, by index
-	kpis       []*samples // each KPI's readings, by its index in the config (nil: none yet)
+	configured map[accountKey]bool   // the config's accounts, made by insert
+	keys       []snapshot.SeriesName // shared by snapshots: never changed in place
+	series     []*samples            // keys' readings, by index
+	kpis       []*samples            // each KPI's readings, by its index in the config (nil: none yet)
 	names      map[snapshot.ChannelMetric]*snapshot.ChannelMetric
 }
 
-// orderKey is a seriesKey in half the space (300,000 of them took 14 MB):
-// the channel and metric, which repeat, are one shared pair, which the
-// snapshots' account values share too.
-type orderKey struct {
-	name    *snapshot.ChannelMetric
-	account string
-}
+// The order keeps its series' names as the snapshots show them, in half
+// the space of a seriesKey (300,000 of them took 14 MB): the channel and
+// metric, which repeat, are one shared pair.
 
-func (k orderKey) key() seriesKey { return seriesKey{k.name.Channel, k.account, k.name.Metric} }
+func keyOfName(n snapshot.SeriesName) seriesKey { return seriesKey{n.Channel, n.Account, n.Metric} }
 
-// orderKey returns k as an orderKey, sharing the order's pair of its
+// nameOf returns k as a series name, sharing the order's pair of its
 // channel and metric.
-func (o *seriesOrder) orderKey(k seriesKey) orderKey {
+func (o *seriesOrder) nameOf(k seriesKey) snapshot.SeriesName {
 	name, ok := o.names[snapshot.ChannelMetric{Channel: k.channel, Metric: k.metric}]
 	if !ok {
 		name = &snapshot.ChannelMetric{Channel: k.channel, Metric: k.metric}
 		o.names[*name] = name
 	}
-	return orderKey{name, k.account}
+	return snapshot.SeriesName{ChannelMetric: name, Account: k.account}
 }
 
 // newSeriesOrder orders a cache's series for a config. It reads the cache
@@ -321,7 +317,7 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 	// the cache's metrics of each channel are sorted apart (sorting 300,000
 	// keys by three strings took 0.4 s of a first run).
 	o := seriesOrder{cfg: cfg, cache: c, names: map[snapshot.ChannelMetric]*snapshot.ChannelMetric{}}
-	o.keys = make([]orderKey, 0, c.series.len())
+	o.keys = make([]snapshot.SeriesName, 0, c.series.len())
 	for _, name := range slices.Sorted(maps.Keys(cfg.Channels)) {
 		metrics := slices.Sorted(c.series.m.Metrics(name))
 		if len(metrics) == 0 {
@@ -335,7 +331,7 @@ func newSeriesOrder(cfg *config.Config, c *cache) seriesOrder {
 			}
 			for _, m := range metrics {
 				if d := c.series.get(seriesKey{name, a, m}); d != nil {
-					o.keys = append(o.keys, o.orderKey(seriesKey{name, a, m}))
+					o.keys = append(o.keys, o.nameOf(seriesKey{name, a, m}))
 					o.series = append(o.series, d)
 				}
 			}
@@ -383,15 +379,21 @@ func (o *seriesOrder) insert(added []seriesKey) {
 			}
 		}
 	}
+	// The names are copied before the first insertion: published
+	// snapshots share the array.
+	copied := false
 	for _, k := range added {
 		if !o.configured[accountKey{k.channel, k.account}] {
 			continue
 		}
-		i, found := slices.BinarySearchFunc(o.keys, k, func(a orderKey, k seriesKey) int { return a.key().compare(k) })
+		i, found := slices.BinarySearchFunc(o.keys, k, func(a snapshot.SeriesName, k seriesKey) int { return keyOfName(a).compare(k) })
 		if found {
 			continue
 		}
-		o.keys = slices.Insert(o.keys, i, o.orderKey(k))
+		if !copied {
+			o.keys, copied = append(make([]snapshot.SeriesName, 0, len(o.keys)+len(added)), o.keys...), true
+		}
+		o.keys = slices.Insert(o.keys, i, o.nameOf(k))
 		o.series = slices.Insert(o.series, i, o.cache.series.get(k))
 	}
 	for i, k := range o.cfg.KPIs {

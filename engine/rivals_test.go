@@ -50,8 +50,8 @@ kpis:
 		t.Errorf("lead = %v, want -3000 (behind the best rival)", lead.Value)
 	}
 	var rivalValue bool
-	for _, av := range e.Snapshot().Accounts {
-		if av.Account == "gen3000.bsky.social" && av.Metric == "followers" && av.Value == 3000 {
+	for av, v := range e.Snapshot().Accounts.All() {
+		if av.Account == "gen3000.bsky.social" && av.Metric == "followers" && v == 3000 {
 			rivalValue = true
 		}
 	}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -136,9 +137,12 @@ var families = sortFamilies([]familySpec{
 	{accountValue, prometheus.GaugeValue, func(s *snapshot.Snapshot, o *order, emit sink) {
 		var l [3]string
 		for _, i := range o.accounts() {
-			a := &s.Accounts[i]
+			a, v := &s.Accounts.Series[i], s.Accounts.Values[i]
+			if math.IsNaN(v) {
+				continue // no value yet
+			}
 			l = [3]string{a.Channel, a.Account, a.Metric}
-			emit(a.Value, l[:])
+			emit(v, l[:])
 		}
 	}},
 	{accountPace, prometheus.GaugeValue, func(s *snapshot.Snapshot, _ *order, emit sink) {
@@ -273,7 +277,7 @@ func (o *order) kpis() []int32 {
 
 func (o *order) accounts() []int32 {
 	if o.acctIdx == nil {
-		o.acctIdx = accountOrder(o.snap.Accounts)
+		o.acctIdx = accountOrder(o.snap.Accounts.Series)
 	}
 	return o.acctIdx
 }
@@ -305,8 +309,8 @@ func kpiOrder(ks []snapshot.KPIState) []int32 {
 	return idx
 }
 
-// accountOrder sorts account values by account, channel, metric.
-func accountOrder(as []snapshot.AccountValue) []int32 {
+// accountOrder sorts series by account, channel, metric.
+func accountOrder(as []snapshot.SeriesName) []int32 {
 	idx := make([]int32, len(as))
 	for i := range idx {
 		idx[i] = int32(i) //nolint:gosec // a snapshot's account values are far fewer than 2^31

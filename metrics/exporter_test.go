@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,10 +49,15 @@ func sampleSnapshot() *snapshot.Snapshot {
 				Evaluation: plan.Evaluation{Status: vocab.NoData, Expected: 2.5, HasTarget: true, Target: 5, Due: due},
 			},
 		},
-		Accounts: []snapshot.AccountValue{
-			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UC1", Value: 1100},
-			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}, Account: "UC1", Value: 98765},
-			{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UCrival", Value: 2300},
+		Accounts: snapshot.AccountValues{
+			Series: []snapshot.SeriesName{
+				{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UC1"},
+				{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}, Account: "UC1"},
+				{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "subscribers"}, Account: "UCrival"},
+				// A series with no value at the snapshot's moment: no sample.
+				{ChannelMetric: &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}, Account: "UCrival"},
+			},
+			Values: []float64{1100, 98765, 2300, math.NaN()},
 		},
 		Paces: []snapshot.AccountPace{
 			{Channel: "youtube", Account: "UCrival", Metric: "subscribers", DailyGrowth: 7.25},

@@ -44,7 +44,7 @@ func viaClientGolang(t testing.TB, snap *snapshot.Snapshot, extra ...prometheus.
 // bigSnapshot has n KPIs with awkward labels: quotes, backslashes, newlines.
 func bigSnapshot(n int) *snapshot.Snapshot {
 	s := sampleSnapshot()
-	s.KPIs, s.Accounts = nil, nil
+	s.KPIs, s.Accounts = nil, snapshot.AccountValues{}
 	views := &snapshot.ChannelMetric{Channel: "youtube", Metric: "views"}
 	for i := range n {
 		s.KPIs = append(s.KPIs, snapshot.KPIState{
@@ -53,7 +53,8 @@ func bigSnapshot(n int) *snapshot.Snapshot {
 				HasTarget: true, Target: 1e9, Due: time.Unix(1798758000, 0), HasProgress: i%2 == 0, Progress: 0.1 * float64(i%13),
 				HasPace: true, Forecast: float64(i) * 1e-9, DailyGrowth: -3, HasRequired: true, RequiredDailyGrowth: 1e21},
 		})
-		s.Accounts = append(s.Accounts, snapshot.AccountValue{ChannelMetric: views, Account: fmt.Sprintf("UC%d", i), Value: float64(i)})
+		s.Accounts.Series = append(s.Accounts.Series, snapshot.SeriesName{ChannelMetric: views, Account: fmt.Sprintf("UC%d", i)})
+		s.Accounts.Values = append(s.Accounts.Values, float64(i))
 	}
 	s.Quarantined = []snapshot.QuarantinedSeries{{Channel: "blog", Account: "https://blog.example/feed.xml", Metric: "posts", Days: 1}, {Channel: "youtube", Account: "UC\"odd\\1\n", Metric: "views", Days: 3}}
 	return s

@@ -7,6 +7,8 @@ package snapshot
 
 import (
 	"fmt"
+	"iter"
+	"math"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ type Snapshot struct {
 	At       time.Time
 	Plan     PlanInfo
 	KPIs     []KPIState
-	Accounts []AccountValue
+	Accounts AccountValues
 	// Paces are the recent paces of every account of the channels with
 	// rivals, the rivals included, sorted by channel, account and metric.
 	Paces    []AccountPace
@@ -135,14 +137,35 @@ type AccountPace struct {
 	DailyGrowth float64
 }
 
-// AccountValue is the latest reading of one metric of one account.
-type AccountValue struct {
-	// ChannelMetric is one pair shared by every account's value of the
-	// metric, and by the snapshots of one config: at 100,000 accounts a
-	// snapshot holds 300,000 values, which took 17 MB with the names in each.
+// AccountValues is the latest reading of every metric of every account, in
+// channel, account and metric order. Series is shared by the snapshots of
+// one config and one set of series, and only the values are a snapshot's
+// own: at 100,000 accounts a snapshot holds 300,000 values, which took 17 MB
+// with their names and 2.4 MB without.
+type AccountValues struct {
+	// Series is read only.
+	Series []SeriesName
+	// Values[i] is Series[i]'s latest value, NaN while it has none at the
+	// snapshot's moment (a stored value is never NaN).
+	Values []float64
+}
+
+// SeriesName names one metric of one account of a channel.
+type SeriesName struct {
+	// ChannelMetric is one pair shared by every account's series of it.
 	*ChannelMetric
 	Account string
-	Value   float64
+}
+
+// All yields each series that has a value, with it, in order.
+func (a AccountValues) All() iter.Seq2[SeriesName, float64] {
+	return func(yield func(SeriesName, float64) bool) {
+		for i, v := range a.Values {
+			if !math.IsNaN(v) && !yield(a.Series[i], v) {
+				return
+			}
+		}
+	}
 }
 
 // ChannelMetric names a metric of a channel.

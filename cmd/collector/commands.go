@@ -242,9 +242,9 @@ func runOnce(c *commonFlags) int {
 	// run is stored.
 	types := collectors.Types()
 	if snap := e.Snapshot(); snap != nil {
-		for _, a := range snap.Accounts {
+		for a, v := range snap.Accounts.All() {
 			if ch := e.Config().Channels[a.Channel]; ch != nil && types[ch.Type].ItemLedgerMetric == a.Metric {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", a.Channel, a.Account, a.Metric, plainNumber(a.Value))
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", a.Channel, a.Account, a.Metric, plainNumber(v))
 			}
 		}
 	}
