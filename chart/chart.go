@@ -76,7 +76,7 @@ func FromKPI(p snapshot.PlanInfo, k snapshot.KPIState, at time.Time) Chart {
 		Name: k.Name, Metric: k.Metric, Loc: loc,
 		From: p.StartTime, To: p.EndTime, At: at,
 		Status: k.Status,
-		Values: k.Recent,
+		Values: k.Recent.Points(),
 		Step:   k.Manual,
 	}
 	c.Glide = append(c.Glide, plan.Point{Time: p.StartTime, Value: k.Baseline})
@@ -111,7 +111,7 @@ func FromKPI(p snapshot.PlanInfo, k snapshot.KPIState, at time.Time) Chart {
 			// Judged from the values the snapshot keeps, by the plan's
 			// rule for which value stands for the due time.
 			mark.State = Open
-			if v, ok := plan.ValueAtDue(kpi, upTo(k.Recent, at), m.Due); ok {
+			if v, ok := plan.ValueAtDue(kpi, upTo(c.Values, at), m.Due); ok {
 				mark.State = Missed
 				if reached(v.Value, m.Target) {
 					mark.State = Reached

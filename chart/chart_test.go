@@ -73,7 +73,7 @@ func evaluated(name, metric string, count vocab.Count, manual bool, ms []vocab.M
 	if last := len(upTo(readings, at)) - 1; last >= 0 && last != prev {
 		recent = append(recent, plan.Point{Time: readings[last].Time, Value: readings[last].Value - ev.Reference})
 	}
-	return snapshot.KPIState{KPI: &snapshot.KPI{Name: name, Channel: "c", Account: "a", Metric: metric, Count: count, Tolerance: 0.05, Milestones: ms, Manual: manual}, Evaluation: ev, Recent: recent}
+	return snapshot.KPIState{KPI: &snapshot.KPI{Name: name, Channel: "c", Account: "a", Metric: metric, Count: count, Tolerance: 0.05, Milestones: ms, Manual: manual}, Evaluation: ev, Recent: snapshot.SparkOf(recent)}
 }
 
 type chartCase struct {

@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/plan"
 )
 
 // A publish's order of series is every cached series of a configured
@@ -67,5 +72,59 @@ func TestInsertLeavesSharedNames(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"UCa", "UCb", "UCc"}) {
 		t.Errorf("order %v", got)
+	}
+}
+
+// Sparks in little space: the KPIs read by the same runs share one list of
+// times, each keeps its own values, and a publish with nothing new shares
+// every spark with the snapshot before it.
+func TestSparksAreShared(t *testing.T) {
+	a := newAPI(t)
+	a.subscribers.Store(1100)
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: seo, timezone: UTC, start: 2026-07-01, end: 2026-12-31}
+channels:
+  youtube: {type: youtube, api_url: %s, credentials: {api_key: k}, accounts: [UC1]}
+kpis:
+  - {name: subs, channel: youtube, metric: subscribers, milestones: [{due: 2026-07-31, target: 1200}]}
+  - {name: views, channel: youtube, metric: views, milestones: [{due: 2026-07-31, target: 1000}]}
+`, a.URL))
+	// Runs on July 1 and 16: a sparkline's moments are about 8 days apart.
+	first := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	now := first
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e, st := newEngine(t, t.TempDir(), cfg, now)
+	defer st.Close()
+	e.SetClock(clock)
+	ctx := context.Background()
+	for _, subs := range []int64{1100, 1150} {
+		a.subscribers.Store(subs)
+		if rep := e.RunChannel(ctx, "youtube"); !rep.OK() {
+			t.Fatal(rep.Errors)
+		}
+		mu.Lock()
+		now = now.Add(15 * 24 * time.Hour)
+		mu.Unlock()
+	}
+	before := e.Snapshot()
+	subs, views := kpi(before, "subs").Recent, kpi(before, "views").Recent
+	want := []plan.Point{{Time: first, Value: 1100}, {Time: first.Add(15 * 24 * time.Hour), Value: 1150}}
+	got := subs.Points()
+	if len(got) != len(want) || !got[0].Time.Equal(want[0].Time) || got[0].Value != want[0].Value || !got[1].Time.Equal(want[1].Time) || got[1].Value != want[1].Value {
+		t.Fatalf("subs' spark %v, want %v", got, want)
+	}
+	if views.Len() != 2 || views.Values[1] != 500 {
+		t.Errorf("views' spark %v", views.Points())
+	}
+	if &subs.Times[0] != &views.Times[0] {
+		t.Error("two KPIs read by the same runs hold two lists of the same times")
+	}
+	if err := e.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := e.Snapshot()
+	if again := kpi(after, "subs").Recent; after == before || &again.Values[0] != &subs.Values[0] || &again.Times[0] != &subs.Times[0] {
+		t.Error("a publish with nothing new made the spark again")
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"maps"
 	"math"
 	"slices"
@@ -41,6 +42,7 @@ func (e *Engine) publishLocked(_ context.Context) {
 	hidden := e.store.HiddenCounts() // in memory: no I/O
 	e.logHiddenLocked(hidden)
 	var series, spark []plan.Point // one KPI's at a time, the arrays reused
+	sparks := newSparkMaker()
 	order := e.orderedSeries(cfg)
 	defs := e.kpisLocked(cfg)
 	for i, k := range cfg.KPIs {
@@ -77,13 +79,11 @@ func (e *Engine) publishLocked(_ context.Context) {
 		// plan.ValueAtDue.
 		ev := plan.Evaluate(start, planKPI(k, spec.Manual, intervals[k.Channel]), series, now)
 		spark = recent(spark[:0], series, e.cache.rules.spark, start, now, ev.Reference)
-		var shown []plan.Point
-		switch {
-		case prev != nil && i < len(prev.KPIs) && slices.Equal(prev.KPIs[i].Recent, spark):
-			shown = prev.KPIs[i].Recent
-		case len(spark) > 0:
-			shown = slices.Clone(spark)
+		var last *snapshot.Spark
+		if prev != nil && i < len(prev.KPIs) {
+			last = &prev.KPIs[i].Recent
 		}
+		shown := sparks.of(spark, last)
 		var posts snapshot.Standing
 		if ch.Engagement && slices.Contains(spec.LevelMetrics, k.Metric) {
 			posts = standing(k.Account, points(nil, e.cache.get(seriesKey{k.Channel, k.Account, "posts_in_window"})), now)
@@ -272,6 +272,48 @@ func recent(out, series []plan.Point, moments []time.Time, start, now time.Time,
 	return out
 }
 
+// sparkMaker makes the snapshot's sparks of one publish, sharing what can
+// be shared (see snapshot.Spark).
+type sparkMaker struct {
+	times  map[string][]int64 // the lists of times made, by their bytes
+	key    []byte
+	ms     []int64
+	values []float64
+}
+
+func newSparkMaker() *sparkMaker { return &sparkMaker{times: map[string][]int64{}} }
+
+// of is ps as a spark: the last snapshot's (last, nil for none) where equal,
+// else new values with a list of times shared by every spark of this publish
+// with the same times.
+func (m *sparkMaker) of(ps []plan.Point, last *snapshot.Spark) snapshot.Spark {
+	if len(ps) == 0 {
+		return snapshot.Spark{}
+	}
+	m.ms, m.values = m.ms[:0], m.values[:0]
+	for _, p := range ps {
+		m.ms = append(m.ms, p.Time.UnixMilli())
+		m.values = append(m.values, p.Value)
+	}
+	if last != nil && slices.Equal(last.Times, m.ms) && slices.Equal(last.Values, m.values) {
+		return *last
+	}
+	m.key = m.key[:0]
+	for _, t := range m.ms {
+		m.key = binary.LittleEndian.AppendUint64(m.key, uint64(t)) //nolint:gosec // a map key: the bits, not the number
+	}
+	times, ok := m.times[string(m.key)]
+	if !ok {
+		if last != nil && slices.Equal(last.Times, m.ms) {
+			times = last.Times
+		} else {
+			times = slices.Clone(m.ms)
+		}
+		m.times[string(m.key)] = times
+	}
+	return snapshot.Spark{Times: times, Values: slices.Clone(m.values)}
+}
+
 // lastUpTo is the index of the last point at or before t, or -1.
 func lastUpTo(ps []plan.Point, t time.Time) int {
 	return sort.Search(len(ps), func(i int) bool { return ps[i].Time.After(t) }) - 1
@@ -293,10 +335,10 @@ type seriesOrder struct {
 	names      map[snapshot.ChannelMetric]*snapshot.ChannelMetric
 }
 
-// The order keeps its series' names as the snapshots show them, in half
-// the space of a seriesKey (300,000 of them took 14 MB): the channel and
-// metric, which repeat, are one shared pair.
-
+// keyOfName is the seriesKey of a series name. The order keeps its series'
+// names as the snapshots show them, in half the space of a seriesKey
+// (300,000 of them took 14 MB): the channel and metric, which repeat, are
+// one shared pair.
 func keyOfName(n snapshot.SeriesName) seriesKey { return seriesKey{n.Channel, n.Account, n.Metric} }
 
 // nameOf returns k as a series name, sharing the order's pair of its

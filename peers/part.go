@@ -118,7 +118,7 @@ type wireState struct {
 	ResolutionNote   string
 	Versus           *snapshot.Versus
 	PostsInWindow    float64
-	Recent           []plan.Point
+	Recent           snapshot.Spark
 	HasPostsInWindow bool
 }
 

@@ -51,7 +51,7 @@ func wholePlan(n, count int) *snapshot.Snapshot {
 				Status: vocab.OnTrack, HasValue: true, Value: float64(10 * i), Expected: float64(10*i + 1),
 				HasTarget: true, Target: float64(100 + i), Due: due, HasPace: i%2 == 0, DailyGrowth: 1.5, Forecast: float64(20 * i),
 			},
-			Recent: []plan.Point{{Time: planStart, Value: 0}, {Time: now, Value: float64(10 * i)}},
+			Recent: snapshot.SparkOf([]plan.Point{{Time: planStart, Value: 0}, {Time: now, Value: float64(10 * i)}}),
 		})
 		s.Plan.ShardKPIs[shardOf(i, count)]++
 	}

@@ -87,7 +87,7 @@ func monthsSnapshot() *snapshot.Snapshot {
 		s.KPIs = append(s.KPIs, snapshot.KPIState{
 			KPI:        &snapshot.KPI{Name: k.name, Channel: k.channel, Account: k.account, Metric: k.metric, Count: k.count, Tolerance: 0.05, Milestones: k.ms, Manual: k.manual},
 			Evaluation: ev,
-			Recent:     recent,
+			Recent:     snapshot.SparkOf(recent),
 		})
 	}
 	return s

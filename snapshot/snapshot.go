@@ -19,6 +19,9 @@ import (
 // Snapshot is the evaluated plan and the collector's health at one moment.
 // It is immutable once published: readers share it without locks.
 type Snapshot struct {
+	// At is when the KPIs were evaluated. A change of health alone (a
+	// credential checked, a reload refused) publishes the same evaluations
+	// again with the newer Channels and Reload, At unchanged.
 	At       time.Time
 	Plan     PlanInfo
 	KPIs     []KPIState
@@ -86,7 +89,7 @@ type KPIState struct {
 	// says) since the plan started, for sparklines: the value at moments
 	// spread evenly over the plan, up to now, and the latest; at most
 	// SparkPoints.
-	Recent           []plan.Point
+	Recent           Spark
 	HasPostsInWindow bool
 }
 
@@ -127,6 +130,39 @@ type Standing struct {
 
 // SparkPoints bounds KPIState.Recent.
 const SparkPoints = 24
+
+// Spark is a KPI's recent values (KPIState.Recent) in little space: the
+// KPIs read at the same moments (a channel's, run by run) share one list of
+// times, and a snapshot shares a KPI's spark with the last snapshot where it
+// is unchanged. As plan.Points, 24 of them took 77 MB at 100,000 KPIs late
+// in a plan, and a publish after a run built them all again beside.
+type Spark struct {
+	// Times are Unix milliseconds, ascending; shared, so read only.
+	Times []int64
+	// Values[i] is the value at Times[i].
+	Values []float64
+}
+
+// SparkOf is the spark of points (their times to the millisecond).
+func SparkOf(ps []plan.Point) Spark {
+	s := Spark{Times: make([]int64, len(ps)), Values: make([]float64, len(ps))}
+	for i, p := range ps {
+		s.Times[i], s.Values[i] = p.Time.UnixMilli(), p.Value
+	}
+	return s
+}
+
+// Len is the number of points.
+func (s Spark) Len() int { return len(s.Values) }
+
+// Points are the spark's points, made anew on every call.
+func (s Spark) Points() []plan.Point {
+	ps := make([]plan.Point, len(s.Values))
+	for i, v := range s.Values {
+		ps[i] = plan.Point{Time: time.UnixMilli(s.Times[i]), Value: v}
+	}
+	return ps
+}
 
 // AccountPace is the recent pace of one metric of one account of a channel
 // with rivals (its own accounts and its rivals).

@@ -29,16 +29,28 @@ func (s *Store) saveHidden(ctx context.Context, tx *sql.Tx, run Run) (map[Hidden
 	next := maps.Clone(s.hidden)
 	s.notesMu.Unlock()
 	changed := false
-	for _, r := range run.Readings {
-		k := HiddenKey{run.Channel, r.Account, r.Metric}
+	// A reading of a hidden count, of either form, clears it.
+	unhide := func(account, metric string) error {
+		k := HiddenKey{run.Channel, account, metric}
 		if _, ok := next[k]; !ok {
-			continue
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM hidden_counts WHERE channel = ? AND account = ? AND metric = ?`, k.Channel, k.Account, k.Metric); err != nil {
-			return nil, fmt.Errorf("saving the hidden counts of %s: %w", run.Channel, err)
+			return fmt.Errorf("saving the hidden counts of %s: %w", run.Channel, err)
 		}
 		delete(next, k)
 		changed = true
+		return nil
+	}
+	for _, v := range run.Values {
+		if err := unhide(v.Account, v.Metric); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range run.Readings {
+		if err := unhide(r.Account, r.Metric); err != nil {
+			return nil, err
+		}
 	}
 	for _, h := range run.Hidden {
 		k := HiddenKey{run.Channel, h.Account, h.Metric}

@@ -428,9 +428,9 @@ type Value struct {
 // SaveRun commits one run in one transaction: its readings, its feed items
 // with the posts count they give, and the channel's last-run record.
 //
-// SaveRun takes run.Values over: it may reorder them, so that a run of
-// 300,000 is not copied; the caller does not use them afterwards. Readings
-// without a time are taken as values.
+// SaveRun takes run.Values over: it may reorder them and append to them (in
+// their spare capacity), so that a run of 300,000 is not copied; the caller
+// does not use them afterwards. Readings without a time are taken as values.
 func (s *Store) SaveRun(ctx context.Context, run Run) error {
 	// Readings with a time of their own (a rolling window's end; rare) go
 	// apart; the others join the values, which keep their places, in order.

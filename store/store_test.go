@@ -610,3 +610,42 @@ func TestValuesStoreAsReadings(t *testing.T) {
 		}
 	}
 }
+
+// A count the API withholds stays hidden until a reading of it comes, in
+// either form a run carries readings: a value at the run's time (as the
+// engine saves its runs) or a reading of its own time.
+func TestReadingClearsHidden(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		back Run
+	}{
+		{"value", Run{Values: []Value{{Account: "UC1", Metric: "subscribers", Value: 1100}}}},
+		{"dated reading", Run{Readings: []Reading{{Account: "UC1", Metric: "subscribers", Value: 1100, Time: t0}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			hidden := Run{Channel: "yt", Time: t0, Success: true, Hidden: []Hidden{{Account: "UC1", Metric: "subscribers", Why: "hidden by the account"}}}
+			if err := s.SaveRun(ctx, hidden); err != nil {
+				t.Fatal(err)
+			}
+			key := HiddenKey{Channel: "yt", Account: "UC1", Metric: "subscribers"}
+			if s.HiddenCounts()[key] == "" {
+				t.Fatal("the hidden count was not kept")
+			}
+			back := tc.back
+			back.Channel, back.Time, back.Success = "yt", t0.Add(time.Hour), true
+			if err := s.SaveRun(ctx, back); err != nil {
+				t.Fatal(err)
+			}
+			if why, ok := s.HiddenCounts()[key]; ok {
+				t.Errorf("still hidden (%q) after a reading of it", why)
+			}
+		})
+	}
+}

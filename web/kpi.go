@@ -88,8 +88,9 @@ func (s *Server) kpiPage(w http.ResponseWriter, r *http.Request) {
 	d := kpiData{Snap: snap, Loc: snap.Plan.StartTime.Location(), KPI: k, Row: report.Build(&snapshot.Snapshot{At: snap.At, Plan: snap.Plan, KPIs: []snapshot.KPIState{k}}).KPIs[0],
 		Wide: template.HTML(wide.String()), Narrow: template.HTML(narrow.String()), //nolint:gosec // the chart package escapes every name it writes
 		Milestones: c.Milestones}
-	for j := len(k.Recent) - 1; j >= 0 && len(d.Readings) < LastReadings; j-- {
-		d.Readings = append(d.Readings, k.Recent[j])
+	recent := k.Recent.Points()
+	for j := len(recent) - 1; j >= 0 && len(d.Readings) < LastReadings; j-- {
+		d.Readings = append(d.Readings, recent[j])
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", statusPageCSP)

@@ -131,6 +131,7 @@ func sparkline(k snapshot.KPIState, start, end time.Time) template.HTML {
 	if span <= 0 {
 		return ""
 	}
+	recent := k.Recent.Points()
 	glide := []plan.Point{{Time: start, Value: k.Baseline}}
 	for _, m := range k.Milestones {
 		glide = append(glide, plan.Point{Time: m.Due, Value: m.Target})
@@ -139,7 +140,7 @@ func sparkline(k snapshot.KPIState, start, end time.Time) template.HTML {
 		glide = append(glide, plan.Point{Time: end, Value: last.Value})
 	}
 	lo, hi := 0.0, 0.0
-	for _, ps := range [][]plan.Point{glide, k.Recent} {
+	for _, ps := range [][]plan.Point{glide, recent} {
 		for _, p := range ps {
 			lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
 		}
@@ -159,10 +160,10 @@ func sparkline(k snapshot.KPIState, start, end time.Time) template.HTML {
 	}
 	svg := fmt.Sprintf(`<svg class="spark" viewBox="0 0 %.0f %.0f" preserveAspectRatio="none" role="img" aria-label="%s: values over the glide path">`+
 		`<polyline points="%s" fill="none" stroke="#8a94a6" stroke-width="1.5" stroke-dasharray="4 3"/>`, w, h, template.HTMLEscapeString(k.Name), line(glide))
-	if len(k.Recent) > 0 {
-		last := line(k.Recent[len(k.Recent)-1:])
+	if len(recent) > 0 {
+		last := line(recent[len(recent)-1:])
 		x, y, _ := strings.Cut(last, ",")
-		svg += fmt.Sprintf(`<polyline points="%s" fill="none" stroke="#1d2330" stroke-width="2"/><circle cx="%s" cy="%s" r="3" fill="#1d2330"/>`, line(k.Recent), x, y)
+		svg += fmt.Sprintf(`<polyline points="%s" fill="none" stroke="#1d2330" stroke-width="2"/><circle cx="%s" cy="%s" r="3" fill="#1d2330"/>`, line(recent), x, y)
 	}
 	return template.HTML(svg + `</svg>`) //nolint:gosec // numbers and an escaped name only
 }
