@@ -117,14 +117,14 @@ kpis:
 	if views.Len() != 2 || views.Values[1] != 500 {
 		t.Errorf("views' spark %v", views.Points())
 	}
-	if &subs.Times[0] != &views.Times[0] {
+	if subs.Times != views.Times {
 		t.Error("two KPIs read by the same runs hold two lists of the same times")
 	}
 	if err := e.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	after := e.Snapshot()
-	if again := kpi(after, "subs").Recent; after == before || &again.Values[0] != &subs.Values[0] || &again.Times[0] != &subs.Times[0] {
+	if again := kpi(after, "subs").Recent; after == before || &again.Values[0] != &subs.Values[0] || again.Times != subs.Times {
 		t.Error("a publish with nothing new made the spark again")
 	}
 }

@@ -88,15 +88,15 @@ func (e *Engine) publishLocked(_ context.Context) {
 		if ch.Engagement && slices.Contains(spec.LevelMetrics, k.Metric) {
 			posts = standing(k.Account, points(nil, e.cache.get(seriesKey{k.Channel, k.Account, "posts_in_window"})), now)
 		}
-		resolution, note := 0.0, ""
+		resolution := 0.0
 		if spec.Resolution != nil && len(series) > 0 {
-			resolution, note = spec.Resolution(k.Metric, series[len(series)-1].Value), spec.ResolutionNote
+			resolution = spec.Resolution(k.Metric, series[len(series)-1].Value)
 		}
 		snap.KPIs = append(snap.KPIs, snapshot.KPIState{
-			KPI:        &defs[i],
-			Evaluation: ev,
-			Hidden:     hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
-			Resolution: resolution, ResolutionNote: note,
+			KPI:              &defs[i],
+			Evaluation:       ev,
+			Hidden:           hidden[store.HiddenKey{Channel: k.Channel, Account: k.Account, Metric: k.Metric}],
+			Resolution:       resolution,
 			Recent:           shown,
 			Versus:           versus,
 			HasPostsInWindow: posts.HasValue, PostsInWindow: posts.Value,
@@ -202,11 +202,12 @@ func (e *Engine) kpisLocked(cfg *config.Config) []snapshot.KPI {
 	}
 	defs := make([]snapshot.KPI, len(cfg.KPIs))
 	for i, k := range cfg.KPIs {
+		spec := e.types[cfg.Channels[k.Channel].Type]
 		defs[i] = snapshot.KPI{
 			Position: k.Position,
 			Name:     k.Name, Channel: k.Channel, Account: k.Account, Metric: k.Metric,
 			Count: k.Count, Tolerance: *k.Tolerance, Milestones: k.Due,
-			Manual: e.types[cfg.Channels[k.Channel].Type].Manual,
+			Manual: spec.Manual, ResolutionNote: spec.ResolutionNote,
 		}
 	}
 	e.kpis, e.kpisOf = defs, cfg
@@ -275,13 +276,13 @@ func recent(out, series []plan.Point, moments []time.Time, start, now time.Time,
 // sparkMaker makes the snapshot's sparks of one publish, sharing what can
 // be shared (see snapshot.Spark).
 type sparkMaker struct {
-	times  map[string][]int64 // the lists of times made, by their bytes
+	times  map[string]*snapshot.SparkTimes // the lists of times made, by their bytes
 	key    []byte
 	ms     []int64
 	values []float64
 }
 
-func newSparkMaker() *sparkMaker { return &sparkMaker{times: map[string][]int64{}} }
+func newSparkMaker() *sparkMaker { return &sparkMaker{times: map[string]*snapshot.SparkTimes{}} }
 
 // of is ps as a spark: the last snapshot's (last, nil for none) where equal,
 // else new values with a list of times shared by every spark of this publish
@@ -295,7 +296,8 @@ func (m *sparkMaker) of(ps []plan.Point, last *snapshot.Spark) snapshot.Spark {
 		m.ms = append(m.ms, p.Time.UnixMilli())
 		m.values = append(m.values, p.Value)
 	}
-	if last != nil && slices.Equal(last.Times, m.ms) && slices.Equal(last.Values, m.values) {
+	sameTimes := last != nil && last.Times != nil && slices.Equal(last.Times.Ms, m.ms)
+	if sameTimes && slices.Equal(last.Values, m.values) {
 		return *last
 	}
 	m.key = m.key[:0]
@@ -304,10 +306,10 @@ func (m *sparkMaker) of(ps []plan.Point, last *snapshot.Spark) snapshot.Spark {
 	}
 	times, ok := m.times[string(m.key)]
 	if !ok {
-		if last != nil && slices.Equal(last.Times, m.ms) {
+		if sameTimes {
 			times = last.Times
 		} else {
-			times = slices.Clone(m.ms)
+			times = &snapshot.SparkTimes{Ms: slices.Clone(m.ms)}
 		}
 		m.times[string(m.key)] = times
 	}

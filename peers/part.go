@@ -115,7 +115,6 @@ type wireState struct {
 	Evaluation       plan.Evaluation
 	Hidden           string
 	Resolution       float64
-	ResolutionNote   string
 	Versus           *snapshot.Versus
 	PostsInWindow    float64
 	Recent           snapshot.Spark
@@ -124,14 +123,14 @@ type wireState struct {
 
 func toWire(k *snapshot.KPIState) wireState {
 	return wireState{
-		KPI: *k.KPI, Evaluation: k.Evaluation, Hidden: k.Hidden, Resolution: k.Resolution, ResolutionNote: k.ResolutionNote,
+		KPI: *k.KPI, Evaluation: k.Evaluation, Hidden: k.Hidden, Resolution: k.Resolution,
 		Versus: k.Versus, PostsInWindow: k.PostsInWindow, Recent: k.Recent, HasPostsInWindow: k.HasPostsInWindow,
 	}
 }
 
 func (w *wireState) state() snapshot.KPIState {
 	return snapshot.KPIState{
-		KPI: &w.KPI, Evaluation: w.Evaluation, Hidden: w.Hidden, Resolution: w.Resolution, ResolutionNote: w.ResolutionNote,
+		KPI: &w.KPI, Evaluation: w.Evaluation, Hidden: w.Hidden, Resolution: w.Resolution,
 		Versus: w.Versus, PostsInWindow: w.PostsInWindow, Recent: w.Recent, HasPostsInWindow: w.HasPostsInWindow,
 	}
 }

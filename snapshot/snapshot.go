@@ -75,9 +75,8 @@ type KPIState struct {
 	// by the account"): the KPI has no new value, and this says why.
 	Hidden string
 	// Resolution, where more than 1, is the step in which the API shows the
-	// count at its latest size; ResolutionNote says why.
-	Resolution     float64
-	ResolutionNote string
+	// count at its latest size; KPI.ResolutionNote says why.
+	Resolution float64
 	// Versus, for a KPI with `versus: rivals`, is how it compares and where
 	// each account stands (nil for the others: most KPIs, and a pointer
 	// keeps the snapshot of 100,000 of them small).
@@ -108,6 +107,9 @@ type KPI struct {
 	// Manual is true for a KPI of a manual channel: values are recorded
 	// by hand (the status page offers a form).
 	Manual bool
+	// ResolutionNote, for a type whose API rounds large counts, says why
+	// (shown where KPIState.Resolution is more than 1).
+	ResolutionNote string
 }
 
 // Versus is a KPI's comparison with the channel's rivals: how its value sets
@@ -137,17 +139,20 @@ const SparkPoints = 24
 // is unchanged. As plan.Points, 24 of them took 77 MB at 100,000 KPIs late
 // in a plan, and a publish after a run built them all again beside.
 type Spark struct {
-	// Times are Unix milliseconds, ascending; shared, so read only.
-	Times []int64
-	// Values[i] is the value at Times[i].
+	// Times are the points' times; shared, so read only (nil: no points).
+	Times *SparkTimes
+	// Values[i] is the value at Times.Ms[i].
 	Values []float64
 }
 
+// SparkTimes are a spark's times, in Unix milliseconds, ascending.
+type SparkTimes struct{ Ms []int64 }
+
 // SparkOf is the spark of points (their times to the millisecond).
 func SparkOf(ps []plan.Point) Spark {
-	s := Spark{Times: make([]int64, len(ps)), Values: make([]float64, len(ps))}
+	s := Spark{Times: &SparkTimes{Ms: make([]int64, len(ps))}, Values: make([]float64, len(ps))}
 	for i, p := range ps {
-		s.Times[i], s.Values[i] = p.Time.UnixMilli(), p.Value
+		s.Times.Ms[i], s.Values[i] = p.Time.UnixMilli(), p.Value
 	}
 	return s
 }
@@ -159,7 +164,7 @@ func (s Spark) Len() int { return len(s.Values) }
 func (s Spark) Points() []plan.Point {
 	ps := make([]plan.Point, len(s.Values))
 	for i, v := range s.Values {
-		ps[i] = plan.Point{Time: time.UnixMilli(s.Times[i]), Value: v}
+		ps[i] = plan.Point{Time: time.UnixMilli(s.Times.Ms[i]), Value: v}
 	}
 	return ps
 }
