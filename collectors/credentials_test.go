@@ -3,32 +3,13 @@ package collectors
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/internal/handclock"
 )
-
-// testClock is a clock tests move by hand, shared by a collector and the
-// fake.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // mintingChannel is a LinkedIn channel that mints its tokens at the fake.
 func mintingChannel(api *fakeapi.Server, refreshToken string) *config.Channel {
@@ -58,7 +39,7 @@ func buildAt(t *testing.T, ch *config.Channel, clock func() time.Time, keeper To
 func TestLinkedInTokenRenewsOverAYear(t *testing.T) {
 	api := newAPI(t)
 	start := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
-	clock := &testClock{t: start}
+	clock := handclock.New(start)
 	api.Now = clock.Now
 	keeper := &MemoryTokens{}
 	ch := mintingChannel(api, fakeapi.LinkedInRefreshToken)

@@ -33,6 +33,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/internal/browsertest"
 	"github.com/kpi-collector/kpi-collector/internal/fakesmtp"
+	"github.com/kpi-collector/kpi-collector/internal/handclock"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/vocab"
 )
@@ -69,24 +70,6 @@ digests:
     webhooks:
       - {type: json, url: "{{JSON}}/hooks/weekly-secret"}
 `
-
-// clock is the test's time, moved by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
 
 // A week under an injected clock: the first digest on Monday 14
 // September, a restart mid-week that sends nothing again, a stop over the
@@ -125,7 +108,7 @@ func TestDigestOverAWeek(t *testing.T) {
 	at := func(month time.Month, day, hour, minute int) time.Time {
 		return time.Date(2026, month, day, hour, minute, 0, 0, stockholm)
 	}
-	clk := &clock{now: at(9, 14, 7, 0)}
+	clk := handclock.New(at(9, 14, 7, 0))
 	e := engine.New(st, cfg, collectors.Types(), nil)
 	e.SetClock(clk.Now)
 	if err := e.Load(ctx); err != nil {

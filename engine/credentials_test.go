@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
+	"github.com/kpi-collector/kpi-collector/internal/handclock"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
 
@@ -25,10 +26,8 @@ func TestCredentialChecksOverMonths(t *testing.T) {
 	a := fakeapi.New()
 	defer a.Close()
 	start := time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	now := start
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	a.Now = clock
+	clock := handclock.New(start)
+	a.Now = clock.Now
 	cfg := loadYAML(t, fmt.Sprintf(`
 plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
 channels:
@@ -53,13 +52,11 @@ kpis:
 	e, st := newEngine(t, dir, cfg, start)
 	logs := &lockedBuffer{}
 	e.logger = slog.New(slog.NewTextHandler(logs, nil))
-	e.SetClock(clock)
+	e.SetClock(clock.Now)
 
 	ctx := context.Background()
 	for run := 0; run < 2*90; run++ {
-		mu.Lock()
-		now = start.Add(time.Duration(run) * 12 * time.Hour)
-		mu.Unlock()
+		clock.Set(start.Add(time.Duration(run) * 12 * time.Hour))
 		day := run / 2
 		// debug_token fails on days 30 to 39: the runs do not.
 		switch day {
@@ -103,7 +100,7 @@ kpis:
 	calls, minted := a.Calls(fakeapi.GraphDebugToken), a.MintedLinkedInTokens()
 	e2, st2 := newEngine(t, dir, cfg, start)
 	defer st2.Close()
-	e2.SetClock(clock)
+	e2.SetClock(clock.Now)
 	if c := channel(e2.Snapshot(), "fb").Credential; c == nil || !c.Ends.Equal(fakeapi.GraphDataAccessExpiresAt) {
 		t.Errorf("after a restart, before a run: %+v", c)
 	}
@@ -185,25 +182,18 @@ kpis:
 func TestHealthAloneSharesTheEvaluations(t *testing.T) {
 	a := fakeapi.New()
 	defer a.Close()
-	start := time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	now := start
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	a.Now = clock
+	clock := handclock.New(time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC))
+	a.Now = clock.Now
 	cfg := loadYAML(t, fmt.Sprintf(`
 plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
 channels:
-  fb:
-    type: facebook
-    api_url: %[1]s
-    credentials: {access_token: %[2]s}
-    accounts: ["20531316728"]
+  fb: {type: facebook, api_url: %s, credentials: {access_token: %s}, accounts: ["20531316728"]}
 kpis:
   - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
 `, a.URL, fakeapi.GraphToken))
-	e, st := newEngine(t, t.TempDir(), cfg, start)
+	e, st := newEngine(t, t.TempDir(), cfg, clock.Now())
 	defer st.Close()
-	e.SetClock(clock)
+	e.SetClock(clock.Now)
 	ctx := context.Background()
 	if rep := e.RunChannel(ctx, "fb"); !rep.OK() {
 		t.Fatal(rep.Errors)
@@ -216,9 +206,7 @@ kpis:
 	}
 
 	// A day later the credential is asked again, on its own.
-	mu.Lock()
-	now = now.Add(25 * time.Hour)
-	mu.Unlock()
+	clock.Set(clock.Now().Add(25 * time.Hour))
 	before := e.Snapshot()
 	built, err := e.collectorFor(cfg, cfg.Channels["fb"])
 	if err != nil {
@@ -227,8 +215,8 @@ kpis:
 	e.checkCredential(ctx, cfg.Channels["fb"], built)
 	after := e.Snapshot()
 	shared(before, after)
-	if c := channel(after, "fb").Credential; c == nil || !c.Checked.Equal(now) {
-		t.Errorf("credential %+v, want the check of %v", c, now)
+	if c := channel(after, "fb").Credential; c == nil || !c.Checked.Equal(clock.Now()) {
+		t.Errorf("credential %+v, want the check of %v", c, clock.Now())
 	}
 
 	before = after

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/config"
+	"github.com/kpi-collector/kpi-collector/internal/handclock"
 	"github.com/kpi-collector/kpi-collector/plan"
 )
 
@@ -91,21 +91,17 @@ kpis:
 `, a.URL))
 	// Runs on July 1 and 16: a sparkline's moments are about 8 days apart.
 	first := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
-	now := first
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	e, st := newEngine(t, t.TempDir(), cfg, now)
+	clock := handclock.New(first)
+	e, st := newEngine(t, t.TempDir(), cfg, first)
 	defer st.Close()
-	e.SetClock(clock)
+	e.SetClock(clock.Now)
 	ctx := context.Background()
 	for _, subs := range []int64{1100, 1150} {
 		a.subscribers.Store(subs)
 		if rep := e.RunChannel(ctx, "youtube"); !rep.OK() {
 			t.Fatal(rep.Errors)
 		}
-		mu.Lock()
-		now = now.Add(15 * 24 * time.Hour)
-		mu.Unlock()
+		clock.Set(clock.Now().Add(15 * 24 * time.Hour))
 	}
 	before := e.Snapshot()
 	subs, views := kpi(before, "subs").Recent, kpi(before, "views").Recent
