@@ -1,11 +1,8 @@
 package digest
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -124,8 +121,3 @@ func (n *noSleep) sleep(_ context.Context, d time.Duration) error {
 }
 
 func (n *noSleep) String() string { return fmt.Sprint(n.waits) }
-
-// base64Reader decodes a base64 body split into lines.
-func base64Reader(raw []byte) io.Reader {
-	return base64.NewDecoder(base64.StdEncoding, bytes.NewReader(bytes.ReplaceAll(raw, []byte("\r\n"), nil)))
-}

@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,92 +30,6 @@ func squarePNG(_ *snapshot.Snapshot, _ *snapshot.KPIState) ([]byte, error) {
 	var b bytes.Buffer
 	err := png.Encode(&b, img)
 	return b.Bytes(), err
-}
-
-// Part is a leaf of a parsed message.
-type Part struct {
-	Type, ContentID, Disposition string
-	Body                         []byte
-}
-
-// parseMail reads a message back with net/mail and mime/multipart and
-// returns its header, the top type and its leaves in order, checking the
-// nesting and line lengths on the way.
-func parseMail(t *testing.T, data []byte) (*mail.Message, []Part) {
-	t.Helper()
-	for i, line := range strings.Split(string(data), "\r\n") {
-		if len(line) > 998 {
-			t.Errorf("line %d is %d characters, over RFC 5322's 998", i, len(line))
-		}
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || top != "multipart/related" || params["type"] != "multipart/alternative" {
-		t.Fatalf("top Content-Type %q %v: want multipart/related with type=multipart/alternative (RFC 2387)", top, params)
-	}
-	var leaves []Part
-	related := multipart.NewReader(msg.Body, params["boundary"])
-	for i := 0; ; i++ {
-		p, err := related.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, pp, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		if i == 0 {
-			if ct != "multipart/alternative" {
-				t.Fatalf("the related's first part is %s, want multipart/alternative", ct)
-			}
-			alt := multipart.NewReader(p, pp["boundary"])
-			for {
-				ap, err := alt.NextRawPart()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				raw, _ := io.ReadAll(ap)
-				checkLines(t, ap.Header.Get("Content-Type"), raw)
-				if ap.Header.Get("Content-Transfer-Encoding") != "quoted-printable" {
-					t.Errorf("%s is %q, want quoted-printable", ap.Header.Get("Content-Type"), ap.Header.Get("Content-Transfer-Encoding"))
-				}
-				body, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				leaves = append(leaves, Part{Type: ap.Header.Get("Content-Type"), Body: body})
-			}
-			continue
-		}
-		raw, _ := io.ReadAll(p)
-		checkLines(t, ct, raw)
-		if p.Header.Get("Content-Transfer-Encoding") != "base64" {
-			t.Errorf("%s is %q, want base64", ct, p.Header.Get("Content-Transfer-Encoding"))
-		}
-		body, err := io.ReadAll(base64Reader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaves = append(leaves, Part{Type: ct, ContentID: p.Header.Get("Content-ID"), Disposition: p.Header.Get("Content-Disposition"), Body: body})
-	}
-	return msg, leaves
-}
-
-// checkLines checks that an encoded body's lines are within RFC 2045's 76.
-func checkLines(t *testing.T, what string, raw []byte) {
-	t.Helper()
-	for _, line := range strings.Split(string(raw), "\r\n") {
-		if len(line) > 76 {
-			t.Errorf("%s has a line of %d characters, over 76", what, len(line))
-			return
-		}
-	}
 }
 
 func TestMailOverSMTP(t *testing.T) {
@@ -160,7 +69,7 @@ func TestMailOverSMTP(t *testing.T) {
 				got.Authenticated != user || got.TLS != (m.mode != fakesmtp.Plain) {
 				t.Errorf("envelope %s → %v, auth %q, TLS %v", got.From, got.To, got.Authenticated, got.TLS)
 			}
-			msg, parts := parseMail(t, got.Data)
+			msg, parts := fakesmtp.Parse(t, got.Data)
 			subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 			if err != nil || !strings.Contains(subject, "acme-2026-h2 (Göteborg)") || !strings.HasPrefix(msg.Header.Get("Subject"), "=?UTF-8?q?") {
 				t.Errorf("subject %q decodes to %q (%v)", msg.Header.Get("Subject"), subject, err)

@@ -6,14 +6,10 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,58 +213,21 @@ func goldenFile(t *testing.T, file string, got []byte) {
 	}
 }
 
-// mailParts reads a digest mail back with net/mail and mime/multipart: its
-// text and HTML, and its inline images by Content-ID.
+// mailParts reads a digest mail back (fakesmtp.Parse): its text and HTML,
+// and its inline images by Content-ID.
 func mailParts(t *testing.T, data []byte) (text, html string, images map[string][]byte) {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, parts := fakesmtp.Parse(t, data)
 	images = map[string][]byte{}
-	related := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := related.NextRawPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ct, pp, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+	for _, p := range parts {
+		ct, _, _ := mime.ParseMediaType(p.Type)
 		switch ct {
-		case "multipart/alternative":
-			alt := multipart.NewReader(p, pp["boundary"])
-			for {
-				ap, err := alt.NextRawPart()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				body, err := io.ReadAll(quotedprintable.NewReader(ap))
-				if err != nil {
-					t.Fatal(err)
-				}
-				body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
-				if strings.HasPrefix(ap.Header.Get("Content-Type"), "text/html") {
-					html = string(body)
-				} else {
-					text = string(body)
-				}
-			}
+		case "text/plain":
+			text = strings.ReplaceAll(string(p.Body), "\r\n", "\n")
+		case "text/html":
+			html = strings.ReplaceAll(string(p.Body), "\r\n", "\n")
 		case "image/png":
-			raw, _ := io.ReadAll(p)
-			img, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\r\n", ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			images[strings.Trim(p.Header.Get("Content-ID"), "<>")] = img
+			images[strings.Trim(p.ContentID, "<>")] = p.Body
 		default:
 			t.Errorf("an unexpected part %s", ct)
 		}
