@@ -17,22 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	promcollectors "github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kpi-collector/kpi-collector/internal/browsertest"
+	"github.com/kpi-collector/kpi-collector/internal/testtool"
 	"github.com/kpi-collector/kpi-collector/snapshot"
 )
-
-// tool is the path of a program the test drives, or skips the test where it
-// is not installed (in CI, where .ci/run installs it, that is a failure).
-func tool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; .ci/run installs Debian's %s package", name, pkg)
-		}
-		t.Skipf("%s is not installed (apt-get install %s)", name, pkg)
-	}
-	return path
-}
 
 // metricsServer serves /metrics for a snapshot of 1,000 KPIs (a page of
 // about 80 kB compressed, many deflate blocks) with the real Go
@@ -109,7 +97,7 @@ func TestGzipIsOneMember(t *testing.T) {
 
 // curl --compressed reads the whole page and exits 0.
 func TestGzipInCurl(t *testing.T) {
-	curl := tool(t, "curl", "curl")
+	curl := testtool.Path(t, "curl", "curl")
 	srv, kpis := metricsServer(t)
 	var out, errs bytes.Buffer
 	cmd := exec.Command(curl, "--silent", "--show-error", "--fail", "--compressed", srv.URL)
@@ -122,7 +110,7 @@ func TestGzipInCurl(t *testing.T) {
 
 // wget --compression=gzip keeps the whole page.
 func TestGzipInWget(t *testing.T) {
-	wget := tool(t, "wget", "wget")
+	wget := testtool.Path(t, "wget", "wget")
 	srv, kpis := metricsServer(t)
 	file := filepath.Join(t.TempDir(), "metrics")
 	if out, err := exec.Command(wget, "--quiet", "--compression=gzip", "-O", file, srv.URL).CombinedOutput(); err != nil {
@@ -135,7 +123,7 @@ func TestGzipInWget(t *testing.T) {
 // Python's zlib, asked for a gzip stream, reaches the end of the member
 // with nothing left over: one member, its trailer right.
 func TestGzipInPythonZlib(t *testing.T) {
-	python := tool(t, "python3", "python3")
+	python := testtool.Path(t, "python3", "python3")
 	srv, kpis := metricsServer(t)
 	const script = `
 import sys, urllib.request, zlib
@@ -162,7 +150,7 @@ sys.stdout.buffer.write(page)
 
 // Chromium opening /metrics (it asks for gzip) shows the KPI series.
 func TestGzipInChromium(t *testing.T) {
-	browser := tool(t, "chromium", "chromium")
+	browser := browsertest.Path(t)
 	srv, _ := metricsServer(t)
 	var dom, logs strings.Builder
 	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -6,26 +6,19 @@ package browsertest
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kpi-collector/kpi-collector/internal/testtool"
 )
 
 // Path is Chromium's executable. Without one the test is skipped, except in
 // CI, where .ci/run installs it and its absence fails the test.
 func Path(t testing.TB) string {
 	t.Helper()
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium is not installed (apt-get install chromium)")
-	}
-	return browser
+	return testtool.Path(t, "chromium", "chromium")
 }
 
 // New starts headless Chromium with a profile of its own, under chromedp,
