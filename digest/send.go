@@ -52,7 +52,8 @@ type Retry struct {
 	MaxAfter time.Duration
 }
 
-// DefaultRetry tries a destination five times over about five minutes.
+// DefaultRetry tries a destination five times, 10, 20, 40 and 80 seconds
+// apart (two and a half minutes).
 var DefaultRetry = Retry{Attempts: 5, First: 10 * time.Second, Max: 2 * time.Minute, MaxAfter: 10 * time.Minute}
 
 // deliver sends to one destination, retrying with backoff what may pass.
