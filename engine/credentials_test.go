@@ -227,3 +227,42 @@ kpis:
 		t.Errorf("reload %+v", after.Reload)
 	}
 }
+
+// Asking when the credential ends comes after the run and does not hold up
+// the channel's next run: a run that comes while the API is slow to answer
+// the check runs.
+func TestCheckDoesNotHoldUpTheNextRun(t *testing.T) {
+	a := fakeapi.New()
+	defer a.Close()
+	clock := handclock.New(time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC))
+	a.Now = clock.Now
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  fb: {type: facebook, api_url: %s, credentials: {access_token: %s}, accounts: ["20531316728"]}
+kpis:
+  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
+`, a.URL, fakeapi.GraphToken))
+	e, st := newEngine(t, t.TempDir(), cfg, clock.Now())
+	defer st.Close()
+	e.SetClock(clock.Now)
+	checking, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	a.OnCall(func(api fakeapi.API) {
+		if api == fakeapi.GraphDebugToken {
+			once.Do(func() { close(checking); <-release })
+		}
+	})
+	done := make(chan RunReport)
+	go func() { done <- e.RunChannel(context.Background(), "fb") }()
+	<-checking // the first run's readings are stored; its check waits
+	rep := e.RunChannel(context.Background(), "fb")
+	close(release)
+	first := <-done
+	if rep.Skipped || !rep.OK() {
+		t.Errorf("a run during the check: skipped %v, %v", rep.Skipped, rep.Errors)
+	}
+	if !first.OK() {
+		t.Errorf("the first run: %v", first.Errors)
+	}
+}

@@ -53,7 +53,8 @@ func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool)
 		e.logger.Warn("skipping a run: the previous one is still going", "channel", name)
 		return rep
 	}
-	defer lock.(*sync.Mutex).Unlock()
+	unlock := sync.OnceFunc(lock.(*sync.Mutex).Unlock)
+	defer unlock()
 
 	cfg := e.cfg.Load()
 	ch, ok := cfg.Channels[name]
@@ -94,7 +95,9 @@ func (e *Engine) runChannel(ctx context.Context, name string, keepReadings bool)
 		units = res.Spent // what the API says the run cost (GA4's tokens)
 	}
 	rep = e.finish(ctx, ch, spec, rep, res, started, units)
-	// Stored and shown, the run's readings no longer wait for anything.
+	// Stored and shown, the run's readings no longer wait for anything; the
+	// channel's next run does not wait for the check either.
+	unlock()
 	e.checkCredential(ctx, ch, built)
 	return rep
 }

@@ -39,7 +39,7 @@ func (s *Store) LoadToken(ctx context.Context, channel, grant string) (Token, bo
 
 // SaveToken keeps a channel's token for grant, replacing what it kept.
 func (s *Store) SaveToken(ctx context.Context, channel, grant string, t Token) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO channel_tokens (channel, grant_id, access_token, expiry_ms, refresh_token, refresh_expiry_ms) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO channel_tokens (channel, grant_id, access_token, expiry_ms, refresh_token, refresh_expiry_ms) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel) DO UPDATE SET grant_id = excluded.grant_id, access_token = excluded.access_token, expiry_ms = excluded.expiry_ms,
 			refresh_token = excluded.refresh_token, refresh_expiry_ms = excluded.refresh_expiry_ms`,
 		channel, grant, t.AccessToken, toMillis(t.Expiry), t.RefreshToken, toMillis(t.RefreshExpiry))
@@ -65,7 +65,7 @@ func (s *Store) SaveCredentialCheck(ctx context.Context, channel string, c Crede
 	if c.Never {
 		never = 1
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO credential_checks (channel, checked_ms, ends_ms, never, what, dead) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO credential_checks (channel, checked_ms, ends_ms, never, what, dead) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel) DO UPDATE SET checked_ms = excluded.checked_ms, ends_ms = excluded.ends_ms, never = excluded.never, what = excluded.what, dead = excluded.dead`,
 		channel, toMillis(c.Checked), toMillis(c.Ends), never, c.What, c.Dead)
 	if err != nil {
