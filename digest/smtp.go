@@ -130,7 +130,10 @@ func (s *smtpSender) deliver(client *smtp.Client, msg []byte) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return client.Quit()
+	// The server has taken the message (250 after DATA): a failed QUIT
+	// must not send it again.
+	_ = client.Quit()
+	return nil
 }
 
 // classifySMTP says whether a failure may pass on a retry: a 4xx reply

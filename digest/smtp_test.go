@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -8,8 +9,11 @@ import (
 	"image/color"
 	"image/png"
 	"mime"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,4 +151,72 @@ func TestSMTPFailures(t *testing.T) {
 			t.Errorf("err %v, %d messages", err, len(srv.Messages()))
 		}
 	})
+}
+
+// A server that took the message and then drops the connection at QUIT has
+// the message: the digest is not sent again.
+func TestSMTPQuitLostAfterTheMessage(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var datas atomic.Int32
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			// A relay that speaks just enough SMTP (RFC 5321) and closes
+			// the connection when asked to QUIT, without its 221.
+			r := bufio.NewReader(conn)
+			say := func(line string) { _, _ = conn.Write([]byte(line + "\r\n")) }
+			say("220 relay.example ESMTP")
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					break
+				}
+				switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
+				case "EHLO", "HELO":
+					say("250 relay.example")
+				case "DATA":
+					say("354 go on")
+					for {
+						l, err := r.ReadString('\n')
+						if err != nil || l == ".\r\n" {
+							break
+						}
+					}
+					datas.Add(1)
+					say("250 2.0.0 queued")
+				case "QUIT":
+					conn.Close()
+				default:
+					say("250 2.0.0 ok")
+				}
+			}
+			conn.Close()
+		}
+	}()
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	portNum, _ := strconv.Atoi(port)
+	smtpCfg := &config.SMTP{Host: host, Port: portNum, TLS: config.TLSNone, From: "kpi@acme.example", To: []string{"marketing@acme.example"}}
+	at := time.Date(2026, 9, 21, 8, 0, 0, 0, stockholm)
+	snap := testSnapshot(at, weekKPIs(at)...)
+	sl := &noSleep{}
+	r := NewRunner(testConfig(smtpCfg), func() *snapshot.Snapshot { return snap }, &memoryRecords{},
+		Options{Now: func() time.Time { return at }, Sleep: sl.sleep})
+	res, err := r.Send(context.Background(), "weekly", at)
+	if err != nil || !res.OK() {
+		t.Errorf("send: %v %v", err, res.Errors)
+	}
+	if n := datas.Load(); n != 1 || len(sl.waits) != 0 {
+		t.Errorf("the message went %d times after %d waits, want once", n, len(sl.waits))
+	}
+	l.Close()
+	<-served
 }
