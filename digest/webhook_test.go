@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -224,10 +225,16 @@ func TestWebhooksSpeakEachServicesShape(t *testing.T) {
 				svc := newService(t, kind)
 				cfg := testConfig(nil, &config.Webhook{Type: kind, URL: config.Secret(svc.URL + "/hooks/secret-part")})
 				s := snap
-				r := NewRunner(cfg, func() *snapshot.Snapshot { return s.(*snapshot.Snapshot) }, &memoryRecords{}, Options{ExternalURL: "https://kpi.acme.example/", Now: func() time.Time { return at }, Sleep: (&noSleep{}).sleep})
+				// Only a mail carries charts: none is drawn for a webhook.
+				var drawn atomic.Int32
+				charts := func(*snapshot.Snapshot, *snapshot.KPIState) ([]byte, error) { drawn.Add(1); return nil, nil }
+				r := NewRunner(cfg, func() *snapshot.Snapshot { return s.(*snapshot.Snapshot) }, &memoryRecords{}, Options{ExternalURL: "https://kpi.acme.example/", Charts: charts, Now: func() time.Time { return at }, Sleep: (&noSleep{}).sleep})
 				res, err := r.Send(context.Background(), "weekly", at)
 				if err != nil || !res.OK() {
 					t.Fatalf("Send: %v %+v", err, res)
+				}
+				if drawn.Load() != 0 {
+					t.Errorf("%d charts drawn for a webhook", drawn.Load())
 				}
 				if len(svc.wrong) > 0 || len(svc.bodies) != 1 {
 					t.Fatalf("%d posts; wrong: %v", len(svc.bodies), svc.wrong)
