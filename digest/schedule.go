@@ -50,6 +50,10 @@ type Options struct {
 	// default).
 	TLS        *tls.Config
 	HTTPClient *http.Client
+	// Whole, where set (a sharded plan), makes the whole plan of this
+	// replica's part, asking the other shards. While one does not answer
+	// no digest goes out: the send counts as failed.
+	Whole func(ctx context.Context, part *snapshot.Snapshot) (*snapshot.Snapshot, error)
 }
 
 func (o Options) now() time.Time {
@@ -256,8 +260,17 @@ func (r *Runner) Send(ctx context.Context, name string, moment time.Time) (Resul
 	if d == nil {
 		return Result{}, fmt.Errorf("no digest %q in the config", name)
 	}
+	res := Result{Digest: name, Moment: moment}
 	c, prev, err := r.content(ctx, cfg, d, moment)
-	if err != nil {
+	var partial *partialPlan
+	switch {
+	case errors.As(err, &partial):
+		// A part of the plan is no digest of it: none goes out, and the
+		// send counts as failed, as a destination's failure does (the next
+		// digest tells what changed since the last one that went out).
+		res.Errors = []error{err}
+		return r.settle(ctx, res, prev, nil)
+	case err != nil:
 		return Result{}, err
 	}
 	var charts []Chart
@@ -269,7 +282,6 @@ func (r *Runner) Send(ctx context.Context, name string, moment time.Time) (Resul
 		}
 	}
 	red := redact.New(cfg.Secrets()...)
-	res := Result{Digest: name, Moment: moment}
 	for _, s := range senders(d, r.opts) {
 		if err := deliver(ctx, s, c, charts, r.opts.Retry, r.opts.Sleep, r.opts.Logger, red); err != nil {
 			res.Errors = append(res.Errors, err)
@@ -278,7 +290,16 @@ func (r *Runner) Send(ctx context.Context, name string, moment time.Time) (Resul
 	if ctx.Err() != nil {
 		return res, ctx.Err() // stopped: neither counted nor recorded, so sent again at the start
 	}
+	return r.settle(ctx, res, prev, c)
+}
+
+// settle counts and records a send: the state of c, which every
+// destination took, or, where one failed, one more failure in a row and the
+// state the last digest that reached them all said.
+func (r *Runner) settle(ctx context.Context, res Result, prev previous, c *Content) (Result, error) {
+	name, moment := res.Digest, res.Moment
 	failures, state := 0, []byte(nil)
+	var err error
 	if res.OK() {
 		state, err = c.State()
 		if err != nil {
@@ -325,7 +346,14 @@ func (r *Runner) Preview(ctx context.Context, name string) (*Content, error) {
 	return c, err
 }
 
-// content builds the digest at moment from the snapshot and its record.
+// partialPlan is a plan some of whose shards did not answer (Options.Whole).
+type partialPlan struct{ err error }
+
+func (p *partialPlan) Error() string { return "the whole plan could not be read: " + p.err.Error() }
+func (p *partialPlan) Unwrap() error { return p.err }
+
+// content builds the digest at moment from the snapshot (the whole plan's,
+// where sharded) and its record.
 func (r *Runner) content(ctx context.Context, cfg *config.Config, d *config.Digest, moment time.Time) (*Content, previous, error) {
 	snap := r.snapshot()
 	if snap == nil {
@@ -334,6 +362,11 @@ func (r *Runner) content(ctx context.Context, cfg *config.Config, d *config.Dige
 	_, failures, state, err := r.records.DigestRecord(ctx, d.Name)
 	if err != nil {
 		return nil, previous{}, err
+	}
+	if r.opts.Whole != nil {
+		if snap, err = r.opts.Whole(ctx, snap); err != nil {
+			return nil, previous{failures, state}, &partialPlan{err}
+		}
 	}
 	then, err := ParseThen(state)
 	if err != nil {

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -389,5 +390,49 @@ kpi_digest_sent_total{digest="weekly",result="success"} 1
 	r.SetConfig(next)
 	if n, err := testutil.GatherAndCount(reg); err != nil || n != 0 {
 		t.Errorf("%d series after the digest was removed (%v)", n, err)
+	}
+}
+
+// On a sharded plan the digest tells the whole plan (Options.Whole); while
+// a shard does not answer, none goes out and the send counts as failed.
+func TestWholePlanOrNone(t *testing.T) {
+	at := time.Date(2026, 9, 21, 8, 0, 0, 0, stockholm)
+	kpis := weekKPIs(at)
+	part := testSnapshot(at, kpis[0])
+	whole := testSnapshot(at, kpis...)
+	var shardDown bool
+	wholeOf := func(_ context.Context, p *snapshot.Snapshot) (*snapshot.Snapshot, error) {
+		if p != part {
+			t.Errorf("Whole was given another snapshot than this replica's")
+		}
+		if shardDown {
+			return nil, errors.New("shard 1 (2 KPIs): it did not answer within 2s")
+		}
+		return whole, nil
+	}
+	svc := newService(t, "json")
+	reg := prometheus.NewRegistry()
+	cfg := testConfig(nil, &config.Webhook{Type: "json", URL: config.Secret(svc.URL + "/hooks/secret-part")})
+	rec := &memoryRecords{}
+	r := NewRunner(cfg, func() *snapshot.Snapshot { return part }, rec, Options{Whole: wholeOf, Metrics: NewMetrics(reg), Now: func() time.Time { return at }, Sleep: (&noSleep{}).sleep})
+
+	shardDown = true
+	res, err := r.Send(context.Background(), "weekly", at)
+	if res.OK() || err == nil || !strings.Contains(err.Error(), "the whole plan could not be read: shard 1 (2 KPIs)") || len(svc.bodies) != 0 {
+		t.Fatalf("a shard down: ok %v, err %v, %d posts", res.OK(), err, len(svc.bodies))
+	}
+	if got := testutil.ToFloat64(r.opts.Metrics.failures.WithLabelValues("weekly")); got != 1 {
+		t.Errorf("failures in a row %v, want 1", got)
+	}
+
+	shardDown = false
+	next := at.Add(7 * 24 * time.Hour)
+	if res, err := r.Send(context.Background(), "weekly", next); err != nil || !res.OK() || len(svc.bodies) != 1 {
+		t.Fatalf("every shard up: ok %v, err %v, %d posts", res.OK(), err, len(svc.bodies))
+	}
+	for _, k := range kpis {
+		if !strings.Contains(string(svc.bodies[0]), k.name) {
+			t.Errorf("the digest does not tell %s, of another shard", k.name)
+		}
 	}
 }

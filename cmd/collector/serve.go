@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/engine"
 	"github.com/kpi-collector/kpi-collector/metrics"
 	"github.com/kpi-collector/kpi-collector/peers"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 	"github.com/kpi-collector/kpi-collector/web"
 )
@@ -93,11 +95,13 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	)
 
 	// Digests go out from shard 0 only, so that a sharded plan sends each
-	// once.
+	// once, and tell the whole plan, asking the other shards.
+	shards := shardPeers(peerURLs, c)
 	var digests *digest.Runner
 	if c.shardIndex == 0 {
 		dopts := digestOptions(c)
 		dopts.Metrics = digest.NewMetrics(live)
+		dopts.Whole = wholePlan(shards)
 		digests = digest.NewRunner(cfg, e.Snapshot, st, dopts)
 		go digests.Run(ctx)
 	}
@@ -151,7 +155,7 @@ func runServe(c *commonFlags, webFlags *toolkit.FlagConfig, telemetryPath string
 	srv := &http.Server{
 		Handler: (&web.Server{
 			Engine: e, Metrics: metrics.Handler(cache, live, logger), TelemetryPath: telemetryPath, Reload: reload, EnableLifecycle: opts.enableLifecycle, Logger: logger,
-			Peers: peerURLs, PeerClient: peerClient(), Shards: shardPeers(peerURLs, c), Backup: admin,
+			Peers: peerURLs, PeerClient: peerClient(), Shards: shards, Backup: admin,
 		}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -234,6 +238,28 @@ loop:
 // answered as lost.
 func peerClient() *http.Client {
 	return &http.Client{Timeout: web.ForwardTimeout(store.BusyTimeout + engine.RecordPublishWait)}
+}
+
+// wholePlan makes a sharded plan whole for the digests, or is nil where
+// this replica is the whole plan. A shard that does not answer makes it an
+// error naming the shards missing. The daemon asks with no Authorization of
+// its own: replicas behind basic auth take credentials in --shard.peers's
+// URLs (https://user:password@host).
+func wholePlan(p *peers.Peers) func(context.Context, *snapshot.Snapshot) (*snapshot.Snapshot, error) {
+	if p == nil {
+		return nil
+	}
+	return func(ctx context.Context, part *snapshot.Snapshot) (*snapshot.Snapshot, error) {
+		whole, missing := p.Whole(ctx, part, "")
+		if len(missing) == 0 {
+			return whole, nil
+		}
+		var errs []error
+		for _, m := range missing {
+			errs = append(errs, fmt.Errorf("shard %d (%d KPIs): %s", m.Shard, m.KPIs, m.Error))
+		}
+		return nil, errors.Join(errs...)
+	}
 }
 
 // shardPeers asks the other replicas for their parts of the plan, or is nil
