@@ -90,14 +90,20 @@ func (e *Engine) secrets() []string {
 	return out
 }
 
-// apiVersionOf is the channel's API version and its end, for types with
-// versions.
-func apiVersionOf(ch *config.Channel) *snapshot.APIVersion {
+// APIVersionOf is the channel's API version and its end, for types with
+// versions (nil for the others).
+func APIVersionOf(ch *config.Channel) *snapshot.APIVersion {
 	v, ok := collectors.VersionEndOf(ch)
 	if !ok {
 		return nil
 	}
 	return &snapshot.APIVersion{Version: v.Version, Ends: v.Ends, Source: v.Source}
+}
+
+// CredentialOf is a credential check kept in the store, as snapshots show
+// it.
+func CredentialOf(c store.CredentialCheck) *snapshot.Credential {
+	return &snapshot.Credential{Ends: c.Ends, Never: c.Never, What: c.What, Dead: c.Dead, Checked: c.Checked}
 }
 
 // storeTokens keeps the tokens channels mint in the store (see

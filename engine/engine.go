@@ -163,7 +163,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	for name, c := range checks {
 		// What was asked before a restart stands until a day has passed.
 		h := e.healthOf(name)
-		h.credential = &snapshot.Credential{Ends: c.Ends, Never: c.Never, What: c.What, Dead: c.Dead, Checked: c.Checked}
+		h.credential = CredentialOf(c)
 		h.credentialAsked = c.Checked
 	}
 	for name, r := range runs {

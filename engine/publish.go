@@ -187,7 +187,7 @@ func (e *Engine) channelsLocked(cfg *config.Config, now time.Time, intervals map
 				}
 			}
 			cs.Credential, cs.CredentialCheckFailures = h.credential, h.credentialFailures
-			cs.APIVersion = apiVersionOf(ch)
+			cs.APIVersion = APIVersionOf(ch)
 		}
 		out = append(out, cs)
 	}

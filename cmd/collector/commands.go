@@ -172,7 +172,7 @@ func (c *commonFlags) credentialChecks() map[string]snapshot.Credential {
 	}
 	out := make(map[string]snapshot.Credential, len(checks))
 	for name, ch := range checks {
-		out[name] = snapshot.Credential{Ends: ch.Ends, Never: ch.Never, What: ch.What, Dead: ch.Dead, Checked: ch.Checked}
+		out[name] = *engine.CredentialOf(ch)
 	}
 	return out
 }
@@ -443,9 +443,9 @@ func printEnds(w io.Writer, cfg *config.Config, checks map[string]snapshot.Crede
 		if c, ok := checks[name]; ok {
 			lines = append(lines, fmt.Sprintf("  %s: credential: %s (asked %s)", name, c.Words(now), c.Checked.UTC().Format(time.DateOnly)))
 		}
-		if v, ok := collectors.VersionEndOf(ch); ok {
-			words := (&snapshot.APIVersion{Version: v.Version, Ends: v.Ends, Source: v.Source}).Words(now)
-			if !v.Ends.IsZero() && v.Ends.Sub(now) < snapshot.VersionWarnDays*24*time.Hour {
+		if v := engine.APIVersionOf(ch); v != nil {
+			words := v.Words(now)
+			if v.Soon(now) {
 				words += ": set channels." + name + ".version to a current one"
 			}
 			lines = append(lines, fmt.Sprintf("  %s: %s", name, words))

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/kpi-collector/kpi-collector/collectors"
+	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/engine"
+	"github.com/kpi-collector/kpi-collector/snapshot"
 	"github.com/kpi-collector/kpi-collector/store"
 )
 
@@ -30,5 +35,38 @@ func TestAutoGOMEMLIMITRatioRefused(t *testing.T) {
 func TestForwardOutlastsTheOwner(t *testing.T) {
 	if got, owner := peerClient().Timeout, store.BusyTimeout+engine.RecordPublishWait; got <= owner {
 		t.Errorf("forwarding waits %v, the owner up to %v", got, owner)
+	}
+}
+
+// `collector check` says when each channel's credential (as last asked) and
+// API version end, and what to do about a version that ends soon.
+func TestPrintEnds(t *testing.T) {
+	cfg, err := config.Load("plan.yml", []byte(`plan: {name: p, goal: seo, timezone: UTC, start: 2026-07-01, end: 2026-12-31}
+channels:
+  fb: {type: facebook, version: v24.0, version_end: 2026-12-20, credentials: {access_token: a-token-of-ours}, accounts: ["1"]}
+  blog: {type: feed, accounts: ["https://blog.example/feed.xml"]}
+kpis:
+  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2026-12-31, target: 10}]}
+`), collectors.Types())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	checks := map[string]snapshot.Credential{"fb": *engine.CredentialOf(store.CredentialCheck{
+		Checked: now.Add(-time.Hour), Ends: time.Date(2027, 1, 12, 0, 0, 0, 0, time.UTC), What: "the access token"})}
+	var b strings.Builder
+	printEnds(&b, cfg, checks, now)
+	for _, want := range []string{
+		"Credentials and API versions:\n",
+		"  fb: credential: the access token expires in 39 days (2027-01-12) (asked 2026-12-03)\n",
+		"  fb: API version v24.0 is retired in 16 days (2026-12-20; ",
+		": set channels.fb.version to a current one",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("check prints\n%s\nwithout %q", b.String(), want)
+		}
+	}
+	if strings.Contains(b.String(), "blog") {
+		t.Errorf("a feed has neither credential nor version to end:\n%s", b.String())
 	}
 }
