@@ -169,7 +169,13 @@ kpis:
 	for a.Calls(fakeapi.LinkedInOAuth) == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	_ = e.secrets() // returns while the refresh hangs
+	masked := make(chan struct{})
+	go func() { _ = e.secrets(); close(masked) }()
+	select {
+	case <-masked: // returns while the refresh hangs
+	case <-time.After(time.Second): // the refresh hangs for the channel's 2s time-out
+		t.Fatal("asking for the secrets waited for the hanging refresh")
+	}
 	if rep := <-done; rep.OK() || rep.Errors[0].Reason != "timeout" {
 		t.Errorf("the hanging refresh: %v", rep.Errors)
 	}

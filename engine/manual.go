@@ -180,10 +180,10 @@ func (e *Engine) Record(ctx context.Context, m vocab.ManualReading) (vocab.Manua
 // shows it before it is acknowledged all the same (it is stored already).
 const RecordPublishWait = 50 * time.Millisecond
 
-// refreshCall is one refresh that recordings wait for.
+// refreshCall is one refresh that recordings wait for (a failure is logged:
+// the recording is stored, and shows with the next refresh).
 type refreshCall struct {
 	done chan struct{}
-	err  error
 }
 
 // refreshSoon returns a refresh that will read everything stored so far:
@@ -204,10 +204,10 @@ func (e *Engine) refreshSoon() *refreshCall {
 		e.refreshing = nil // from here on a recording needs the next refresh
 		e.refreshMu.Unlock()
 		started := time.Now()
-		call.err = e.Refresh(context.Background())
+		err := e.Refresh(context.Background())
 		e.lastRefresh.Store(int64(time.Since(started)))
-		if call.err != nil {
-			e.logger.Warn("a recording is stored but could not be read back yet; it shows with the next refresh", "err", call.err)
+		if err != nil {
+			e.logger.Warn("a recording is stored but could not be read back yet; it shows with the next refresh", "err", err)
 		}
 		close(call.done)
 	}()
