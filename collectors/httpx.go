@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/kpi-collector/kpi-collector/internal/redact"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // MaxBodySize bounds every API answer read into memory.
@@ -261,8 +262,7 @@ func EachBatch(ctx context.Context, accounts []string, size, concurrency int, re
 // checkHTTPURL vets an account that is a URL. A URL that carries a
 // credential is refused: the account is a label value, shown everywhere.
 func checkHTTPURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := vocab.WebURL(s); !ok {
 		return errors.New("must be an http or https URL")
 	}
 	if ScrubURL(s) != s {

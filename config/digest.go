@@ -6,12 +6,13 @@ import (
 	"maps"
 	"net"
 	"net/mail"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // Digest is a summary of the plan sent on a schedule: by e-mail, to chat
@@ -212,8 +213,7 @@ func validateWebhook(ps *problems, at func(...any) []any, label string, w *Webho
 		return
 	}
 	// The URL is a secret: a problem never quotes it.
-	u, err := url.Parse(w.URL.Reveal())
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := vocab.WebURL(w.URL.Reveal()); !ok {
 		ps.path(at("url"), "%s.url is not an http or https URL", label)
 	}
 }

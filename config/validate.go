@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -252,8 +251,8 @@ func validateChannel(ps *problems, name string, ch *Channel, types Types) {
 		}
 	}
 	if ch.APIURL != "" {
-		u, err := url.Parse(ch.APIURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, ok := vocab.WebURL(ch.APIURL)
+		if !ok {
 			ps.path(at("api_url"), "channels.%s.api_url: %q is not an http or https URL", name, ch.APIURL)
 		} else if u.User != nil {
 			ps.path(at("api_url"), "channels.%s.api_url: put credentials under credentials, not in the URL", name)

@@ -2,6 +2,7 @@ package vocab
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,4 +49,15 @@ func NotPrintable(s string) string {
 		}
 	}
 	return ""
+}
+
+// WebURL parses s as an absolute http or https URL with a host (the only
+// kind the collector asks, links to or is told to reach); ok is false for
+// anything else.
+func WebURL(s string) (u *url.URL, ok bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }

@@ -22,3 +22,21 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestWebURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://kpi.acme.example/":      true,
+		"http://127.0.0.1:9101":          true,
+		"https://user:pw@host.example/x": true, // credentials are the caller's to refuse
+		"ftp://files.example/":           false,
+		"kpi.acme.example":               false,
+		"https://":                       false,
+		"/relative/path":                 false,
+		"https://bad host.example/":      false,
+		"":                               false,
+	} {
+		if _, ok := WebURL(s); ok != want {
+			t.Errorf("WebURL(%q) ok = %v, want %v", s, ok, want)
+		}
+	}
+}

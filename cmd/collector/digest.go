@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kpi-collector/kpi-collector/digest"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 type digestFlags struct {
@@ -24,8 +24,7 @@ func checkExternalURL(raw string) error {
 	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if u, ok := vocab.WebURL(raw); !ok || u.User != nil {
 		return fmt.Errorf("--web.external-url %q is not an http or https URL such as https://kpi.acme.example/", raw)
 	}
 	return nil

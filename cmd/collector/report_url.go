@@ -17,6 +17,7 @@ import (
 	"github.com/kpi-collector/kpi-collector/peers"
 	"github.com/kpi-collector/kpi-collector/report"
 	"github.com/kpi-collector/kpi-collector/snapshot"
+	"github.com/kpi-collector/kpi-collector/vocab"
 )
 
 // urlFlags are `collector report --url`'s: where a running collector is and
@@ -125,8 +126,8 @@ func fetchWhole(f urlFlags) (*snapshot.Snapshot, []report.Missing, error) {
 // once it is known to be of mediaType, and the URL asked (without a
 // password) to name in messages.
 func get(f urlFlags, path string, query url.Values, mediaType string) (io.ReadCloser, string, error) {
-	base, err := url.Parse(f.url)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	base, ok := vocab.WebURL(f.url)
+	if !ok {
 		return nil, "", fmt.Errorf("--url %q is not an http or https URL", f.url)
 	}
 	cfg := promconfig.HTTPClientConfig{TLSConfig: f.tls}
