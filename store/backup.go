@@ -177,7 +177,8 @@ func Inspect(ctx context.Context, path string) (Summary, error) {
 	}
 	for _, c := range damaged {
 		d := Damaged{Day: time.UnixMilli(c.day * dayMs).UTC(), Reason: c.reason}
-		if err := db.QueryRowContext(ctx, `SELECT channel, account, metric FROM series WHERE id = ?`, c.series).Scan(&d.Channel, &d.Account, &d.Metric); err != nil {
+		var ok bool
+		if d.Channel, d.Account, d.Metric, ok = seriesNames(ctx, db, c.series); !ok {
 			d.Channel = fmt.Sprintf("series %d", c.series)
 		}
 		sum.Damaged = append(sum.Damaged, d)

@@ -918,12 +918,23 @@ func (s *Store) thinBatch(ctx context.Context, thin int64) (int64, error) {
 }
 
 // seriesName is "channel/account/metric" of a series id, for messages.
-func seriesName(ctx context.Context, tx *sql.Tx, series int64) string {
-	var c, a, m string
-	if err := tx.QueryRowContext(ctx, `SELECT channel, account, metric FROM series WHERE id = ?`, series).Scan(&c, &a, &m); err != nil {
-		return fmt.Sprintf("series %d", series)
+func seriesName(ctx context.Context, q rowQuerier, series int64) string {
+	if c, a, m, ok := seriesNames(ctx, q, series); ok {
+		return c + "/" + a + "/" + m
 	}
-	return c + "/" + a + "/" + m
+	return fmt.Sprintf("series %d", series)
+}
+
+// seriesNames are a series' channel, account and metric (ok false where
+// the series cannot be read).
+func seriesNames(ctx context.Context, q rowQuerier, series int64) (channel, account, metric string, ok bool) {
+	err := q.QueryRowContext(ctx, `SELECT channel, account, metric FROM series WHERE id = ?`, series).Scan(&channel, &account, &metric)
+	return channel, account, metric, err == nil
+}
+
+// rowQuerier is a database or a transaction, for one row.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Check runs SQLite's quick_check over the whole file. It reads everything,
