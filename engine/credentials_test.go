@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kpi-collector/kpi-collector/config"
 	"github.com/kpi-collector/kpi-collector/internal/fakeapi"
 	"github.com/kpi-collector/kpi-collector/internal/handclock"
 	"github.com/kpi-collector/kpi-collector/snapshot"
@@ -186,20 +187,7 @@ kpis:
 // they are now, its evaluations shared with the one before (a second
 // evaluation of 100,000 KPIs built 37 MB while the first was still held).
 func TestHealthAloneSharesTheEvaluations(t *testing.T) {
-	a := fakeapi.New()
-	defer a.Close()
-	clock := handclock.New(time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC))
-	a.Now = clock.Now
-	cfg := loadYAML(t, fmt.Sprintf(`
-plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
-channels:
-  fb: {type: facebook, api_url: %s, credentials: {access_token: %s}, accounts: ["20531316728"]}
-kpis:
-  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
-`, a.URL, fakeapi.GraphToken))
-	e, st := newEngine(t, t.TempDir(), cfg, clock.Now())
-	defer st.Close()
-	e.SetClock(clock.Now)
+	e, _, clock, cfg := facebookEngine(t)
 	ctx := context.Background()
 	if rep := e.RunChannel(ctx, "fb"); !rep.OK() {
 		t.Fatal(rep.Errors)
@@ -238,20 +226,7 @@ kpis:
 // the channel's next run: a run that comes while the API is slow to answer
 // the check runs.
 func TestCheckDoesNotHoldUpTheNextRun(t *testing.T) {
-	a := fakeapi.New()
-	defer a.Close()
-	clock := handclock.New(time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC))
-	a.Now = clock.Now
-	cfg := loadYAML(t, fmt.Sprintf(`
-plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
-channels:
-  fb: {type: facebook, api_url: %s, credentials: {access_token: %s}, accounts: ["20531316728"]}
-kpis:
-  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
-`, a.URL, fakeapi.GraphToken))
-	e, st := newEngine(t, t.TempDir(), cfg, clock.Now())
-	defer st.Close()
-	e.SetClock(clock.Now)
+	e, a, _, _ := facebookEngine(t)
 	checking, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	a.OnCall(func(api fakeapi.API) {
@@ -271,4 +246,25 @@ kpis:
 	if !first.OK() {
 		t.Errorf("the first run: %v", first.Errors)
 	}
+}
+
+// facebookEngine is an engine of one Facebook channel and its KPI, at the
+// fake Graph API, on a clock the test moves; all closed with the test.
+func facebookEngine(t *testing.T) (*Engine, *fakeapi.Server, *handclock.Clock, *config.Config) {
+	t.Helper()
+	a := fakeapi.New()
+	t.Cleanup(a.Close)
+	clock := handclock.New(time.Date(2026, time.September, 1, 0, 0, 0, 0, time.UTC))
+	a.Now = clock.Now
+	cfg := loadYAML(t, fmt.Sprintf(`
+plan: {name: p, goal: brand_awareness, timezone: UTC, start: 2026-07-01, end: 2027-06-30}
+channels:
+  fb: {type: facebook, api_url: %s, credentials: {access_token: %s}, accounts: ["20531316728"]}
+kpis:
+  - {name: fb, channel: fb, metric: followers, milestones: [{due: 2027-06-30, target: 200000000}]}
+`, a.URL, fakeapi.GraphToken))
+	e, st := newEngine(t, t.TempDir(), cfg, clock.Now())
+	t.Cleanup(func() { st.Close() })
+	e.SetClock(clock.Now)
+	return e, a, clock, cfg
 }
