@@ -79,6 +79,9 @@ func TestGzipIsOneMember(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatal("not gzipped")
 	}
+	if resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("Vary %q: a cache in front would serve gzip to clients that did not ask", resp.Header.Get("Vary"))
+	}
 	br := bytes.NewReader(body)
 	zr, err := gzip.NewReader(br)
 	if err != nil {
@@ -214,6 +217,9 @@ func TestGzipRefusedWithQZero(t *testing.T) {
 	page, _ := io.ReadAll(resp.Body)
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" {
 		t.Fatalf("Content-Encoding %q for a client that refuses gzip", ce)
+	}
+	if resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("Vary %q on the plain answer", resp.Header.Get("Vary"))
 	}
 	checkPage(t, "a client refusing gzip", page, kpis)
 }
